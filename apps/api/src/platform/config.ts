@@ -1,0 +1,258 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { loadEventStoreConfig } from '@pc/event-store/factory';
+import { DEVELOPMENT_JWT_SECRET } from './auth/dev-keys';
+
+/**
+ * The one typed configuration of the API, read from the environment and validated at boot.
+ * Every problem is collected and reported together, each naming the setting, so a bad deploy fails
+ * once with the full list instead of one error per restart.
+ */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type JwtKeyConfig =
+  | { source: 'secret'; secret: string }
+  | { source: 'public-key-file'; file: string; pem: string }
+  | { source: 'jwks-file'; file: string; jwks: { keys: object[] } }
+  | { source: 'development'; secret: string };
+
+export interface JwtConfig {
+  key: JwtKeyConfig;
+  /** When set, tokens must carry this `iss`. */
+  issuer?: string;
+  /** When set, tokens must carry this `aud`. */
+  audience?: string;
+  /** Seconds of clock skew tolerated on exp/nbf. */
+  clockToleranceSeconds: number;
+}
+
+export type ReadModelStoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export interface RateLimitConfig {
+  /** Requests allowed per window and caller on guessable endpoints. */
+  limit: number;
+  windowMs: number;
+  /** How long a caller stays blocked once over the limit. */
+  blockMs: number;
+}
+
+export interface ApiConfig {
+  nodeEnv: string;
+  production: boolean;
+  host: string;
+  port: number;
+  /** Base of the URLs the service hands out (invitation and offer links). No trailing slash. */
+  publicBaseUrl: string;
+  /** Base of problem+json `type` URIs. No trailing slash. */
+  problemBase: string;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+  jwt: JwtConfig;
+  readModelStore: ReadModelStoreConfig;
+  guessingRateLimit: RateLimitConfig;
+  /** Event-store settings, parsed by the event-store factory's own loader. */
+  eventStore: ReturnType<typeof loadEventStoreConfig>;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const API_CONFIG = Symbol('API_CONFIG');
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const MIN_SECRET_BYTES = 32;
+
+export function loadApiConfig(env: Env): ApiConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+  const nodeEnv = read.string('NODE_ENV', 'development');
+  const production = nodeEnv === 'production';
+
+  const config = {
+    nodeEnv,
+    production,
+    host: read.string('HOST', '0.0.0.0'),
+    port: read.integer('PORT', 3000, 0, 65_535),
+    publicBaseUrl: read.url('PUBLIC_BASE_URL', 'http://localhost:3000'),
+    problemBase: read.url('PROBLEM_BASE', 'https://partner-center.dev'),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    bodyLimitBytes: read.byteSize('BODY_LIMIT', 256 * 1024),
+    jwt: loadJwtConfig(read, production),
+    readModelStore: loadReadModelStore(read),
+    guessingRateLimit: loadRateLimit(read),
+  };
+
+  let eventStore: ApiConfig['eventStore'] | undefined;
+  try {
+    eventStore = loadEventStoreConfig(env);
+  } catch (error) {
+    problems.push(`event store: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  if (problems.length > 0 || eventStore === undefined) throw new ConfigError(problems);
+  return { ...config, eventStore };
+}
+
+function loadJwtConfig(read: EnvReader, production: boolean): JwtConfig {
+  const secret = read.optional('JWT_SECRET');
+  const publicKeyFile = read.optional('JWT_PUBLIC_KEY_FILE');
+  const jwksFile = read.optional('JWT_JWKS_FILE');
+  const common = {
+    issuer: read.optional('JWT_ISSUER'),
+    audience: read.optional('JWT_AUDIENCE'),
+    clockToleranceSeconds: read.integer('JWT_CLOCK_TOLERANCE_SECONDS', 5, 0, 300),
+  };
+  const configured = [secret && 'JWT_SECRET', publicKeyFile && 'JWT_PUBLIC_KEY_FILE', jwksFile && 'JWT_JWKS_FILE'];
+  const names = configured.filter((name): name is string => typeof name === 'string');
+  if (names.length > 1) {
+    read.problem(`${names.join(', ')}: set exactly one JWT key source, not ${names.length}`);
+  }
+
+  if (secret !== undefined) {
+    if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+      read.problem(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes for HS256`);
+    }
+    if (production && secret === DEVELOPMENT_JWT_SECRET) {
+      read.problem('JWT_SECRET is the public development secret, which is refused when NODE_ENV=production');
+    }
+    return { ...common, key: { source: 'secret', secret } };
+  }
+  if (publicKeyFile !== undefined) {
+    const pem = read.file('JWT_PUBLIC_KEY_FILE', publicKeyFile) ?? '';
+    if (pem && !pem.includes('-----BEGIN PUBLIC KEY-----')) {
+      read.problem(`JWT_PUBLIC_KEY_FILE (${publicKeyFile}) is not a PEM "PUBLIC KEY" (SPKI) file`);
+    }
+    return { ...common, key: { source: 'public-key-file', file: publicKeyFile, pem } };
+  }
+  if (jwksFile !== undefined) {
+    const text = read.file('JWT_JWKS_FILE', jwksFile);
+    let jwks: { keys: object[] } = { keys: [] };
+    if (text !== undefined) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (!isJwks(parsed)) throw new Error('no "keys" array');
+        jwks = parsed;
+      } catch (error) {
+        read.problem(`JWT_JWKS_FILE (${jwksFile}) is not a JWKS document: ${(error as Error).message}`);
+      }
+    }
+    return { ...common, key: { source: 'jwks-file', file: jwksFile, jwks } };
+  }
+  if (production) {
+    read.problem(
+      'JWT_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE must be set when NODE_ENV=production ' +
+        '(the built-in development key is refused in production)',
+    );
+  }
+  return { ...common, key: { source: 'development', secret: DEVELOPMENT_JWT_SECRET } };
+}
+
+function isJwks(value: unknown): value is { keys: object[] } {
+  if (typeof value !== 'object' || value === null || !('keys' in value)) return false;
+  const keys = (value as { keys: unknown }).keys;
+  return Array.isArray(keys) && keys.every((key) => typeof key === 'object' && key !== null);
+}
+
+function loadReadModelStore(read: EnvReader): ReadModelStoreConfig {
+  const kind = read.oneOf('READ_MODEL_STORE', ['sqlite', 'postgres'] as const, 'sqlite');
+  if (kind === 'postgres') {
+    const url = read.optional('READ_MODEL_URL');
+    if (url === undefined) read.problem('READ_MODEL_URL is required when READ_MODEL_STORE=postgres');
+    return { kind, url: url ?? '' };
+  }
+  return { kind, path: read.string('READ_MODEL_PATH', './data/read-models.sqlite') };
+}
+
+function loadRateLimit(read: EnvReader): RateLimitConfig {
+  const windowSeconds = read.integer('GUESSING_RATE_WINDOW_SECONDS', 60, 1, 86_400);
+  return {
+    limit: read.integer('GUESSING_RATE_LIMIT', 10, 1, 1_000_000),
+    windowMs: windowSeconds * 1000,
+    blockMs: read.integer('GUESSING_RATE_BLOCK_SECONDS', windowSeconds, 1, 86_400) * 1000,
+  };
+}
+
+/** Typed accessors that record a problem (naming the variable) instead of throwing on the first one. */
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optional(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+      this.problem(`${name} must be an integer from ${min} to ${max} (got '${raw}')`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problem(`${name} must be one of ${allowed.join(', ')} (got '${raw}')`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  url(name: string, fallback: string): string {
+    const raw = this.string(name, fallback);
+    try {
+      const url = new URL(raw);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+    } catch {
+      this.problem(`${name} must be an absolute http(s) URL (got '${raw}')`);
+    }
+    return raw.replace(/\/+$/, '');
+  }
+
+  /** Bytes, as a plain integer or with a kb/mb suffix (1024-based): 262144, 256kb, 1mb. */
+  byteSize(name: string, fallback: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
+    const unit = { b: 1, kb: 1024, mb: 1024 * 1024 }[(match?.[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
+    const value = match ? Number(match[1]) * unit : NaN;
+    if (!Number.isSafeInteger(value) || value < 1024 || value > 100 * 1024 * 1024) {
+      this.problem(`${name} must be a size from 1kb to 100mb, e.g. 262144 or 256kb (got '${raw}')`);
+      return fallback;
+    }
+    return value;
+  }
+
+  file(name: string, path: string): string | undefined {
+    if (!existsSync(path)) {
+      this.problem(`${name} points to '${path}', which does not exist`);
+      return undefined;
+    }
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      this.problem(`${name} points to '${path}', which cannot be read: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+}

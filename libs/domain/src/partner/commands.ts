@@ -1,0 +1,509 @@
+import { defineCommand, type StreamSpec } from '../shared/command';
+import { DomainError, refuse } from '../shared/errors';
+import { toInstant } from '../shared/time';
+import type { DecisionContext, DomainEvent, Loaded } from '../shared/types';
+import {
+  type Authorization,
+  type CompanyProfile,
+  type CompanyRole,
+  type CustomerAccess,
+  type FieldChange,
+  type PartnerEvent,
+  type ProfileField,
+  type RoleScope,
+  COMPANY_ROLES,
+  CUSTOMER_ACCESS_LEVELS,
+  PROFILE_FIELDS,
+  partnerStream,
+} from './events';
+import { authorizePartnerAction, requirePlatform } from './permissions';
+import {
+  activeGlobalAdmins,
+  holdsAuthorization,
+  partnerEvolver,
+  type PartnerState,
+  type PartnerUser,
+} from './state';
+
+export const partnerSpec = (partnerId: string): StreamSpec => ({
+  stream: partnerStream(partnerId),
+  evolver: partnerEvolver as StreamSpec['evolver'],
+});
+
+const onPartner = {
+  primary: 'partner',
+  streams: (p: { partnerId: string }) => ({ partner: partnerSpec(p.partnerId) }),
+};
+const partnerOf = (loaded: Record<string, Loaded<unknown>>): PartnerState =>
+  loaded.partner.state as PartnerState;
+const emit = (...events: PartnerEvent[]): { events: Record<string, DomainEvent[]> } => ({
+  events: { partner: events },
+});
+
+function requireExisting(state: PartnerState, partnerId: string): void {
+  if (!state.exists)
+    throw new DomainError('partner-not-found', 'No such partner', { partnerId }, 'not-found');
+}
+
+function userOf(state: PartnerState, userId: string): PartnerUser {
+  const user = state.users[userId];
+  if (!user) {
+    throw new DomainError(
+      'partner-user-not-found',
+      `No user ${userId} in partner ${state.id}`,
+      { partnerId: state.id, userId },
+      'not-found',
+    );
+  }
+  return user;
+}
+
+function requireUniqueEmail(state: PartnerState, email: string, exceptUserId?: string): void {
+  const owner = state.emails[email.toLowerCase()];
+  if (owner !== undefined && owner !== exceptUserId) {
+    refuse(
+      'email-already-used',
+      `Another user of partner ${state.id} already uses ${email}`,
+      { partnerId: state.id, userId: owner },
+      'conflict',
+    );
+  }
+}
+
+const isLastActiveGlobalAdmin = (state: PartnerState, user: PartnerUser): boolean =>
+  user.active && user.companyRole === 'global-admin' && activeGlobalAdmins(state).length === 1;
+
+function protectLastGlobalAdmin(state: PartnerState, user: PartnerUser, what: string): void {
+  if (isLastActiveGlobalAdmin(state, user)) {
+    refuse(
+      'last-global-admin',
+      `User ${user.id} is the last active global admin of partner ${state.id} and cannot ${what}`,
+      {
+        partnerId: state.id,
+        userId: user.id,
+      },
+    );
+  }
+}
+
+function normaliseProfile(profile: CompanyProfile): CompanyProfile {
+  return {
+    ...profile,
+    address: { ...profile.address, country: profile.address.country.toUpperCase() },
+    email: profile.email.trim(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface RegisterPartner {
+  partnerId?: string;
+  profile: CompanyProfile;
+  firstUser: { userId?: string; email: string; displayName: string };
+}
+
+export const registerPartner = defineCommand<RegisterPartner>({
+  type: 'RegisterPartner',
+  primary: 'partner',
+  streams: (p, ctx) => ({ partner: partnerSpec(p.partnerId ?? ctx.newId('partnerId')) }),
+  decide(p, loaded, ctx) {
+    requirePlatform(ctx.actor, 'register partners');
+    const partnerId = p.partnerId ?? ctx.newId('partnerId');
+    if (partnerOf(loaded).exists) {
+      refuse(
+        'partner-already-registered',
+        `Partner ${partnerId} is already registered`,
+        { partnerId },
+        'conflict',
+      );
+    }
+    const userId = p.firstUser.userId ?? ctx.newId('userId');
+    return {
+      ids: { partnerId, userId },
+      ...emit(
+        {
+          type: 'PartnerRegistered',
+          data: { partnerId, profile: normaliseProfile(p.profile), verification: 'pending' },
+        },
+        {
+          type: 'PartnerUserCreated',
+          data: { partnerId, userId, email: p.firstUser.email, displayName: p.firstUser.displayName },
+        },
+        {
+          type: 'AdminRoleAssigned',
+          data: { partnerId, userId, scope: 'company', role: 'global-admin', previousRole: null },
+        },
+      ),
+    };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+
+export interface UpdateCompanyProfile {
+  partnerId: string;
+  changes: Partial<CompanyProfile>;
+}
+
+const sameValue = (a: unknown, b: unknown): boolean =>
+  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Changing who the company legally is, or where, needs the platform to verify the profile again. */
+const REVERIFY: ProfileField[] = ['legalName'];
+
+export const updateCompanyProfile = defineCommand<UpdateCompanyProfile>({
+  type: 'UpdateCompanyProfile',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    const state = partnerOf(loaded);
+    authorizePartnerAction(state, ctx.actor, 'edit-company-profile');
+    const current = state.profile as CompanyProfile;
+    const next = normaliseProfile({
+      ...current,
+      ...p.changes,
+      address: { ...current.address, ...(p.changes.address ?? {}) },
+    });
+    const changes: Partial<Record<ProfileField, FieldChange<unknown>>> = {};
+    for (const field of PROFILE_FIELDS) {
+      if (!sameValue(current[field], next[field]))
+        changes[field] = { from: current[field] ?? null, to: next[field] ?? null };
+    }
+    const fields = Object.keys(changes) as ProfileField[];
+    if (fields.length === 0) return { events: {} };
+    const becauseOf = fields.filter((f) => REVERIFY.includes(f));
+    if (changes.address && current.address.country !== next.address.country) becauseOf.push('address');
+    const events: PartnerEvent[] = [
+      {
+        type: 'CompanyProfileUpdated',
+        data: { partnerId: p.partnerId, changes } as Extract<
+          PartnerEvent,
+          { type: 'CompanyProfileUpdated' }
+        >['data'],
+      },
+    ];
+    if (becauseOf.length > 0)
+      events.push({
+        type: 'CompanyProfileVerificationRequired',
+        data: { partnerId: p.partnerId, becauseOf },
+      });
+    return emit(...events);
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+
+export interface VerifyCompanyProfile {
+  partnerId: string;
+}
+export interface RejectCompanyProfile {
+  partnerId: string;
+  reason: string;
+}
+
+export const verifyCompanyProfile = defineCommand<VerifyCompanyProfile>({
+  type: 'VerifyCompanyProfile',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    requirePlatform(ctx.actor, 'verify company profiles');
+    const state = partnerOf(loaded);
+    requireExisting(state, p.partnerId);
+    if (state.verification === 'verified') return { events: {} };
+    return emit({ type: 'CompanyProfileVerified', data: { partnerId: p.partnerId } });
+  },
+});
+
+export const rejectCompanyProfile = defineCommand<RejectCompanyProfile>({
+  type: 'RejectCompanyProfile',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    requirePlatform(ctx.actor, 'reject company profiles');
+    const state = partnerOf(loaded);
+    requireExisting(state, p.partnerId);
+    if (state.verification !== 'pending') {
+      refuse(
+        'profile-not-pending-verification',
+        `The profile of partner ${p.partnerId} is ${state.verification}, not pending verification`,
+        {
+          partnerId: p.partnerId,
+          verification: state.verification,
+        },
+      );
+    }
+    return emit({ type: 'CompanyProfileRejected', data: { partnerId: p.partnerId, reason: p.reason } });
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+
+export interface GrantAuthorization {
+  partnerId: string;
+  authorization: Authorization;
+  /** Defaults to the command's time. */
+  effectiveFrom?: string;
+}
+export type RevokeAuthorization = GrantAuthorization;
+
+export const grantAuthorization = defineCommand<GrantAuthorization>({
+  type: 'GrantAuthorization',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    requirePlatform(ctx.actor, 'grant authorizations');
+    const state = partnerOf(loaded);
+    requireExisting(state, p.partnerId);
+    const effectiveFrom = toInstant(p.effectiveFrom ?? ctx.now, 'effectiveFrom');
+    const periods = state.authorizations[p.authorization] ?? [];
+    const open = periods[periods.length - 1];
+    // Already granted with no end: granting again changes nothing.
+    if (open && open.until === undefined) return { events: {} };
+    if (open?.until !== undefined && effectiveFrom < open.until) {
+      refuse(
+        'authorization-overlaps',
+        `A grant cannot take effect before the previous revocation (${open.until})`,
+        {
+          partnerId: p.partnerId,
+          authorization: p.authorization,
+          revokedFrom: open.until,
+        },
+      );
+    }
+    return emit({
+      type: 'AuthorizationGranted',
+      data: { partnerId: p.partnerId, authorization: p.authorization, effectiveFrom },
+    });
+  },
+});
+
+export const revokeAuthorization = defineCommand<RevokeAuthorization>({
+  type: 'RevokeAuthorization',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    requirePlatform(ctx.actor, 'revoke authorizations');
+    const state = partnerOf(loaded);
+    requireExisting(state, p.partnerId);
+    const effectiveFrom = toInstant(p.effectiveFrom ?? ctx.now, 'effectiveFrom');
+    const periods = state.authorizations[p.authorization] ?? [];
+    const open = periods[periods.length - 1];
+    if (!open || open.until !== undefined) {
+      refuse('authorization-not-held', `Partner ${p.partnerId} does not hold ${p.authorization}`, {
+        partnerId: p.partnerId,
+        authorization: p.authorization,
+      });
+    }
+    if (effectiveFrom < (open as { from: string }).from) {
+      refuse('authorization-overlaps', `A revocation cannot take effect before the grant (${open!.from})`, {
+        partnerId: p.partnerId,
+        authorization: p.authorization,
+        grantedFrom: open!.from,
+      });
+    }
+    return emit({
+      type: 'AuthorizationRevoked',
+      data: { partnerId: p.partnerId, authorization: p.authorization, effectiveFrom },
+    });
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+
+export interface CreatePartnerUser {
+  partnerId: string;
+  userId?: string;
+  email: string;
+  displayName: string;
+}
+
+export const createPartnerUser = defineCommand<CreatePartnerUser>({
+  type: 'CreatePartnerUser',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    const state = partnerOf(loaded);
+    authorizePartnerAction(state, ctx.actor, 'manage-users');
+    const userId = p.userId ?? ctx.newId('userId');
+    if (state.users[userId])
+      refuse(
+        'partner-user-exists',
+        `User ${userId} already exists`,
+        { partnerId: p.partnerId, userId },
+        'conflict',
+      );
+    requireUniqueEmail(state, p.email);
+    return {
+      ids: { userId },
+      ...emit({
+        type: 'PartnerUserCreated',
+        data: { partnerId: p.partnerId, userId, email: p.email, displayName: p.displayName },
+      }),
+    };
+  },
+});
+
+/** A user management admin may not touch a global admin's account (it could take the company over). */
+function requireMayManage(state: PartnerState, ctx: DecisionContext, target: PartnerUser): void {
+  const actor = authorizePartnerAction(state, ctx.actor, 'manage-users');
+  if (actor && actor.companyRole !== 'global-admin' && target.companyRole === 'global-admin') {
+    refuse(
+      'cannot-manage-global-admin',
+      'Only a global admin may change or deactivate a global admin',
+      {
+        partnerId: state.id,
+        userId: target.id,
+      },
+      'forbidden',
+    );
+  }
+}
+
+export interface UpdatePartnerUser {
+  partnerId: string;
+  userId: string;
+  email?: string;
+  displayName?: string;
+}
+
+export const updatePartnerUser = defineCommand<UpdatePartnerUser>({
+  type: 'UpdatePartnerUser',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    const state = partnerOf(loaded);
+    authorizePartnerAction(state, ctx.actor, 'manage-users');
+    const user = userOf(state, p.userId);
+    requireMayManage(state, ctx, user);
+    const changes: { email?: FieldChange<string>; displayName?: FieldChange<string> } = {};
+    if (p.email !== undefined && p.email !== user.email) {
+      requireUniqueEmail(state, p.email, user.id);
+      changes.email = { from: user.email, to: p.email };
+    }
+    if (p.displayName !== undefined && p.displayName !== user.displayName) {
+      changes.displayName = { from: user.displayName, to: p.displayName };
+    }
+    if (Object.keys(changes).length === 0) return { events: {} };
+    return emit({ type: 'PartnerUserUpdated', data: { partnerId: p.partnerId, userId: p.userId, changes } });
+  },
+});
+
+export interface PartnerUserRef {
+  partnerId: string;
+  userId: string;
+}
+
+export const deactivatePartnerUser = defineCommand<PartnerUserRef>({
+  type: 'DeactivatePartnerUser',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    const state = partnerOf(loaded);
+    authorizePartnerAction(state, ctx.actor, 'manage-users');
+    const user = userOf(state, p.userId);
+    requireMayManage(state, ctx, user);
+    if (!user.active) return { events: {} };
+    protectLastGlobalAdmin(state, user, 'be deactivated');
+    return emit({ type: 'PartnerUserDeactivated', data: { partnerId: p.partnerId, userId: p.userId } });
+  },
+});
+
+export const reactivatePartnerUser = defineCommand<PartnerUserRef>({
+  type: 'ReactivatePartnerUser',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    const state = partnerOf(loaded);
+    authorizePartnerAction(state, ctx.actor, 'manage-users');
+    const user = userOf(state, p.userId);
+    requireMayManage(state, ctx, user);
+    if (user.active) return { events: {} };
+    return emit({ type: 'PartnerUserReactivated', data: { partnerId: p.partnerId, userId: p.userId } });
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+
+export interface AssignAdminRole {
+  partnerId: string;
+  userId: string;
+  scope: RoleScope;
+  role: CompanyRole | CustomerAccess;
+}
+
+function requireRoleFitsScope(p: AssignAdminRole): void {
+  const allowed: readonly string[] = p.scope === 'company' ? COMPANY_ROLES : CUSTOMER_ACCESS_LEVELS;
+  if (!allowed.includes(p.role)) {
+    refuse(
+      'role-not-in-scope',
+      `Role '${p.role}' is not a ${p.scope === 'company' ? 'company' : 'supported-companies'} role`,
+      {
+        scope: p.scope,
+        role: p.role,
+      },
+    );
+  }
+}
+
+export const assignAdminRole = defineCommand<AssignAdminRole>({
+  type: 'AssignAdminRole',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    const state = partnerOf(loaded);
+    authorizePartnerAction(state, ctx.actor, 'manage-roles');
+    requireRoleFitsScope(p);
+    const user = userOf(state, p.userId);
+    if (!user.active)
+      refuse('partner-user-inactive', `User ${p.userId} is deactivated`, {
+        partnerId: p.partnerId,
+        userId: p.userId,
+      });
+    const previousRole = p.scope === 'company' ? user.companyRole : user.customerAccess;
+    if (previousRole === p.role) return { events: {} };
+    if (p.scope === 'company') protectLastGlobalAdmin(state, user, 'lose the global admin role');
+    return emit({
+      type: 'AdminRoleAssigned',
+      data: { partnerId: p.partnerId, userId: p.userId, scope: p.scope, role: p.role, previousRole },
+    });
+  },
+});
+
+export interface RevokeAdminRole {
+  partnerId: string;
+  userId: string;
+  scope: RoleScope;
+}
+
+export const revokeAdminRole = defineCommand<RevokeAdminRole>({
+  type: 'RevokeAdminRole',
+  ...onPartner,
+  decide(p, loaded, ctx) {
+    const state = partnerOf(loaded);
+    authorizePartnerAction(state, ctx.actor, 'manage-roles');
+    const user = userOf(state, p.userId);
+    const role = p.scope === 'company' ? user.companyRole : user.customerAccess;
+    if (role === null) {
+      refuse(
+        'role-not-held',
+        `User ${p.userId} holds no ${p.scope === 'company' ? 'company' : 'supported-companies'} role`,
+        {
+          partnerId: p.partnerId,
+          userId: p.userId,
+          scope: p.scope,
+        },
+      );
+    }
+    if (p.scope === 'company') protectLastGlobalAdmin(state, user, 'lose the global admin role');
+    return emit({
+      type: 'AdminRoleRevoked',
+      data: { partnerId: p.partnerId, userId: p.userId, scope: p.scope, role: role! },
+    });
+  },
+});
+
+export const partnerCommands = [
+  registerPartner,
+  updateCompanyProfile,
+  verifyCompanyProfile,
+  rejectCompanyProfile,
+  grantAuthorization,
+  revokeAuthorization,
+  createPartnerUser,
+  updatePartnerUser,
+  deactivatePartnerUser,
+  reactivatePartnerUser,
+  assignAdminRole,
+  revokeAdminRole,
+];
+
+export { holdsAuthorization };

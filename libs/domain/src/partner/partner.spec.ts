@@ -1,0 +1,701 @@
+import { domainCommands } from '../registry';
+import { commandSpec } from '../testing/spec';
+import {
+  granted,
+  partnerUser,
+  platform,
+  profile,
+  registered,
+  roleAssigned,
+  userCreated,
+} from '../testing/fixtures';
+import { holdsAuthorization, partnerEvolver } from './state';
+import { fold } from '../shared/command';
+
+const given = commandSpec(domainCommands);
+const P = 'partner-p1';
+const admin = partnerUser('admin');
+
+describe('RegisterPartner', () => {
+  const cmd = {
+    partnerId: 'p1',
+    profile,
+    firstUser: { userId: 'admin', email: 'admin@contoso.example', displayName: 'Admin' },
+  };
+
+  it('registers the profile, pending verification, with the first user as global admin', () => {
+    given()
+      .when('RegisterPartner', cmd, { actor: platform })
+      .thenEmits({ [P]: registered() })
+      .thenIds({ partnerId: 'p1', userId: 'admin' });
+  });
+
+  it('generates the partner and user ids when the caller gives none', () => {
+    given()
+      .when(
+        'RegisterPartner',
+        { profile, firstUser: { email: 'a@b.example', displayName: 'A' } },
+        { actor: platform },
+      )
+      .thenIds({ partnerId: 'new-partnerId', userId: 'new-userId' });
+  });
+
+  it('normalises the country code to upper case', () => {
+    const out = given().when(
+      'RegisterPartner',
+      { ...cmd, profile: { ...profile, address: { ...profile.address, country: 'sk' } } },
+      { actor: platform },
+    );
+    expect(
+      (out.events[P][0].data as { profile: { address: { country: string } } }).profile.address.country,
+    ).toBe('SK');
+  });
+
+  it('is refused to anyone but the platform', () => {
+    given()
+      .when('RegisterPartner', cmd, { actor: partnerUser('x') })
+      .thenRefused('platform-only');
+  });
+
+  it('is refused when the partner id is taken', () => {
+    given({ [P]: registered() })
+      .when('RegisterPartner', cmd, { actor: platform })
+      .thenRefused('partner-already-registered');
+  });
+});
+
+describe('UpdateCompanyProfile', () => {
+  it('records old and new values of each changed field', () => {
+    given({ [P]: registered() })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { phone: '+421 900 000 000' } },
+        { actor: admin },
+      )
+      .thenEmits({
+        [P]: [
+          {
+            type: 'CompanyProfileUpdated',
+            data: { partnerId: 'p1', changes: { phone: { from: profile.phone, to: '+421 900 000 000' } } },
+          },
+        ],
+      });
+  });
+
+  it('puts the profile into re-verification when the legal name changes', () => {
+    given({ [P]: [...registered(), { type: 'CompanyProfileVerified', data: { partnerId: 'p1' } }] })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { legalName: 'Contoso SK a.s.' } },
+        { actor: admin },
+      )
+      .thenEmits({
+        [P]: [
+          {
+            type: 'CompanyProfileUpdated',
+            data: {
+              partnerId: 'p1',
+              changes: { legalName: { from: profile.legalName, to: 'Contoso SK a.s.' } },
+            },
+          },
+          { type: 'CompanyProfileVerificationRequired', data: { partnerId: 'p1', becauseOf: ['legalName'] } },
+        ],
+      });
+  });
+
+  it('puts the profile into re-verification when the country changes', () => {
+    const out = given({ [P]: registered() }).when(
+      'UpdateCompanyProfile',
+      { partnerId: 'p1', changes: { address: { ...profile.address, country: 'CZ', city: 'Praha' } } },
+      { actor: admin },
+    );
+    expect(out.events[P].map((e) => e.type)).toEqual([
+      'CompanyProfileUpdated',
+      'CompanyProfileVerificationRequired',
+    ]);
+    expect(out.events[P][1].data).toEqual({ partnerId: 'p1', becauseOf: ['address'] });
+  });
+
+  it('does not re-verify for an address change within the same country', () => {
+    const out = given({ [P]: registered() }).when(
+      'UpdateCompanyProfile',
+      { partnerId: 'p1', changes: { address: { ...profile.address, line1: 'Obchodná 2' } } },
+      { actor: admin },
+    );
+    expect(out.events[P].map((e) => e.type)).toEqual(['CompanyProfileUpdated']);
+  });
+
+  it('writes nothing when nothing changes', () => {
+    given({ [P]: registered() })
+      .when('UpdateCompanyProfile', { partnerId: 'p1', changes: { phone: profile.phone } }, { actor: admin })
+      .thenNothing();
+  });
+
+  it('is refused to a billing admin (only a global admin edits the profile)', () => {
+    given({ [P]: [...registered(), userCreated('bill'), roleAssigned('bill', 'billing-admin')] })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { phone: '1' } },
+        { actor: partnerUser('bill') },
+      )
+      .thenRefused('access-denied', { action: 'edit-company-profile' });
+  });
+
+  it('is refused to the platform', () => {
+    given({ [P]: registered() })
+      .when('UpdateCompanyProfile', { partnerId: 'p1', changes: { phone: '1' } }, { actor: platform })
+      .thenRefused('access-denied');
+  });
+
+  it('answers not-found to a user of another partner', () => {
+    given({ [P]: registered() })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { phone: '1' } },
+        { actor: partnerUser('admin', 'p2') },
+      )
+      .thenRefused('partner-not-found');
+  });
+
+  it('answers not-found for a partner that does not exist', () => {
+    given()
+      .when('UpdateCompanyProfile', { partnerId: 'p1', changes: { phone: '1' } }, { actor: admin })
+      .thenRefused('partner-not-found');
+  });
+
+  it('is refused to an unknown user id of the partner', () => {
+    given({ [P]: registered() })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { phone: '1' } },
+        { actor: partnerUser('ghost') },
+      )
+      .thenRefused('actor-not-a-partner-user');
+  });
+
+  it('is refused to a deactivated global admin', () => {
+    given({
+      [P]: [
+        ...registered(),
+        userCreated('ga2'),
+        roleAssigned('ga2', 'global-admin'),
+        { type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'ga2' } },
+      ],
+    })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { phone: '1' } },
+        { actor: partnerUser('ga2') },
+      )
+      .thenRefused('actor-inactive');
+  });
+});
+
+describe('VerifyCompanyProfile / RejectCompanyProfile', () => {
+  it('the platform verifies a pending profile', () => {
+    given({ [P]: registered() })
+      .when('VerifyCompanyProfile', { partnerId: 'p1' }, { actor: platform })
+      .thenEmits({ [P]: [{ type: 'CompanyProfileVerified', data: { partnerId: 'p1' } }] });
+  });
+
+  it('verifying a verified profile writes nothing', () => {
+    given({ [P]: [...registered(), { type: 'CompanyProfileVerified', data: { partnerId: 'p1' } }] })
+      .when('VerifyCompanyProfile', { partnerId: 'p1' }, { actor: platform })
+      .thenNothing();
+  });
+
+  it('the platform rejects a pending profile with a reason', () => {
+    given({ [P]: registered() })
+      .when('RejectCompanyProfile', { partnerId: 'p1', reason: 'Registry mismatch' }, { actor: platform })
+      .thenEmits({
+        [P]: [{ type: 'CompanyProfileRejected', data: { partnerId: 'p1', reason: 'Registry mismatch' } }],
+      });
+  });
+
+  it('rejecting a profile that is not pending is refused', () => {
+    given({ [P]: [...registered(), { type: 'CompanyProfileVerified', data: { partnerId: 'p1' } }] })
+      .when('RejectCompanyProfile', { partnerId: 'p1', reason: 'x' }, { actor: platform })
+      .thenRefused('profile-not-pending-verification', { verification: 'verified' });
+  });
+
+  it('a partner user may not verify or reject', () => {
+    given({ [P]: registered() })
+      .when('VerifyCompanyProfile', { partnerId: 'p1' }, { actor: admin })
+      .thenRefused('platform-only');
+    given({ [P]: registered() })
+      .when('RejectCompanyProfile', { partnerId: 'p1', reason: 'x' }, { actor: admin })
+      .thenRefused('platform-only');
+  });
+
+  it('verifying an unknown partner is not-found', () => {
+    given()
+      .when('VerifyCompanyProfile', { partnerId: 'p1' }, { actor: platform })
+      .thenRefused('partner-not-found');
+  });
+});
+
+describe('GrantAuthorization / RevokeAuthorization', () => {
+  it('grants with an effective date (date-only is midnight UTC)', () => {
+    given({ [P]: registered() })
+      .when(
+        'GrantAuthorization',
+        { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2026-02-01' },
+        { actor: platform },
+      )
+      .thenEmits({ [P]: [granted('advisor', 'p1', '2026-02-01T00:00:00.000Z')] });
+  });
+
+  it('defaults the effective date to the command time', () => {
+    given({ [P]: registered() })
+      .when(
+        'GrantAuthorization',
+        { partnerId: 'p1', authorization: 'advisor' },
+        { actor: platform, now: '2026-03-04T05:06:07.000Z' },
+      )
+      .thenEmits({ [P]: [granted('advisor', 'p1', '2026-03-04T05:06:07.000Z')] });
+  });
+
+  it('granting what is already held writes nothing', () => {
+    given({ [P]: [...registered(), granted('advisor')] })
+      .when('GrantAuthorization', { partnerId: 'p1', authorization: 'advisor' }, { actor: platform })
+      .thenNothing();
+  });
+
+  it('revokes a held authorization from a date', () => {
+    given({ [P]: [...registered(), granted('advisor')] })
+      .when(
+        'RevokeAuthorization',
+        { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2026-06-01' },
+        { actor: platform },
+      )
+      .thenEmits({
+        [P]: [
+          {
+            type: 'AuthorizationRevoked',
+            data: { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2026-06-01T00:00:00.000Z' },
+          },
+        ],
+      });
+  });
+
+  it('revoking what is not held is refused', () => {
+    given({ [P]: registered() })
+      .when('RevokeAuthorization', { partnerId: 'p1', authorization: 'advisor' }, { actor: platform })
+      .thenRefused('authorization-not-held');
+  });
+
+  it('a revocation cannot take effect before the grant', () => {
+    given({ [P]: [...registered(), granted('advisor', 'p1', '2026-05-01T00:00:00.000Z')] })
+      .when(
+        'RevokeAuthorization',
+        { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2026-04-01' },
+        { actor: platform },
+      )
+      .thenRefused('authorization-overlaps');
+  });
+
+  it('a re-grant cannot take effect before the previous revocation', () => {
+    given({
+      [P]: [
+        ...registered(),
+        granted('advisor', 'p1', '2026-01-01T00:00:00.000Z'),
+        {
+          type: 'AuthorizationRevoked',
+          data: { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2026-06-01T00:00:00.000Z' },
+        },
+      ],
+    })
+      .when(
+        'GrantAuthorization',
+        { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2026-05-01' },
+        { actor: platform },
+      )
+      .thenRefused('authorization-overlaps');
+  });
+
+  it('an invalid date is refused', () => {
+    given({ [P]: registered() })
+      .when(
+        'GrantAuthorization',
+        { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '1st of May' },
+        { actor: platform },
+      )
+      .thenRefused('invalid-instant');
+  });
+
+  it('only the platform grants or revokes', () => {
+    given({ [P]: registered() })
+      .when('GrantAuthorization', { partnerId: 'p1', authorization: 'advisor' }, { actor: admin })
+      .thenRefused('platform-only');
+    given({ [P]: [...registered(), granted('advisor')] })
+      .when('RevokeAuthorization', { partnerId: 'p1', authorization: 'advisor' }, { actor: admin })
+      .thenRefused('platform-only');
+  });
+
+  it('an authorization holds from its effective date until its revocation date', () => {
+    const state = fold(partnerEvolver, [
+      ...registered(),
+      granted('advisor', 'p1', '2026-02-01T00:00:00.000Z'),
+      {
+        type: 'AuthorizationRevoked',
+        data: { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2026-03-01T00:00:00.000Z' },
+      },
+    ] as never);
+    expect(holdsAuthorization(state, 'advisor', '2026-01-31T23:59:59.999Z')).toBe(false);
+    expect(holdsAuthorization(state, 'advisor', '2026-02-01T00:00:00.000Z')).toBe(true);
+    expect(holdsAuthorization(state, 'advisor', '2026-02-28T12:00:00.000Z')).toBe(true);
+    expect(holdsAuthorization(state, 'advisor', '2026-03-01T00:00:00.000Z')).toBe(false);
+    expect(holdsAuthorization(state, 'delegated-admin-certified', '2026-02-15T00:00:00.000Z')).toBe(false);
+  });
+});
+
+describe('Partner users', () => {
+  const create = { partnerId: 'p1', userId: 'u1', email: 'Jana@Contoso.example', displayName: 'Jana' };
+
+  it('a global admin creates a user', () => {
+    given({ [P]: registered() })
+      .when('CreatePartnerUser', create, { actor: admin })
+      .thenEmits({
+        [P]: [
+          {
+            type: 'PartnerUserCreated',
+            data: { partnerId: 'p1', userId: 'u1', email: 'Jana@Contoso.example', displayName: 'Jana' },
+          },
+        ],
+      })
+      .thenIds({ userId: 'u1' });
+  });
+
+  it('a user management admin creates a user', () => {
+    given({ [P]: [...registered(), userCreated('um'), roleAssigned('um', 'user-management-admin')] })
+      .when('CreatePartnerUser', create, { actor: partnerUser('um') })
+      .thenIds({ userId: 'u1' });
+  });
+
+  it('a password admin may not create users', () => {
+    given({ [P]: [...registered(), userCreated('pw'), roleAssigned('pw', 'password-admin')] })
+      .when('CreatePartnerUser', create, { actor: partnerUser('pw') })
+      .thenRefused('access-denied', { action: 'manage-users' });
+  });
+
+  it('e-mail is unique within the partner, case-insensitively', () => {
+    given({ [P]: [...registered(), userCreated('u0', 'p1', 'jana@contoso.example')] })
+      .when('CreatePartnerUser', create, { actor: admin })
+      .thenRefused('email-already-used', { userId: 'u0' });
+  });
+
+  it('the same e-mail may exist in another partner', () => {
+    given({
+      [P]: registered(),
+      'partner-p2': [...registered('p2'), userCreated('x', 'p2', 'jana@contoso.example')],
+    })
+      .when('CreatePartnerUser', create, { actor: admin })
+      .thenIds({ userId: 'u1' });
+  });
+
+  it('a taken user id is refused', () => {
+    given({ [P]: [...registered(), userCreated('u1')] })
+      .when('CreatePartnerUser', { ...create, email: 'other@contoso.example' }, { actor: admin })
+      .thenRefused('partner-user-exists');
+  });
+
+  it('updates e-mail and display name with old and new values', () => {
+    given({ [P]: [...registered(), userCreated('u1')] })
+      .when(
+        'UpdatePartnerUser',
+        { partnerId: 'p1', userId: 'u1', email: 'new@contoso.example', displayName: 'New' },
+        { actor: admin },
+      )
+      .thenEmits({
+        [P]: [
+          {
+            type: 'PartnerUserUpdated',
+            data: {
+              partnerId: 'p1',
+              userId: 'u1',
+              changes: {
+                email: { from: 'u1@contoso.example', to: 'new@contoso.example' },
+                displayName: { from: 'u1', to: 'New' },
+              },
+            },
+          },
+        ],
+      });
+  });
+
+  it('an update to an e-mail another user has is refused', () => {
+    given({ [P]: [...registered(), userCreated('u1'), userCreated('u2')] })
+      .when(
+        'UpdatePartnerUser',
+        { partnerId: 'p1', userId: 'u1', email: 'U2@contoso.example' },
+        { actor: admin },
+      )
+      .thenRefused('email-already-used');
+  });
+
+  it('changing only the case of ones own e-mail is allowed', () => {
+    given({ [P]: [...registered(), userCreated('u1')] })
+      .when(
+        'UpdatePartnerUser',
+        { partnerId: 'p1', userId: 'u1', email: 'U1@contoso.example' },
+        { actor: admin },
+      )
+      .thenIds({});
+  });
+
+  it('an update that changes nothing writes nothing', () => {
+    given({ [P]: [...registered(), userCreated('u1')] })
+      .when('UpdatePartnerUser', { partnerId: 'p1', userId: 'u1', displayName: 'u1' }, { actor: admin })
+      .thenNothing();
+  });
+
+  it('updating an unknown user is not-found', () => {
+    given({ [P]: registered() })
+      .when('UpdatePartnerUser', { partnerId: 'p1', userId: 'nope', displayName: 'x' }, { actor: admin })
+      .thenRefused('partner-user-not-found');
+  });
+
+  it('a user management admin may not change or deactivate a global admin', () => {
+    const history = {
+      [P]: [...registered(), userCreated('um'), roleAssigned('um', 'user-management-admin')],
+    };
+    given(history)
+      .when(
+        'UpdatePartnerUser',
+        { partnerId: 'p1', userId: 'admin', displayName: 'x' },
+        { actor: partnerUser('um') },
+      )
+      .thenRefused('cannot-manage-global-admin');
+    given(history)
+      .when('DeactivatePartnerUser', { partnerId: 'p1', userId: 'admin' }, { actor: partnerUser('um') })
+      .thenRefused('cannot-manage-global-admin');
+  });
+
+  it('deactivates and reactivates a user', () => {
+    given({ [P]: [...registered(), userCreated('u1')] })
+      .when('DeactivatePartnerUser', { partnerId: 'p1', userId: 'u1' }, { actor: admin })
+      .thenEmits({ [P]: [{ type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'u1' } }] });
+    given({
+      [P]: [
+        ...registered(),
+        userCreated('u1'),
+        { type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'u1' } },
+      ],
+    })
+      .when('ReactivatePartnerUser', { partnerId: 'p1', userId: 'u1' }, { actor: admin })
+      .thenEmits({ [P]: [{ type: 'PartnerUserReactivated', data: { partnerId: 'p1', userId: 'u1' } }] });
+  });
+
+  it('deactivating an inactive user or reactivating an active one writes nothing', () => {
+    given({
+      [P]: [
+        ...registered(),
+        userCreated('u1'),
+        { type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'u1' } },
+      ],
+    })
+      .when('DeactivatePartnerUser', { partnerId: 'p1', userId: 'u1' }, { actor: admin })
+      .thenNothing();
+    given({ [P]: [...registered(), userCreated('u1')] })
+      .when('ReactivatePartnerUser', { partnerId: 'p1', userId: 'u1' }, { actor: admin })
+      .thenNothing();
+  });
+
+  it('the last active global admin cannot be deactivated', () => {
+    given({ [P]: registered() })
+      .when('DeactivatePartnerUser', { partnerId: 'p1', userId: 'admin' }, { actor: admin })
+      .thenRefused('last-global-admin', { userId: 'admin' });
+  });
+
+  it('a global admin can be deactivated while another active one remains', () => {
+    given({ [P]: [...registered(), userCreated('ga2'), roleAssigned('ga2', 'global-admin')] })
+      .when('DeactivatePartnerUser', { partnerId: 'p1', userId: 'admin' }, { actor: partnerUser('ga2') })
+      .thenEmits({ [P]: [{ type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'admin' } }] });
+  });
+
+  it('an inactive second global admin does not count as a remaining one', () => {
+    given({
+      [P]: [
+        ...registered(),
+        userCreated('ga2'),
+        roleAssigned('ga2', 'global-admin'),
+        { type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'ga2' } },
+      ],
+    })
+      .when('DeactivatePartnerUser', { partnerId: 'p1', userId: 'admin' }, { actor: admin })
+      .thenRefused('last-global-admin');
+  });
+});
+
+describe('AssignAdminRole / RevokeAdminRole', () => {
+  const base = [...registered(), userCreated('u1')];
+
+  it('a global admin assigns an own-company role', () => {
+    given({ [P]: base })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'company', role: 'billing-admin' },
+        { actor: admin },
+      )
+      .thenEmits({ [P]: [roleAssigned('u1', 'billing-admin')] });
+  });
+
+  it('a global admin assigns supported-companies access, independent of the company role', () => {
+    given({ [P]: [...base, roleAssigned('u1', 'billing-admin')] })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'customers', role: 'full' },
+        { actor: admin },
+      )
+      .thenEmits({ [P]: [roleAssigned('u1', 'full')] });
+  });
+
+  it('replacing a role records the previous one', () => {
+    given({ [P]: [...base, roleAssigned('u1', 'limited')] })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'customers', role: 'full' },
+        { actor: admin },
+      )
+      .thenEmits({ [P]: [roleAssigned('u1', 'full', 'p1', 'limited')] });
+  });
+
+  it('assigning a role the user already holds writes nothing', () => {
+    given({ [P]: [...base, roleAssigned('u1', 'billing-admin')] })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'company', role: 'billing-admin' },
+        { actor: admin },
+      )
+      .thenNothing();
+  });
+
+  it('only a global admin assigns roles (a user management admin may not)', () => {
+    given({ [P]: [...base, userCreated('um'), roleAssigned('um', 'user-management-admin')] })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'company', role: 'billing-admin' },
+        { actor: partnerUser('um') },
+      )
+      .thenRefused('access-denied', { action: 'manage-roles' });
+  });
+
+  it('a full-access user may not assign roles', () => {
+    given({ [P]: [...base, userCreated('f'), roleAssigned('f', 'full')] })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'customers', role: 'limited' },
+        { actor: partnerUser('f') },
+      )
+      .thenRefused('access-denied');
+  });
+
+  it('a role from the wrong scope is refused', () => {
+    given({ [P]: base })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'company', role: 'full' },
+        { actor: admin },
+      )
+      .thenRefused('role-not-in-scope');
+    given({ [P]: base })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'customers', role: 'global-admin' },
+        { actor: admin },
+      )
+      .thenRefused('role-not-in-scope');
+  });
+
+  it('assigning to an unknown or deactivated user is refused', () => {
+    given({ [P]: base })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'zz', scope: 'company', role: 'billing-admin' },
+        { actor: admin },
+      )
+      .thenRefused('partner-user-not-found');
+    given({ [P]: [...base, { type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'u1' } }] })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'company', role: 'billing-admin' },
+        { actor: admin },
+      )
+      .thenRefused('partner-user-inactive');
+  });
+
+  it('the last active global admin cannot be given another company role', () => {
+    given({ [P]: registered() })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'admin', scope: 'company', role: 'billing-admin' },
+        { actor: admin },
+      )
+      .thenRefused('last-global-admin');
+  });
+
+  it('the last active global admin may still get supported-companies access', () => {
+    given({ [P]: registered() })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'admin', scope: 'customers', role: 'full' },
+        { actor: admin },
+      )
+      .thenEmits({ [P]: [roleAssigned('admin', 'full')] });
+  });
+
+  it('revokes a role', () => {
+    given({ [P]: [...base, roleAssigned('u1', 'limited')] })
+      .when('RevokeAdminRole', { partnerId: 'p1', userId: 'u1', scope: 'customers' }, { actor: admin })
+      .thenEmits({
+        [P]: [
+          {
+            type: 'AdminRoleRevoked',
+            data: { partnerId: 'p1', userId: 'u1', scope: 'customers', role: 'limited' },
+          },
+        ],
+      });
+  });
+
+  it('revoking a role not held is refused', () => {
+    given({ [P]: base })
+      .when('RevokeAdminRole', { partnerId: 'p1', userId: 'u1', scope: 'company' }, { actor: admin })
+      .thenRefused('role-not-held');
+  });
+
+  it('the last active global admin cannot lose the role, not even by themself', () => {
+    given({ [P]: registered() })
+      .when('RevokeAdminRole', { partnerId: 'p1', userId: 'admin', scope: 'company' }, { actor: admin })
+      .thenRefused('last-global-admin');
+  });
+
+  it('a global admin can step down while another remains', () => {
+    given({ [P]: [...registered(), userCreated('ga2'), roleAssigned('ga2', 'global-admin')] })
+      .when('RevokeAdminRole', { partnerId: 'p1', userId: 'admin', scope: 'company' }, { actor: admin })
+      .thenEmits({
+        [P]: [
+          {
+            type: 'AdminRoleRevoked',
+            data: { partnerId: 'p1', userId: 'admin', scope: 'company', role: 'global-admin' },
+          },
+        ],
+      });
+  });
+
+  it('only a global admin revokes roles', () => {
+    given({
+      [P]: [
+        ...base,
+        roleAssigned('u1', 'billing-admin'),
+        userCreated('b'),
+        roleAssigned('b', 'billing-admin'),
+      ],
+    })
+      .when(
+        'RevokeAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'company' },
+        { actor: partnerUser('b') },
+      )
+      .thenRefused('access-denied');
+  });
+});

@@ -1,0 +1,84 @@
+import { refuse } from './errors';
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/**
+ * Normalises a date or UTC instant to the canonical `YYYY-MM-DDTHH:mm:ss.sssZ` form, so that
+ * instants compare correctly as strings everywhere in the domain. Pure string work: no Date objects.
+ */
+export function toInstant(value: string, field = 'date'): string {
+  if (DATE_ONLY.test(value)) return `${value}T00:00:00.000Z`;
+  if (INSTANT.test(value)) {
+    const [head, frac = ''] = value.slice(0, -1).split('.');
+    return `${head}.${frac.padEnd(3, '0')}Z`;
+  }
+  return refuse('invalid-instant', `${field} must be a date (YYYY-MM-DD) or a UTC instant (…Z)`, {
+    field,
+    value,
+  });
+}
+
+const DAY_MS = 86_400_000;
+
+/** Adds whole days to a canonical instant (calendar arithmetic in UTC, via epoch milliseconds). */
+export function addDays(instant: string, days: number): string {
+  return fromEpoch(toEpoch(instant) + days * DAY_MS);
+}
+
+/** Whole days from `a` to `b` (may be negative), rounded down. */
+export function daysBetween(a: string, b: string): number {
+  return Math.floor((toEpoch(b) - toEpoch(a)) / DAY_MS);
+}
+
+// Epoch conversion without the Date global (the domain is clock-free by lint rule): a proleptic
+// Gregorian civil-date algorithm on plain integers.
+function toEpoch(instant: string): number {
+  const i = toInstant(instant);
+  const y = Number(i.slice(0, 4));
+  const m = Number(i.slice(5, 7));
+  const d = Number(i.slice(8, 10));
+  const ms =
+    Number(i.slice(11, 13)) * 3_600_000 +
+    Number(i.slice(14, 16)) * 60_000 +
+    Number(i.slice(17, 19)) * 1000 +
+    Number(i.slice(20, 23));
+  return daysFromCivil(y, m, d) * DAY_MS + ms;
+}
+
+function fromEpoch(epochMs: number): string {
+  const days = Math.floor(epochMs / DAY_MS);
+  let rest = epochMs - days * DAY_MS;
+  const [y, m, d] = civilFromDays(days);
+  const hh = Math.floor(rest / 3_600_000);
+  rest -= hh * 3_600_000;
+  const mm = Math.floor(rest / 60_000);
+  rest -= mm * 60_000;
+  const ss = Math.floor(rest / 1000);
+  const ms = rest - ss * 1000;
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(y, 4)}-${p(m)}-${p(d)}T${p(hh)}:${p(mm)}:${p(ss)}.${p(ms, 3)}Z`;
+}
+
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function civilFromDays(z0: number): [number, number, number] {
+  const z = z0 + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp + (mp < 10 ? 3 : -9);
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}

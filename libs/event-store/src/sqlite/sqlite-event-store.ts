@@ -1,0 +1,254 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { EventStoreError, EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors';
+import { PollingSubscription } from '../shared/polling-subscription';
+import { formatSequence, parseSequence } from '../shared/position';
+import {
+  normaliseFilter,
+  pinnedStartRevision,
+  prepareAppend,
+  satisfiesExpected,
+  validateDirection,
+  validateMaxCount,
+  validateRevision,
+  type PreparedEvent,
+} from '../shared/validation';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  JsonObject,
+  NewEvent,
+  Position,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StoreSubscription,
+  SubscribeToAllOptions,
+} from '../types';
+import { SQL, SQLITE_SCHEMA, type EventRow } from './sqlite-schema';
+
+export interface SqliteEventStoreOptions {
+  /** Database file; its directory is created. Defaults to ./data/events.sqlite. */
+  path?: string;
+  /**
+   * NORMAL (default): in WAL mode a commit survives an application crash, but the last few commits
+   * may be lost on power failure / OS crash, because the WAL is fsynced at checkpoints rather than at
+   * every commit. The file never corrupts. FULL fsyncs every commit: durable, but each append pays a disk flush.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** How long a writer waits for another process holding the write lock before failing. */
+  busyTimeoutMs?: number;
+  /** Subscriptions re-check at least this often, to see events appended by other processes sharing the file. */
+  pollIntervalMs?: number;
+}
+
+const NO_LIMIT = -1;
+const MAX_INT64 = 9223372036854775807n;
+
+/** The embedded default: one SQLite file, zero setup. */
+export class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  /** In-process wake-up for subscriptions; other processes' appends are found by polling. */
+  private readonly appended = new EventEmitter();
+  private readonly subscriptions = new Set<PollingSubscription>();
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly options: SqliteEventStoreOptions = {}) {
+    const path = options.path ?? './data/events.sqlite';
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.exec(SQLITE_SCHEMA);
+    this.appended.setMaxListeners(0);
+  }
+
+  async append(streamName: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const expected = options.expectedRevision ?? 'any';
+    const prepared = prepareAppend(streamName, events, expected);
+    // IMMEDIATE takes the write lock up front, so the revision we read cannot change before we insert.
+    const result = this.guard(() =>
+      this.db.transaction(() => this.appendInTransaction(streamName, prepared, expected)).immediate(),
+    );
+    this.appended.emit('append');
+    return result;
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const direction = validateDirection(options.direction);
+    const from = validateRevision(options.fromRevision);
+    const limit = validateMaxCount(options.maxCount) ?? NO_LIMIT;
+    // 'start' is revision 0 and 'end' is past every revision, whichever way we read.
+    const bound = from === 'start' ? 0 : from === 'end' ? MAX_INT64 : (from ?? (direction === 'forwards' ? 0 : MAX_INT64));
+    return this.guard(() => {
+      const sql = direction === 'forwards' ? SQL.streamForwards : SQL.streamBackwards;
+      const rows = this.all<EventRow>(sql, streamName, bound, limit);
+      if (rows.length === 0 && this.get(SQL.streamExists, streamName) === undefined) {
+        throw new StreamNotFoundError(streamName);
+      }
+      return rows.map(toRecordedEvent);
+    });
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const direction = validateDirection(options.direction);
+    const limit = validateMaxCount(options.maxCount) ?? NO_LIMIT;
+    const filter = normaliseFilter(options.filter);
+    const from =
+      options.fromPosition !== undefined
+        ? BigInt(parseSequence(options.fromPosition))
+        : direction === 'forwards'
+          ? 0n
+          : MAX_INT64;
+    const params = {
+      from,
+      limit,
+      types: filter.eventTypePrefixes && JSON.stringify(filter.eventTypePrefixes),
+      streams: filter.streamNamePrefixes && JSON.stringify(filter.streamNamePrefixes),
+    };
+    return this.guard(() =>
+      this.all<EventRow>(direction === 'forwards' ? SQL.allForwards : SQL.allBackwards, params).map(toRecordedEvent),
+    );
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): StoreSubscription {
+    const subscription = new PollingSubscription(
+      {
+        readAll: (readOptions) => this.readAll(readOptions),
+        onAppend: (listener) => {
+          this.appended.on('append', listener);
+          return () => this.appended.off('append', listener);
+        },
+      },
+      options,
+      { pollIntervalMs: this.options.pollIntervalMs ?? 250 },
+    );
+    this.subscriptions.add(subscription);
+    subscription.onClose(() => this.subscriptions.delete(subscription));
+    return subscription;
+  }
+
+  async headPosition(): Promise<Position | null> {
+    return this.guard(() => {
+      const row = this.get<{ position: number | null }>(SQL.head);
+      return row?.position == null ? null : formatSequence(row.position);
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.guard(() => this.db.prepare('SELECT 1').get());
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    if (this.db.open) this.db.close();
+  }
+
+  private appendInTransaction(streamName: string, events: PreparedEvent[], expected: ExpectedRevision): AppendResult {
+    const current = this.get<{ revision: number | null }>(SQL.currentRevision, streamName)?.revision ?? null;
+    const actual = current ?? 'no_stream';
+    const retried = this.get<{ revision: number }>(SQL.findEventId, streamName, events[0].id);
+    if (retried !== undefined) return this.idempotentResult(streamName, events, expected, actual, retried.revision);
+    if (!satisfiesExpected(expected, current)) throw new WrongExpectedVersionError(streamName, expected, actual);
+
+    const recordedAt = new Date().toISOString();
+    const insert = this.statement(SQL.insert);
+    let lastPosition = 0;
+    events.forEach((event, index) => {
+      try {
+        const info = insert.run({ streamName, revision: (current ?? -1) + 1 + index, recordedAt, ...event });
+        lastPosition = Number(info.lastInsertRowid);
+      } catch (error) {
+        // A later id of the batch is already in the stream: a partial overlap, not a retry.
+        if (isUniqueViolation(error)) throw new WrongExpectedVersionError(streamName, expected, actual);
+        throw error;
+      }
+    });
+    return { nextExpectedRevision: (current ?? -1) + events.length, position: formatSequence(lastPosition) };
+  }
+
+  /**
+   * The first id is already in the stream. A genuine retry finds the whole batch stored consecutively
+   * (and where its expectation put it); then the original result is returned and nothing is written.
+   */
+  private idempotentResult(
+    streamName: string,
+    events: PreparedEvent[],
+    expected: ExpectedRevision,
+    actual: number | 'no_stream',
+    startRevision: number,
+  ): AppendResult {
+    const pinned = pinnedStartRevision(expected);
+    const stored = this.all<{ event_id: string; revision: number; global_position: number }>(
+      SQL.eventIdsFrom,
+      streamName,
+      startRevision,
+      events.length,
+    );
+    const matches =
+      (pinned === null || pinned === startRevision) &&
+      stored.length === events.length &&
+      stored.every((row, i) => row.event_id === events[i].id);
+    if (!matches) throw new WrongExpectedVersionError(streamName, expected, actual);
+    const last = stored[stored.length - 1];
+    return { nextExpectedRevision: last.revision, position: formatSequence(last.global_position) };
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.statement(sql).all(...params) as T[];
+  }
+
+  private get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.statement(sql).get(...params) as T | undefined;
+  }
+
+  /** Port errors pass through; anything else (busy, I/O, closed database) is the backend's failure. */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof EventStoreError) throw error;
+      throw new EventStoreUnavailableError(`SQLite event store failed: ${(error as Error).message}`, error);
+    }
+  }
+}
+
+export async function createSqliteEventStore(options: SqliteEventStoreOptions = {}): Promise<SqliteEventStore> {
+  try {
+    return new SqliteEventStore(options);
+  } catch (error) {
+    throw new EventStoreUnavailableError(`Cannot open SQLite event store: ${(error as Error).message}`, error);
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    streamName: row.stream_name,
+    revision: row.revision,
+    position: formatSequence(row.global_position),
+    data: JSON.parse(row.data) as JsonObject,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    recordedAt: row.recorded_at,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -1,0 +1,121 @@
+/**
+ * The event-store port. Shaped after EventStoreDB's own semantics so that every adapter
+ * (sqlite, postgres, eventstoredb) behaves identically; the contract suite in
+ * `testing/contract.ts` is the executable definition of this file.
+ */
+
+/** JSON values, as stored. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * A global position in `$all`: an opaque token. Every adapter renders it as a fixed-width string,
+ * so comparing two positions of the same store as strings gives their global order
+ * (see `comparePositions`). Clients store it and hand it back; they never parse it.
+ */
+export type Position = string;
+
+/** What the caller expects the stream's current revision to be. Revisions start at 0. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+/** The state a stream was actually found in when an expectation failed. */
+export type ActualRevision = 'no_stream' | number;
+
+export interface NewEvent {
+  /** UUID. Re-appending events whose ids the stream already holds writes nothing (idempotent retry). */
+  id: string;
+  type: string;
+  data: JsonObject;
+  metadata?: JsonObject;
+}
+
+export interface RecordedEvent {
+  id: string;
+  type: string;
+  streamName: string;
+  /** 0-based revision of the event within its stream. */
+  revision: number;
+  position: Position;
+  data: JsonObject;
+  metadata: JsonObject;
+  /** When the store committed the event (ISO-8601, store clock). Business time lives in metadata.occurredAt. */
+  recordedAt: string;
+}
+
+export interface AppendOptions {
+  /** Defaults to 'any'. */
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream (EventStoreDB's "next expected revision"). */
+  nextExpectedRevision: number;
+  /** Global position of the last event written. */
+  position: Position;
+}
+
+export type Direction = 'forwards' | 'backwards';
+
+export interface ReadStreamOptions {
+  direction?: Direction;
+  /** Inclusive. Defaults to 'start' forwards and 'end' backwards. */
+  fromRevision?: number | 'start' | 'end';
+  /** Defaults to unlimited. */
+  maxCount?: number;
+}
+
+export interface AllFilter {
+  /** Keep events whose type starts with any of these prefixes. */
+  eventTypePrefixes?: string[];
+  /** Keep events whose stream name starts with any of these prefixes. */
+  streamNamePrefixes?: string[];
+}
+
+export interface ReadAllOptions {
+  direction?: Direction;
+  /**
+   * Exclusive: forwards, the read starts after this position; backwards, before it.
+   * Omitted: from the start (forwards) or the end (backwards). This makes paging resumable:
+   * hand back the position of the last event you saw.
+   */
+  fromPosition?: Position;
+  maxCount?: number;
+  filter?: AllFilter;
+}
+
+export interface SubscribeToAllOptions {
+  /** Exclusive: the first event delivered is the one after this position. Omitted: from the start. */
+  fromPosition?: Position;
+  filter?: AllFilter;
+}
+
+export type SubscriptionMessage =
+  | { type: 'event'; event: RecordedEvent }
+  /** Emitted each time the subscription has delivered everything that existed and switches to live. */
+  | { type: 'caught-up'; position: Position | null };
+
+/** A catch-up subscription: historic events, then a caught-up signal, then live events, in order. */
+export interface StoreSubscription extends AsyncIterable<SubscriptionMessage> {
+  close(): Promise<void>;
+}
+
+export type EventStoreKind = 'sqlite' | 'postgres' | 'eventstoredb';
+
+export interface EventStore {
+  readonly kind: EventStoreKind;
+  append(streamName: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Throws StreamNotFoundError when the stream has no events. */
+  readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  subscribeToAll(options?: SubscribeToAllOptions): StoreSubscription;
+  /** Position of the newest event in `$all` (user events only), or null when the store is empty. */
+  headPosition(): Promise<Position | null>;
+  /** Resolves when the store answers; rejects otherwise (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Global order of two positions of the same store: negative, zero or positive. */
+export function comparePositions(a: Position, b: Position): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,3 @@
+export * from './types';
+export * from './pipeline';
+export * from './hash-chain';

@@ -1,0 +1,305 @@
+import { v5 as uuidv5 } from 'uuid';
+import {
+  type EventStore,
+  type JsonObject,
+  type NewEvent,
+  type Position,
+  type RecordedEvent,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '@pc/event-store';
+import {
+  type CommandDefinition,
+  type CommandRegistry,
+  type DecisionContext,
+  type DecisionResult,
+  type DomainEvent,
+  type Evolver,
+  type Loaded,
+  type StreamSpec,
+  DomainError,
+  domainCommands,
+} from '@pc/domain';
+import { GENESIS_HASH, eventHash } from './hash-chain';
+import { type FoldedStream, StreamCache } from './stream-cache';
+import {
+  type CommandContext,
+  type CommandPipeline,
+  type CommandResult,
+  ConcurrencyConflictError,
+  PreconditionFailedError,
+  UnknownCommandError,
+} from './types';
+
+/** Notified of what the pipeline does, for metrics. All optional. */
+export interface PipelineObserver {
+  appended?(commandType: string, streamName: string, events: number, durationMs: number): void;
+  accepted?(commandType: string): void;
+  refused?(commandType: string, code: string): void;
+  conflictRetried?(commandType: string, streamName: string): void;
+}
+
+export interface PipelineOptions {
+  store: EventStore;
+  /** Command definitions by type; defaults to every command of libs/domain. */
+  commands?: CommandRegistry;
+  /** Attempts on WrongExpectedVersion when the caller gave no If-Match. Default 8. */
+  maxAttempts?: number;
+  observer?: PipelineObserver;
+  /** Folded streams kept in memory (LRU). Default 10,000; 0 disables the cache. */
+  cacheSize?: number;
+}
+
+/** Schema version written in the metadata of every event (bumped per event type when its data changes). */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** Namespace of the deterministic (UUIDv5) ids the pipeline derives from a command id. */
+export const PIPELINE_ID_NAMESPACE = '6f1c2b1e-0c55-4a4e-9a51-2f3c9a7e8b10';
+
+export const deriveId = (commandId: string, name: string): string => uuidv5(`${commandId}/${name}`, PIPELINE_ID_NAMESPACE);
+const eventIdFor = (commandId: string, stream: string, index: number): string =>
+  uuidv5(`${commandId}/event/${stream}/${index}`, PIPELINE_ID_NAMESPACE);
+
+export interface AggregateView<S> {
+  state: S;
+  /** -1 when the stream does not exist. */
+  revision: number;
+}
+
+export interface ExtendedPipeline extends CommandPipeline {
+  /** An aggregate's current state, folded from its stream (for queries such as getPartner). */
+  readAggregate<S>(stream: string, evolver: Evolver<S, DomainEvent>): Promise<AggregateView<S>>;
+}
+
+/**
+ * The one command pipeline: load the streams a command names → fold → decide (pure) → append with
+ * the expected revision, retrying a bounded number of times on concurrent writes. Every event gets
+ * the metadata envelope (who, on whose behalf, when, which command) and its link in the stream's
+ * hash chain. A retried command id that already wrote to its primary stream returns the original
+ * result and writes nothing.
+ */
+export function createCommandPipeline(options: PipelineOptions): ExtendedPipeline {
+  const store = options.store;
+  const commands = options.commands ?? domainCommands;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const observer = options.observer ?? {};
+  const cache = new StreamCache(options.cacheSize ?? 10_000);
+
+  async function readFrom(stream: string, fromRevision: number): Promise<RecordedEvent[]> {
+    try {
+      return await store.readStream(stream, { direction: 'forwards', fromRevision });
+    } catch (e) {
+      if (e instanceof StreamNotFoundError) return [];
+      throw e;
+    }
+  }
+
+  function extend(base: FoldedStream, evolver: Evolver<unknown, DomainEvent>, events: RecordedEvent[]): FoldedStream {
+    let { state, lastHash } = base;
+    const commandsSeen = events.length > 0 ? new Map(base.commands) : base.commands;
+    for (const e of events) {
+      state = evolver.evolve(state, { type: e.type, data: e.data });
+      lastHash = typeof e.metadata.hash === 'string' ? e.metadata.hash : lastHash;
+      const commandId = e.metadata.commandId;
+      if (typeof commandId === 'string') {
+        const trace = commandsSeen.get(commandId);
+        commandsSeen.set(
+          commandId,
+          trace
+            ? { ...trace, lastRevision: e.revision, position: e.position, eventTypes: [...trace.eventTypes, e.type] }
+            : { firstRevision: e.revision, lastRevision: e.revision, position: e.position, eventTypes: [e.type] },
+        );
+      }
+    }
+    const revision = events.length > 0 ? events[events.length - 1].revision : base.revision;
+    return { state, revision, lastHash, commands: commandsSeen };
+  }
+
+  /** The stream folded to its head: from the cache, extended by whatever was appended since. */
+  async function load(spec: StreamSpec): Promise<FoldedStream> {
+    const cached = cache.get(spec.stream);
+    const base: FoldedStream = cached ?? {
+      state: spec.evolver.initialState,
+      revision: -1,
+      lastHash: null,
+      commands: new Map(),
+    };
+    const folded = extend(base, spec.evolver, await readFrom(spec.stream, base.revision + 1));
+    cache.set(spec.stream, folded);
+    return folded;
+  }
+
+  /**
+   * A stream folded WITHOUT the events of one command (used when that command is being retried
+   * after a crash between its writes): what the command saw the first time.
+   */
+  async function loadExcluding(spec: StreamSpec, commandId: string): Promise<FoldedStream> {
+    const all = await readFrom(spec.stream, 0);
+    const first = all.findIndex((e) => e.metadata.commandId === commandId);
+    const before = first < 0 ? all : all.slice(0, first);
+    return extend({ state: spec.evolver.initialState, revision: -1, lastHash: null, commands: new Map() }, spec.evolver, before);
+  }
+
+  function toNewEvents(
+    stream: string,
+    events: DomainEvent[],
+    prevHash: string | null,
+    commandType: string,
+    ctx: CommandContext,
+  ): NewEvent[] {
+    let previous = prevHash ?? GENESIS_HASH;
+    return events.map((event, index) => {
+      const metadata: Record<string, unknown> = {
+        commandId: ctx.commandId,
+        commandType,
+        correlationId: ctx.correlationId,
+        causationId: ctx.causationId ?? ctx.commandId,
+        actor: { ...ctx.actor },
+        service: ctx.service,
+        occurredAt: ctx.now,
+        schemaVersion: EVENT_SCHEMA_VERSION,
+        prevHash: previous,
+      };
+      const data = JSON.parse(JSON.stringify(event.data)) as JsonObject;
+      metadata.hash = eventHash(event.type, data, metadata);
+      previous = metadata.hash as string;
+      return { id: eventIdFor(ctx.commandId, stream, index), type: event.type, data, metadata: metadata as JsonObject };
+    });
+  }
+
+  async function attempt(definition: CommandDefinition, payload: Record<string, unknown>, ctx: CommandContext): Promise<CommandResult> {
+    const decisionCtx: DecisionContext = {
+      actor: ctx.actor,
+      now: ctx.now,
+      newId: (name) => deriveId(ctx.commandId, name),
+    };
+    const specs = definition.streams(payload, decisionCtx);
+    const aliases = Object.keys(specs);
+    const primarySpec = specs[definition.primary];
+    const folded = await Promise.all(aliases.map((alias) => load(specs[alias])));
+    const byAlias = new Map(aliases.map((alias, i) => [alias, folded[i]]));
+    const primary = byAlias.get(definition.primary) as FoldedStream;
+
+    // A retry of a command that already wrote its primary stream: answer as the first time.
+    const trace = primary.commands.get(ctx.commandId);
+    if (trace) {
+      const before = await loadExcluding(primarySpec, ctx.commandId);
+      let ids: Record<string, string> = {};
+      try {
+        const loaded: Record<string, Loaded<unknown>> = { [definition.primary]: before };
+        for (const alias of aliases) if (alias !== definition.primary) loaded[alias] = byAlias.get(alias) as FoldedStream;
+        ids = definition.decide(payload, loaded, decisionCtx).ids ?? {};
+      } catch {
+        ids = {};
+      }
+      return {
+        commandId: ctx.commandId,
+        streamName: primarySpec.stream,
+        revision: trace.lastRevision,
+        position: trace.position,
+        ids,
+        eventTypes: trace.eventTypes,
+        replayed: true,
+      };
+    }
+
+    if (ctx.expectedRevision !== undefined && primary.revision !== ctx.expectedRevision) {
+      throw new PreconditionFailedError(primarySpec.stream, ctx.expectedRevision, primary.revision);
+    }
+
+    // Secondary (claim) streams this command already wrote before a crash are seen as they were.
+    for (const alias of aliases) {
+      const f = byAlias.get(alias) as FoldedStream;
+      if (alias !== definition.primary && f.commands.has(ctx.commandId)) {
+        byAlias.set(alias, await loadExcluding(specs[alias], ctx.commandId));
+      }
+    }
+
+    const loaded: Record<string, Loaded<unknown>> = {};
+    for (const [alias, f] of byAlias) loaded[alias] = { state: f.state, revision: f.revision };
+    const result: DecisionResult = definition.decide(payload, loaded, decisionCtx);
+
+    const order = [...aliases.filter((a) => a !== definition.primary), definition.primary].filter(
+      (alias) => (result.events[alias] ?? []).length > 0,
+    );
+    let position: Position | null = null;
+    let revision = primary.revision;
+    const eventTypes: string[] = [];
+    for (const alias of order) {
+      const spec = specs[alias];
+      const base = byAlias.get(alias) as FoldedStream;
+      const domainEvents = result.events[alias] as DomainEvent[];
+      const newEvents = toNewEvents(spec.stream, domainEvents, base.lastHash, definition.type, ctx);
+      const started = performance.now();
+      const appended = await store.append(spec.stream, newEvents, {
+        expectedRevision: base.revision < 0 ? 'no_stream' : base.revision,
+      });
+      observer.appended?.(definition.type, spec.stream, newEvents.length, performance.now() - started);
+      position = appended.position;
+      if (alias === definition.primary) revision = appended.nextExpectedRevision;
+      eventTypes.push(...newEvents.map((e) => e.type));
+      // Keep the cache warm with what we just wrote, when it extends exactly what we read.
+      if (appended.nextExpectedRevision === base.revision + newEvents.length) {
+        const recorded: RecordedEvent[] = newEvents.map((e, i) => ({
+          ...e,
+          streamName: spec.stream,
+          revision: base.revision + 1 + i,
+          position: appended.position,
+          metadata: e.metadata ?? {},
+          recordedAt: ctx.now,
+        }));
+        cache.set(spec.stream, extend(base, spec.evolver, recorded));
+      } else {
+        cache.evict(spec.stream);
+      }
+    }
+    return {
+      commandId: ctx.commandId,
+      streamName: primarySpec.stream,
+      revision,
+      position,
+      ids: result.ids ?? {},
+      eventTypes,
+      replayed: false,
+      ...(result.returned ? { returned: result.returned } : {}),
+    };
+  }
+
+  return {
+    async execute(commandType, payload, ctx) {
+      const definition = commands.get(commandType);
+      if (!definition) throw new UnknownCommandError(commandType);
+      for (let attemptNo = 1; ; attemptNo++) {
+        try {
+          const result = await attempt(definition, payload, ctx);
+          observer.accepted?.(commandType);
+          return result;
+        } catch (e) {
+          if (e instanceof DomainError) {
+            observer.refused?.(commandType, e.code);
+            throw e;
+          }
+          if (!(e instanceof WrongExpectedVersionError)) throw e;
+          cache.evict(e.streamName);
+          const primaryStream = definition.streams(payload, {
+            actor: ctx.actor,
+            now: ctx.now,
+            newId: (name) => deriveId(ctx.commandId, name),
+          })[definition.primary].stream;
+          if (ctx.expectedRevision !== undefined && e.streamName === primaryStream) {
+            throw new PreconditionFailedError(e.streamName, ctx.expectedRevision, typeof e.actual === 'number' ? e.actual : -1);
+          }
+          if (attemptNo >= maxAttempts) throw new ConcurrencyConflictError(e.streamName, attemptNo);
+          observer.conflictRetried?.(commandType, e.streamName);
+          // Jittered back-off keeps colliding writers from colliding again in lock step.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attemptNo));
+        }
+      }
+    },
+
+    async readAggregate<S>(stream: string, evolver: Evolver<S, DomainEvent>): Promise<AggregateView<S>> {
+      const folded = await load({ stream, evolver: evolver as Evolver<unknown, DomainEvent> });
+      return { state: folded.state as S, revision: folded.revision };
+    },
+  };
+}

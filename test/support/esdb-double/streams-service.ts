@@ -1,0 +1,721 @@
+/**
+ * TEST DOUBLE — gRPC handlers of the EventStoreDB `Streams` service (event_store.client.streams.Streams)
+ * and of `ServerFeatures`, built on the message classes the real client package ships, so the real
+ * `@eventstore/db-client` talks to it byte for byte as it would to a server. See README.md for what
+ * is and is not implemented.
+ */
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { Empty as GoogleEmpty } from 'google-protobuf/google/protobuf/empty_pb';
+import { Any } from 'google-protobuf/google/protobuf/any_pb';
+import type { IStreamsServer } from '@eventstore/db-client/generated/streams_grpc_pb';
+import {
+  AppendReq,
+  AppendResp,
+  BatchAppendReq,
+  BatchAppendResp,
+  ReadReq,
+  ReadResp,
+} from '@eventstore/db-client/generated/streams_pb';
+import {
+  AllStreamPosition,
+  Empty,
+  StreamIdentifier,
+  UUID,
+  WrongExpectedVersion as SharedWrongExpectedVersion,
+  MaximumAppendSizeExceeded,
+  Timeout,
+} from '@eventstore/db-client/generated/shared_pb';
+import { Status } from '@eventstore/db-client/generated/status_pb';
+import { Code } from '@eventstore/db-client/generated/code_pb';
+import { SupportedMethod, SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb';
+import type { IServerFeaturesServer } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
+import type {
+  AppendOutcome,
+  EventPredicate,
+  ExpectedStreamState,
+  InMemoryLog,
+  ProposedEvent,
+  StoredEvent,
+} from './log';
+
+export interface StreamsServiceOptions {
+  /** Send `CaughtUp` when a subscription switches to live (servers from 23.10 do; older ones do not). */
+  readonly sendCaughtUp: boolean;
+  /** Largest total payload (data + metadata bytes) of one append; the server's MaxAppendSize default is 1 MiB. */
+  readonly maxAppendSize: number;
+}
+
+/** The server's default filter search window when the client asks for the `count` window. */
+const DEFAULT_MAX_SEARCH_WINDOW = 32;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+type RpcError = Partial<grpc.StatusObject> & { code: grpc.status };
+
+/** An error the way the server raises it: a status plus `exception` trailers the client maps to its error types. */
+function rpcError(code: grpc.status, details: string, trailers: Record<string, string> = {}): RpcError {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(trailers)) metadata.set(key, value);
+  return { code, details, metadata };
+}
+
+class BadRequest extends Error {
+  constructor(
+    message: string,
+    readonly error: RpcError = rpcError(grpc.status.INVALID_ARGUMENT, message),
+  ) {
+    super(message);
+  }
+}
+
+function streamNameOf(identifier: StreamIdentifier | undefined): string {
+  if (identifier === undefined) throw new BadRequest('Missing stream identifier');
+  return Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
+}
+
+function streamIdentifier(streamName: string): StreamIdentifier {
+  return new StreamIdentifier().setStreamName(Buffer.from(streamName, 'utf8'));
+}
+
+function parseUuid(uuid: UUID | undefined): string {
+  if (uuid === undefined) throw new BadRequest('Missing event id');
+  let text: string;
+  if (uuid.hasStructured()) {
+    const structured = uuid.getStructured() as UUID.Structured;
+    const hex =
+      BigInt.asUintN(64, BigInt(structured.getMostSignificantBits())).toString(16).padStart(16, '0') +
+      BigInt.asUintN(64, BigInt(structured.getLeastSignificantBits())).toString(16).padStart(16, '0');
+    text = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  } else {
+    text = uuid.getString().toLowerCase();
+  }
+  if (!UUID_PATTERN.test(text)) throw new BadRequest(`Invalid event id '${text}'`);
+  return text;
+}
+
+function toUuid(id: string, structured: boolean): UUID {
+  if (!structured) return new UUID().setString(id);
+  const hex = id.replace(/-/g, '');
+  // The wire format carries the two halves as signed 64-bit integers.
+  const most = BigInt.asIntN(64, BigInt(`0x${hex.slice(0, 16)}`));
+  const least = BigInt.asIntN(64, BigInt(`0x${hex.slice(16)}`));
+  return new UUID().setStructured(
+    new UUID.Structured().setMostSignificantBits(most.toString()).setLeastSignificantBits(least.toString()),
+  );
+}
+
+interface ProposedMessageLike {
+  getId(): UUID | undefined;
+  getMetadataMap(): { get(key: string): string | undefined };
+  getData_asU8(): Uint8Array;
+  getCustomMetadata_asU8(): Uint8Array;
+}
+
+function toProposedEvent(message: ProposedMessageLike): ProposedEvent {
+  const metadata = message.getMetadataMap();
+  const type = metadata.get('type');
+  const contentType = metadata.get('content-type');
+  if (type === undefined || contentType === undefined) {
+    throw new BadRequest(
+      'Required metadata properties are missing',
+      rpcError(grpc.status.INVALID_ARGUMENT, 'Required metadata properties are missing', {
+        exception: 'missing-required-metadata-property',
+        'required-metadata-properties': 'type,content-type',
+      }),
+    );
+  }
+  return {
+    id: parseUuid(message.getId()),
+    type,
+    contentType,
+    data: message.getData_asU8(),
+    customMetadata: message.getCustomMetadata_asU8(),
+  };
+}
+
+function appendSize(events: readonly ProposedEvent[]): number {
+  return events.reduce((total, event) => total + event.data.length + event.customMetadata.length, 0);
+}
+
+function toRecordedEvent(event: StoredEvent, structuredIds: boolean): ReadResp.ReadEvent.RecordedEvent {
+  const recorded = new ReadResp.ReadEvent.RecordedEvent()
+    .setId(toUuid(event.id, structuredIds))
+    .setStreamIdentifier(streamIdentifier(event.streamName))
+    .setStreamRevision(event.revision.toString())
+    .setPreparePosition(event.position.toString())
+    .setCommitPosition(event.position.toString())
+    .setCustomMetadata(event.customMetadata)
+    .setData(event.data);
+  const metadata = recorded.getMetadataMap();
+  metadata.set('type', event.type);
+  metadata.set('content-type', event.contentType);
+  metadata.set('created', event.created.toString());
+  return recorded;
+}
+
+function eventResponse(event: StoredEvent, structuredIds: boolean): ReadResp {
+  const readEvent = new ReadResp.ReadEvent()
+    .setEvent(toRecordedEvent(event, structuredIds))
+    .setCommitPosition(event.position.toString());
+  return new ReadResp().setEvent(readEvent);
+}
+
+/** Builds the server-side filter of a `$all` read or subscription (prefixes win over a regex, as on the server). */
+function filterOf(options: ReadReq.Options): { predicate: EventPredicate; checkpointEvery: number } | null {
+  if (options.getFilterOptionCase() !== ReadReq.Options.FilterOptionCase.FILTER) return null;
+  const filter = options.getFilter() as ReadReq.Options.FilterOptions;
+  const onStream = filter.getFilterCase() === ReadReq.Options.FilterOptions.FilterCase.STREAM_IDENTIFIER;
+  const expression = onStream ? filter.getStreamIdentifier() : filter.getEventType();
+  if (expression === undefined) throw new BadRequest('Filter without expression');
+  const prefixes = expression.getPrefixList();
+  let matches: (value: string) => boolean;
+  if (prefixes.length > 0) {
+    matches = (value) => prefixes.some((prefix) => value.startsWith(prefix));
+  } else {
+    let regex: RegExp;
+    try {
+      regex = new RegExp(expression.getRegex());
+    } catch {
+      throw new BadRequest(`Invalid filter regex '${expression.getRegex()}'`);
+    }
+    matches = (value) => regex.test(value);
+  }
+  const window =
+    filter.getWindowCase() === ReadReq.Options.FilterOptions.WindowCase.MAX ? filter.getMax() : DEFAULT_MAX_SEARCH_WINDOW;
+  const multiplier = Math.max(1, filter.getCheckpointintervalmultiplier());
+  return {
+    predicate: onStream ? (event) => matches(event.streamName) : (event) => matches(event.type),
+    checkpointEvery: Math.max(1, window) * multiplier,
+  };
+}
+
+function countOf(options: ReadReq.Options): number {
+  const count = BigInt(options.getCount() || '0');
+  return count > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(count);
+}
+
+/**
+ * A server-streaming call seen through what the handlers need: write with backpressure, and stop
+ * as soon as the client cancels or the double shuts down.
+ */
+class Outbound {
+  private stopped = false;
+  private readonly stopListeners = new Set<() => void>();
+
+  constructor(private readonly call: grpc.ServerWritableStream<ReadReq, ReadResp>) {
+    call.on('cancelled', () => this.stop());
+    call.on('close', () => this.stop());
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const listener of [...this.stopListeners]) listener();
+  }
+
+  /** Resolves once the message is handed to the transport (after `drain` when the buffer is full). */
+  async send(message: ReadResp): Promise<void> {
+    if (this.stopped) return;
+    if (this.call.write(message)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.call.off('drain', done);
+        this.stopListeners.delete(done);
+        resolve();
+      };
+      this.call.on('drain', done);
+      this.stopListeners.add(done);
+    });
+  }
+
+  /** Resolves on the next append to the log, or when the call stops. */
+  waitForAppend(log: InMemoryLog): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        unsubscribe();
+        this.stopListeners.delete(done);
+        resolve();
+      };
+      const unsubscribe = log.onAppend(done);
+      this.stopListeners.add(done);
+      if (this.stopped) done();
+    });
+  }
+
+  end(): void {
+    if (!this.stopped) this.call.end();
+  }
+
+  fail(error: RpcError): void {
+    if (!this.stopped) this.call.emit('error', error);
+  }
+}
+
+function wrongExpectedVersionOf(outcome: Extract<AppendOutcome, { kind: 'wrong_expected_version' }>) {
+  const wrong = new AppendResp.WrongExpectedVersion();
+  if (outcome.currentRevision === null) {
+    wrong.setCurrentNoStream(new Empty()).setNoStream2060(new Empty());
+  } else {
+    wrong.setCurrentRevision(outcome.currentRevision.toString()).setCurrentRevision2060(Number(outcome.currentRevision));
+  }
+  switch (outcome.expected.kind) {
+    case 'any':
+      wrong.setExpectedAny(new Empty()).setAny2060(new Empty());
+      break;
+    case 'stream_exists':
+      wrong.setExpectedStreamExists(new Empty()).setStreamExists2060(new Empty());
+      break;
+    case 'no_stream':
+      wrong.setExpectedNoStream(new Empty());
+      break;
+    case 'revision':
+      wrong
+        .setExpectedRevision(outcome.expected.revision.toString())
+        .setExpectedRevision2060(Number(outcome.expected.revision));
+      break;
+  }
+  return wrong;
+}
+
+function expectedOfAppend(options: AppendReq.Options): ExpectedStreamState {
+  const Case = AppendReq.Options.ExpectedStreamRevisionCase;
+  switch (options.getExpectedStreamRevisionCase()) {
+    case Case.ANY:
+      return { kind: 'any' };
+    case Case.NO_STREAM:
+      return { kind: 'no_stream' };
+    case Case.STREAM_EXISTS:
+      return { kind: 'stream_exists' };
+    case Case.REVISION:
+      return { kind: 'revision', revision: BigInt(options.getRevision()) };
+    default:
+      throw new BadRequest('Missing expected stream revision');
+  }
+}
+
+function expectedOfBatch(options: BatchAppendReq.Options): ExpectedStreamState {
+  const Case = BatchAppendReq.Options.ExpectedStreamPositionCase;
+  switch (options.getExpectedStreamPositionCase()) {
+    case Case.ANY:
+      return { kind: 'any' };
+    case Case.NO_STREAM:
+      return { kind: 'no_stream' };
+    case Case.STREAM_EXISTS:
+      return { kind: 'stream_exists' };
+    case Case.STREAM_POSITION:
+      return { kind: 'revision', revision: BigInt(options.getStreamPosition()) };
+    default:
+      throw new BadRequest('Missing expected stream position');
+  }
+}
+
+function packedStatus(code: Code, message: string, typeName: string, details: Uint8Array): Status {
+  const any = new Any();
+  any.pack(details, typeName);
+  return new Status().setCode(code).setMessage(message).setDetails(any);
+}
+
+interface PendingBatch {
+  readonly streamName: string;
+  readonly expected: ExpectedStreamState;
+  readonly deadline: number | null;
+  readonly events: ProposedEvent[];
+}
+
+export class StreamsService {
+  private readonly active = new Set<Outbound>();
+
+  constructor(
+    private readonly log: InMemoryLog,
+    private readonly options: StreamsServiceOptions,
+  ) {}
+
+  /**
+   * The handlers to register with `Server.addService(StreamsService, ...)`. Delete and Tombstone are
+   * left out (the port never deletes), so grpc-js answers them UNIMPLEMENTED; so is BatchAppend when
+   * `batchAppend` is false, as on servers before 21.10.
+   */
+  implementation(batchAppend: boolean): grpc.UntypedServiceImplementation {
+    const handlers: Pick<IStreamsServer, 'read' | 'append'> & Partial<IStreamsServer> = {
+      read: this.read,
+      append: this.append,
+    };
+    if (batchAppend) handlers.batchAppend = this.batchAppend;
+    return handlers as grpc.UntypedServiceImplementation;
+  }
+
+  /** Ends every running read and subscription (server shutdown). */
+  stopAll(): void {
+    for (const outbound of this.active) outbound.stop();
+  }
+
+  private readonly read: grpc.handleServerStreamingCall<ReadReq, ReadResp> = (call) => {
+    const outbound = new Outbound(call);
+    this.active.add(outbound);
+    this.handleRead(call.request, outbound)
+      .then(() => outbound.end())
+      .catch((error: unknown) =>
+        outbound.fail(error instanceof BadRequest ? error.error : rpcError(grpc.status.INTERNAL, String(error))),
+      )
+      .finally(() => this.active.delete(outbound));
+  };
+
+  private async handleRead(request: ReadReq, outbound: Outbound): Promise<void> {
+    const options = request.getOptions();
+    if (options === undefined) throw new BadRequest('Missing read options');
+    const structuredIds = options.getUuidOption()?.hasStructured() ?? false;
+    const subscription = options.getCountOptionCase() === ReadReq.Options.CountOptionCase.SUBSCRIPTION;
+    switch (options.getStreamOptionCase()) {
+      case ReadReq.Options.StreamOptionCase.STREAM:
+        if (subscription) {
+          throw new BadRequest(
+            'Stream subscriptions are not implemented by the test double',
+            rpcError(grpc.status.UNIMPLEMENTED, 'Stream subscriptions are not implemented by the test double'),
+          );
+        }
+        return this.readStream(options, outbound, structuredIds);
+      case ReadReq.Options.StreamOptionCase.ALL:
+        if (subscription) return this.subscribeToAll(options, outbound, structuredIds);
+        return this.readAll(options, outbound, structuredIds);
+      default:
+        throw new BadRequest('Missing stream option');
+    }
+  }
+
+  private async readStream(options: ReadReq.Options, outbound: Outbound, structuredIds: boolean): Promise<void> {
+    const streamOptions = options.getStream() as ReadReq.Options.StreamOptions;
+    const streamName = streamNameOf(streamOptions.getStreamIdentifier());
+    const events = this.log.streamEvents(streamName);
+    if (events === undefined || events.length === 0) {
+      const notFound = new ReadResp.StreamNotFound().setStreamIdentifier(streamIdentifier(streamName));
+      await outbound.send(new ReadResp().setStreamNotFound(notFound));
+      return;
+    }
+    const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
+    const Case = ReadReq.Options.StreamOptions.RevisionOptionCase;
+    const last = events.length - 1;
+    let from: number;
+    switch (streamOptions.getRevisionOptionCase()) {
+      case Case.START:
+        from = 0;
+        break;
+      case Case.END:
+        from = backwards ? last : events.length;
+        break;
+      case Case.REVISION: {
+        const revision = BigInt(streamOptions.getRevision());
+        from = revision > BigInt(events.length) ? events.length : Number(revision);
+        if (backwards) from = Math.min(from, last);
+        break;
+      }
+      default:
+        throw new BadRequest('Missing revision option');
+    }
+    let remaining = countOf(options);
+    for (let i = from; remaining > 0 && i >= 0 && i < events.length && !outbound.isStopped; i += backwards ? -1 : 1) {
+      await outbound.send(eventResponse(events[i], structuredIds));
+      remaining--;
+    }
+  }
+
+  private async readAll(options: ReadReq.Options, outbound: Outbound, structuredIds: boolean): Promise<void> {
+    const allOptions = options.getAll() as ReadReq.Options.AllOptions;
+    const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
+    const Case = ReadReq.Options.AllOptions.AllOptionCase;
+    let index: number;
+    switch (allOptions.getAllOptionCase()) {
+      case Case.START:
+        index = backwards ? -1 : 0;
+        break;
+      case Case.END:
+        index = backwards ? this.log.length - 1 : this.log.length;
+        break;
+      case Case.POSITION: {
+        const position = allOptions.getPosition() as ReadReq.Options.Position;
+        const commit = BigInt(position.getCommitPosition());
+        // Forwards the event at the position is included; backwards the read starts before it.
+        index = backwards ? this.log.indexAtOrAfter(commit) - 1 : this.log.indexAtOrAfter(commit);
+        break;
+      }
+      default:
+        throw new BadRequest('Missing all option');
+    }
+    const filter = filterOf(options);
+    let remaining = countOf(options);
+    for (; remaining > 0 && index >= 0 && index < this.log.length && !outbound.isStopped; index += backwards ? -1 : 1) {
+      const event = this.log.eventAt(index) as StoredEvent;
+      if (filter !== null && !filter.predicate(event)) continue;
+      await outbound.send(eventResponse(event, structuredIds));
+      remaining--;
+    }
+  }
+
+  /**
+   * Catch-up subscription to `$all`: confirmation, historic events, `CaughtUp` (if enabled) when the
+   * cursor reaches the end of the log, then live events. One cursor over the log serves both phases,
+   * so there is no gap or duplicate at the switch. Filtered subscriptions get a checkpoint every
+   * `window * multiplier` scanned events and when they go live.
+   */
+  private async subscribeToAll(options: ReadReq.Options, outbound: Outbound, structuredIds: boolean): Promise<void> {
+    const allOptions = options.getAll() as ReadReq.Options.AllOptions;
+    const Case = ReadReq.Options.AllOptions.AllOptionCase;
+    let cursor: number;
+    switch (allOptions.getAllOptionCase()) {
+      case Case.START:
+        cursor = 0;
+        break;
+      case Case.END:
+        cursor = this.log.length;
+        break;
+      case Case.POSITION: {
+        // Catch-up subscriptions are exclusive of the position they start from.
+        const position = allOptions.getPosition() as ReadReq.Options.Position;
+        cursor = this.log.indexAfter(BigInt(position.getCommitPosition()));
+        break;
+      }
+      default:
+        throw new BadRequest('Missing all option');
+    }
+    const filter = filterOf(options);
+    await outbound.send(
+      new ReadResp().setConfirmation(new ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID())),
+    );
+    let live = false;
+    let scanned = 0;
+    let lastScanned: StoredEvent | undefined = cursor > 0 ? this.log.eventAt(cursor - 1) : undefined;
+    while (!outbound.isStopped) {
+      while (cursor < this.log.length && !outbound.isStopped) {
+        const event = this.log.eventAt(cursor++) as StoredEvent;
+        lastScanned = event;
+        scanned++;
+        if (filter === null || filter.predicate(event)) await outbound.send(eventResponse(event, structuredIds));
+        if (filter !== null && scanned % filter.checkpointEvery === 0) await outbound.send(checkpoint(event));
+      }
+      if (!live && !outbound.isStopped) {
+        live = true;
+        if (filter !== null && lastScanned !== undefined) await outbound.send(checkpoint(lastScanned));
+        if (this.options.sendCaughtUp) await outbound.send(new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
+      }
+      if (cursor >= this.log.length) await outbound.waitForAppend(this.log);
+    }
+  }
+
+  private readonly append: grpc.handleClientStreamingCall<AppendReq, AppendResp> = (call, callback) => {
+    let options: AppendReq.Options | undefined;
+    const events: ProposedEvent[] = [];
+    let failed: RpcError | undefined;
+    call.on('data', (request: AppendReq) => {
+      if (failed !== undefined) return;
+      try {
+        if (request.hasOptions()) {
+          options = request.getOptions();
+        } else if (request.hasProposedMessage()) {
+          if (options === undefined) throw new BadRequest('Proposed message before options');
+          events.push(toProposedEvent(request.getProposedMessage() as AppendReq.ProposedMessage));
+        }
+      } catch (error) {
+        failed = error instanceof BadRequest ? error.error : rpcError(grpc.status.INTERNAL, String(error));
+      }
+    });
+    call.on('error', () => {
+      // The client went away mid-append: nothing was written, nothing to answer.
+    });
+    call.on('end', () => {
+      if (failed !== undefined) return callback(failed);
+      if (options === undefined) return callback(rpcError(grpc.status.INVALID_ARGUMENT, 'Missing append options'));
+      try {
+        const streamName = streamNameOf(options.getStreamIdentifier());
+        if (appendSize(events) > this.options.maxAppendSize) {
+          return callback(
+            rpcError(grpc.status.INVALID_ARGUMENT, 'Maximum append size exceeded', {
+              exception: 'maximum-append-size-exceeded',
+              'maximum-append-size': String(this.options.maxAppendSize),
+            }),
+          );
+        }
+        // Decided and written synchronously: concurrent appends are serialized by the event loop.
+        const outcome = this.log.append(streamName, events, expectedOfAppend(options));
+        callback(null, this.appendResponse(outcome));
+      } catch (error) {
+        callback(error instanceof BadRequest ? error.error : rpcError(grpc.status.INTERNAL, String(error)));
+      }
+    });
+  };
+
+  private appendResponse(outcome: AppendOutcome): AppendResp {
+    if (outcome.kind === 'wrong_expected_version') {
+      return new AppendResp().setWrongExpectedVersion(wrongExpectedVersionOf(outcome));
+    }
+    const success = new AppendResp.Success();
+    if (outcome.currentRevision === null) success.setNoStream(new Empty());
+    else success.setCurrentRevision(outcome.currentRevision.toString());
+    if (outcome.kind === 'written') {
+      success.setPosition(
+        new AppendResp.Position()
+          .setCommitPosition(outcome.position.toString())
+          .setPreparePosition(outcome.position.toString()),
+      );
+    } else {
+      success.setNoPosition(new Empty());
+    }
+    return new AppendResp().setSuccess(success);
+  }
+
+  /**
+   * BatchAppend: one long-lived bidirectional stream carrying many appends, each identified by a
+   * correlation id; options come with the first request of an append, proposed messages may be split
+   * over several requests, and the append is performed when the request marked final arrives.
+   */
+  private readonly batchAppend: grpc.handleBidiStreamingCall<BatchAppendReq, BatchAppendResp> = (call) => {
+    const pending = new Map<string, PendingBatch>();
+    call.on('data', (request: BatchAppendReq) => {
+      const correlationId = request.getCorrelationId();
+      let correlation: string;
+      try {
+        correlation = parseUuid(correlationId);
+      } catch {
+        call.emit('error', rpcError(grpc.status.INVALID_ARGUMENT, 'Missing or invalid correlation id'));
+        return;
+      }
+      let batch = pending.get(correlation);
+      try {
+        if (batch === undefined) {
+          const options = request.getOptions();
+          if (options === undefined) throw new BadRequest('First batch request without options');
+          const deadline = options.getDeadline();
+          batch = {
+            streamName: streamNameOf(options.getStreamIdentifier()),
+            expected: expectedOfBatch(options),
+            deadline: deadline === undefined ? null : deadline.toDate().getTime(),
+            events: [],
+          };
+          pending.set(correlation, batch);
+        }
+        for (const message of request.getProposedMessagesList()) batch.events.push(toProposedEvent(message));
+      } catch (error) {
+        pending.delete(correlation);
+        const message = error instanceof Error ? error.message : String(error);
+        call.write(
+          new BatchAppendResp()
+            .setCorrelationId(correlationId as UUID)
+            .setError(new Status().setCode(Code.INVALID_ARGUMENT).setMessage(message)),
+        );
+        return;
+      }
+      if (!request.getIsFinal()) return;
+      pending.delete(correlation);
+      call.write(this.performBatch(correlationId as UUID, batch));
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => {
+      // Client cancelled the shared stream (dispose): pending appends are simply dropped.
+    });
+  };
+
+  private performBatch(correlationId: UUID, batch: PendingBatch): BatchAppendResp {
+    const response = new BatchAppendResp()
+      .setCorrelationId(correlationId)
+      .setStreamIdentifier(streamIdentifier(batch.streamName));
+    switch (batch.expected.kind) {
+      case 'any':
+        response.setAny(new GoogleEmpty());
+        break;
+      case 'no_stream':
+        response.setNoStream(new GoogleEmpty());
+        break;
+      case 'stream_exists':
+        response.setStreamExists(new GoogleEmpty());
+        break;
+      case 'revision':
+        response.setStreamPosition(batch.expected.revision.toString());
+        break;
+    }
+    if (batch.deadline !== null && batch.deadline < Date.now()) {
+      return response.setError(
+        packedStatus(Code.DEADLINE_EXCEEDED, 'Timeout', 'event_store.client.Timeout', new Timeout().serializeBinary()),
+      );
+    }
+    if (appendSize(batch.events) > this.options.maxAppendSize) {
+      const details = new MaximumAppendSizeExceeded().setMaxappendsize(this.options.maxAppendSize);
+      return response.setError(
+        packedStatus(
+          Code.INVALID_ARGUMENT,
+          'Maximum append size exceeded',
+          'event_store.client.MaximumAppendSizeExceeded',
+          details.serializeBinary(),
+        ),
+      );
+    }
+    const outcome = this.log.append(batch.streamName, batch.events, batch.expected);
+    if (outcome.kind === 'wrong_expected_version') {
+      const details = new SharedWrongExpectedVersion();
+      if (outcome.currentRevision === null) details.setCurrentNoStream(new GoogleEmpty());
+      else details.setCurrentStreamRevision(outcome.currentRevision.toString());
+      switch (outcome.expected.kind) {
+        case 'any':
+          details.setExpectedAny(new GoogleEmpty());
+          break;
+        case 'no_stream':
+          details.setExpectedNoStream(new GoogleEmpty());
+          break;
+        case 'stream_exists':
+          details.setExpectedStreamExists(new GoogleEmpty());
+          break;
+        case 'revision':
+          details.setExpectedStreamPosition(outcome.expected.revision.toString());
+          break;
+      }
+      return response.setError(
+        packedStatus(
+          Code.FAILED_PRECONDITION,
+          'Wrong expected version',
+          'event_store.client.WrongExpectedVersion',
+          details.serializeBinary(),
+        ),
+      );
+    }
+    const success = new BatchAppendResp.Success();
+    if (outcome.currentRevision === null) success.setNoStream(new GoogleEmpty());
+    else success.setCurrentRevision(outcome.currentRevision.toString());
+    if (outcome.kind === 'written') {
+      success.setPosition(
+        new AllStreamPosition()
+          .setCommitPosition(outcome.position.toString())
+          .setPreparePosition(outcome.position.toString()),
+      );
+    } else {
+      success.setNoPosition(new GoogleEmpty());
+    }
+    return response.setSuccess(success);
+  }
+}
+
+function checkpoint(event: StoredEvent): ReadResp {
+  return new ReadResp().setCheckpoint(
+    new ReadResp.Checkpoint()
+      .setCommitPosition(event.position.toString())
+      .setPreparePosition(event.position.toString()),
+  );
+}
+
+/** ServerFeatures/GetSupportedMethods: what a 23.10 node advertises for the services the double serves. */
+export function serverFeaturesService(options: { batchAppend: boolean; version: string }): IServerFeaturesServer {
+  const method = (serviceName: string, methodName: string, features: string[] = []): SupportedMethod =>
+    new SupportedMethod().setServiceName(serviceName).setMethodName(methodName).setFeaturesList(features);
+  const streams = 'event_store.client.streams.streams';
+  const methods = [
+    method(streams, 'read', ['position', 'events']),
+    method(streams, 'append'),
+    method('event_store.client.server_features.serverfeatures', 'getsupportedmethods'),
+  ];
+  if (options.batchAppend) methods.push(method(streams, 'batchappend'));
+  return {
+    getSupportedMethods: (_call, callback) => {
+      callback(null, new SupportedMethods().setMethodsList(methods).setEventStoreServerVersion(options.version));
+    },
+  };
+}
