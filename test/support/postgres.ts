@@ -18,7 +18,8 @@ export async function createTestSchema(prefix = 'test'): Promise<TestSchema> {
   await withClient((client) => client.query(`CREATE SCHEMA "${name}"`));
   return {
     name,
-    drop: () => withClient((client) => client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`)).then(() => undefined),
+    drop: () =>
+      withClient((client) => client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`)).then(() => undefined),
   };
 }
 

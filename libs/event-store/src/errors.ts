@@ -31,7 +31,7 @@ export class EventStoreUnavailableError extends EventStoreError {
   readonly code = 'event-store-unavailable';
   constructor(
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = 'EventStoreUnavailableError';

@@ -13,7 +13,6 @@ export interface Actor {
 }
 
 export interface EventMetadata {
-  [key: string]: import('./types').JsonValue | undefined;
   /** Id of the command that produced the event (stable across retries of the same command). */
   commandId: string;
   /** Id of the end-to-end conversation (request) the command belongs to. */
@@ -21,9 +20,9 @@ export interface EventMetadata {
   /** Id of the message that directly caused this event (the command, or a triggering event). */
   causationId: string;
   /** The acting principal (a person, or the platform) on whose behalf the command ran. */
-  actor: Actor & { [key: string]: string | undefined };
+  actor: Actor;
   /** The internal service that issued the command (JWT `sub`). */
-  service: { kind: 'service'; id: string } & { [key: string]: string | undefined };
+  service: { kind: 'service'; id: string };
   /** Business time at which the command was decided (ISO-8601), from the command, never a clock in the domain. */
   occurredAt: string;
   /** Schema version of the event's data. */

@@ -44,7 +44,10 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
   const server = new grpc.Server();
   server.addService(StreamsServiceDefinition, streams.implementation(!legacy));
   if (!legacy) {
-    server.addService(ServerFeaturesDefinition, serverFeaturesService({ batchAppend: true, version: '23.10.0' }));
+    server.addService(
+      ServerFeaturesDefinition,
+      serverFeaturesService({ batchAppend: true, version: '23.10.0' }),
+    );
   }
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
@@ -52,7 +55,11 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     ),
   );
 
-  const writeSystemEvent = (streamName: string, type: string, data: Record<string, unknown> = {}): AppendOutcome =>
+  const writeSystemEvent = (
+    streamName: string,
+    type: string,
+    data: Record<string, unknown> = {},
+  ): AppendOutcome =>
     log.append(
       streamName,
       [

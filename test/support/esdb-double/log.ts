@@ -147,7 +147,11 @@ export class InMemoryLog {
   }
 
   /** Idempotent outcome when `events` sit in `stream` from index `start` on, else null. */
-  private matchAt(stream: readonly StoredEvent[], start: number, events: readonly ProposedEvent[]): AppendOutcome | null {
+  private matchAt(
+    stream: readonly StoredEvent[],
+    start: number,
+    events: readonly ProposedEvent[],
+  ): AppendOutcome | null {
     if (start + events.length > stream.length) return null;
     for (let i = 0; i < events.length; i++) {
       if (stream[start + i].id !== events[i].id) return null;
@@ -155,7 +159,11 @@ export class InMemoryLog {
     return { kind: 'idempotent', currentRevision: BigInt(start + events.length - 1) };
   }
 
-  private write(streamName: string, events: readonly ProposedEvent[], currentRevision: bigint | null): AppendOutcome {
+  private write(
+    streamName: string,
+    events: readonly ProposedEvent[],
+    currentRevision: bigint | null,
+  ): AppendOutcome {
     if (events.length === 0) {
       // An empty append succeeds without touching the log; the server then has no position to report.
       return { kind: 'idempotent', currentRevision };

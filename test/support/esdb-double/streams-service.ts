@@ -181,7 +181,9 @@ function filterOf(options: ReadReq.Options): { predicate: EventPredicate; checkp
     matches = (value) => regex.test(value);
   }
   const window =
-    filter.getWindowCase() === ReadReq.Options.FilterOptions.WindowCase.MAX ? filter.getMax() : DEFAULT_MAX_SEARCH_WINDOW;
+    filter.getWindowCase() === ReadReq.Options.FilterOptions.WindowCase.MAX
+      ? filter.getMax()
+      : DEFAULT_MAX_SEARCH_WINDOW;
   const multiplier = Math.max(1, filter.getCheckpointintervalmultiplier());
   return {
     predicate: onStream ? (event) => matches(event.streamName) : (event) => matches(event.type),
@@ -260,7 +262,9 @@ function wrongExpectedVersionOf(outcome: Extract<AppendOutcome, { kind: 'wrong_e
   if (outcome.currentRevision === null) {
     wrong.setCurrentNoStream(new Empty()).setNoStream2060(new Empty());
   } else {
-    wrong.setCurrentRevision(outcome.currentRevision.toString()).setCurrentRevision2060(Number(outcome.currentRevision));
+    wrong
+      .setCurrentRevision(outcome.currentRevision.toString())
+      .setCurrentRevision2060(Number(outcome.currentRevision));
   }
   switch (outcome.expected.kind) {
     case 'any':
@@ -359,7 +363,9 @@ export class StreamsService {
     this.handleRead(call.request, outbound)
       .then(() => outbound.end())
       .catch((error: unknown) =>
-        outbound.fail(error instanceof BadRequest ? error.error : rpcError(grpc.status.INTERNAL, String(error))),
+        outbound.fail(
+          error instanceof BadRequest ? error.error : rpcError(grpc.status.INTERNAL, String(error)),
+        ),
       )
       .finally(() => this.active.delete(outbound));
   };
@@ -374,7 +380,10 @@ export class StreamsService {
         if (subscription) {
           throw new BadRequest(
             'Stream subscriptions are not implemented by the test double',
-            rpcError(grpc.status.UNIMPLEMENTED, 'Stream subscriptions are not implemented by the test double'),
+            rpcError(
+              grpc.status.UNIMPLEMENTED,
+              'Stream subscriptions are not implemented by the test double',
+            ),
           );
         }
         return this.readStream(options, outbound, structuredIds);
@@ -386,7 +395,11 @@ export class StreamsService {
     }
   }
 
-  private async readStream(options: ReadReq.Options, outbound: Outbound, structuredIds: boolean): Promise<void> {
+  private async readStream(
+    options: ReadReq.Options,
+    outbound: Outbound,
+    structuredIds: boolean,
+  ): Promise<void> {
     const streamOptions = options.getStream() as ReadReq.Options.StreamOptions;
     const streamName = streamNameOf(streamOptions.getStreamIdentifier());
     const events = this.log.streamEvents(streamName);
@@ -416,7 +429,11 @@ export class StreamsService {
         throw new BadRequest('Missing revision option');
     }
     let remaining = countOf(options);
-    for (let i = from; remaining > 0 && i >= 0 && i < events.length && !outbound.isStopped; i += backwards ? -1 : 1) {
+    for (
+      let i = from;
+      remaining > 0 && i >= 0 && i < events.length && !outbound.isStopped;
+      i += backwards ? -1 : 1
+    ) {
       await outbound.send(eventResponse(events[i], structuredIds));
       remaining--;
     }
@@ -446,7 +463,11 @@ export class StreamsService {
     }
     const filter = filterOf(options);
     let remaining = countOf(options);
-    for (; remaining > 0 && index >= 0 && index < this.log.length && !outbound.isStopped; index += backwards ? -1 : 1) {
+    for (
+      ;
+      remaining > 0 && index >= 0 && index < this.log.length && !outbound.isStopped;
+      index += backwards ? -1 : 1
+    ) {
       const event = this.log.eventAt(index) as StoredEvent;
       if (filter !== null && !filter.predicate(event)) continue;
       await outbound.send(eventResponse(event, structuredIds));
@@ -460,7 +481,11 @@ export class StreamsService {
    * so there is no gap or duplicate at the switch. Filtered subscriptions get a checkpoint every
    * `window * multiplier` scanned events and when they go live.
    */
-  private async subscribeToAll(options: ReadReq.Options, outbound: Outbound, structuredIds: boolean): Promise<void> {
+  private async subscribeToAll(
+    options: ReadReq.Options,
+    outbound: Outbound,
+    structuredIds: boolean,
+  ): Promise<void> {
     const allOptions = options.getAll() as ReadReq.Options.AllOptions;
     const Case = ReadReq.Options.AllOptions.AllOptionCase;
     let cursor: number;
@@ -492,13 +517,15 @@ export class StreamsService {
         const event = this.log.eventAt(cursor++) as StoredEvent;
         lastScanned = event;
         scanned++;
-        if (filter === null || filter.predicate(event)) await outbound.send(eventResponse(event, structuredIds));
+        if (filter === null || filter.predicate(event))
+          await outbound.send(eventResponse(event, structuredIds));
         if (filter !== null && scanned % filter.checkpointEvery === 0) await outbound.send(checkpoint(event));
       }
       if (!live && !outbound.isStopped) {
         live = true;
         if (filter !== null && lastScanned !== undefined) await outbound.send(checkpoint(lastScanned));
-        if (this.options.sendCaughtUp) await outbound.send(new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
+        if (this.options.sendCaughtUp)
+          await outbound.send(new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
       }
       if (cursor >= this.log.length) await outbound.waitForAppend(this.log);
     }
@@ -526,7 +553,8 @@ export class StreamsService {
     });
     call.on('end', () => {
       if (failed !== undefined) return callback(failed);
-      if (options === undefined) return callback(rpcError(grpc.status.INVALID_ARGUMENT, 'Missing append options'));
+      if (options === undefined)
+        return callback(rpcError(grpc.status.INVALID_ARGUMENT, 'Missing append options'));
       try {
         const streamName = streamNameOf(options.getStreamIdentifier());
         if (appendSize(events) > this.options.maxAppendSize) {
@@ -636,7 +664,12 @@ export class StreamsService {
     }
     if (batch.deadline !== null && batch.deadline < Date.now()) {
       return response.setError(
-        packedStatus(Code.DEADLINE_EXCEEDED, 'Timeout', 'event_store.client.Timeout', new Timeout().serializeBinary()),
+        packedStatus(
+          Code.DEADLINE_EXCEEDED,
+          'Timeout',
+          'event_store.client.Timeout',
+          new Timeout().serializeBinary(),
+        ),
       );
     }
     if (appendSize(batch.events) > this.options.maxAppendSize) {
@@ -703,7 +736,10 @@ function checkpoint(event: StoredEvent): ReadResp {
 }
 
 /** ServerFeatures/GetSupportedMethods: what a 23.10 node advertises for the services the double serves. */
-export function serverFeaturesService(options: { batchAppend: boolean; version: string }): IServerFeaturesServer {
+export function serverFeaturesService(options: {
+  batchAppend: boolean;
+  version: string;
+}): IServerFeaturesServer {
   const method = (serviceName: string, methodName: string, features: string[] = []): SupportedMethod =>
     new SupportedMethod().setServiceName(serviceName).setMethodName(methodName).setFeaturesList(features);
   const streams = 'event_store.client.streams.streams';
@@ -715,7 +751,10 @@ export function serverFeaturesService(options: { batchAppend: boolean; version: 
   if (options.batchAppend) methods.push(method(streams, 'batchappend'));
   return {
     getSupportedMethods: (_call, callback) => {
-      callback(null, new SupportedMethods().setMethodsList(methods).setEventStoreServerVersion(options.version));
+      callback(
+        null,
+        new SupportedMethods().setMethodsList(methods).setEventStoreServerVersion(options.version),
+      );
     },
   };
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { loadEventStoreConfig } from '@pc/event-store/factory';
+import { loadEventStoreConfig, type EventStoreConfig } from '@pc/event-store/factory';
 import { DEVELOPMENT_JWT_SECRET } from './auth/dev-keys';
 
 /**
@@ -25,7 +25,9 @@ export interface JwtConfig {
   clockToleranceSeconds: number;
 }
 
-export type ReadModelStoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type ReadModelStoreConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema: string };
 
 export interface RateLimitConfig {
   /** Requests allowed per window and caller on guessable endpoints. */
@@ -50,7 +52,7 @@ export interface ApiConfig {
   readModelStore: ReadModelStoreConfig;
   guessingRateLimit: RateLimitConfig;
   /** Event-store settings, parsed by the event-store factory's own loader. */
-  eventStore: ReturnType<typeof loadEventStoreConfig>;
+  eventStore: EventStoreConfig;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -107,7 +109,11 @@ function loadJwtConfig(read: EnvReader, production: boolean): JwtConfig {
     audience: read.optional('JWT_AUDIENCE'),
     clockToleranceSeconds: read.integer('JWT_CLOCK_TOLERANCE_SECONDS', 5, 0, 300),
   };
-  const configured = [secret && 'JWT_SECRET', publicKeyFile && 'JWT_PUBLIC_KEY_FILE', jwksFile && 'JWT_JWKS_FILE'];
+  const configured = [
+    secret && 'JWT_SECRET',
+    publicKeyFile && 'JWT_PUBLIC_KEY_FILE',
+    jwksFile && 'JWT_JWKS_FILE',
+  ];
   const names = configured.filter((name): name is string => typeof name === 'string');
   if (names.length > 1) {
     read.problem(`${names.join(', ')}: set exactly one JWT key source, not ${names.length}`);
@@ -163,7 +169,11 @@ function loadReadModelStore(read: EnvReader): ReadModelStoreConfig {
   if (kind === 'postgres') {
     const url = read.optional('READ_MODEL_URL');
     if (url === undefined) read.problem('READ_MODEL_URL is required when READ_MODEL_STORE=postgres');
-    return { kind, url: url ?? '' };
+    const schema = read.string('READ_MODEL_SCHEMA', 'public');
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+      read.problem('READ_MODEL_SCHEMA must be a plain PostgreSQL identifier (letters, digits, underscore)');
+    }
+    return { kind, url: url ?? '', schema };
   }
   return { kind, path: read.string('READ_MODEL_PATH', './data/read-models.sqlite') };
 }

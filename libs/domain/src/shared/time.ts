@@ -82,3 +82,23 @@ function civilFromDays(z0: number): [number, number, number] {
   const m = mp + (mp < 10 ? 3 : -9);
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
+
+/**
+ * Adds calendar months to a canonical instant, keeping the time of day. A day that does not exist
+ * in the target month is clamped to its last day (Jan 31 + 1 month = Feb 28/29), as billing terms do.
+ * `dayOfMonth` names the day to land on instead of the instant's own (still clamped): renewals pass
+ * the day the subscription started so terms do not drift (Jan 31 → Feb 28 → Mar 31, not Mar 28).
+ */
+export function addMonths(instant: string, months: number, dayOfMonth?: number): string {
+  const i = toInstant(instant);
+  const total = Number(i.slice(0, 4)) * 12 + (Number(i.slice(5, 7)) - 1) + months;
+  const y = Math.floor(total / 12);
+  const m = total - y * 12 + 1;
+  const d = Math.min(dayOfMonth ?? Number(i.slice(8, 10)), daysInMonth(y, m));
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(y, 4)}-${p(m)}-${p(d)}${i.slice(10)}`;
+}
+
+function daysInMonth(y: number, m: number): number {
+  return daysFromCivil(m === 12 ? y + 1 : y, m === 12 ? 1 : m + 1, 1) - daysFromCivil(y, m, 1);
+}

@@ -1,5 +1,6 @@
 import type { Actor, DomainEvent } from '../shared/types';
 import type { Authorization, CompanyProfile, CompanyRole, CustomerAccess } from '../partner/events';
+import { type Catalog, parseCatalog } from '../catalog/catalog';
 
 /** Ready-made actors and histories for specs. */
 export const platform: Actor = { kind: 'platform', id: 'platform-ops' };
@@ -57,4 +58,165 @@ export const granted = (
 ): DomainEvent => ({
   type: 'AuthorizationGranted',
   data: { partnerId, authorization, effectiveFrom },
+});
+
+// --- Customer acquisition --------------------------------------------------------------------
+
+/** A small catalog for specs (independent of config/catalog.json, which operators may edit). */
+export const testCatalog: Catalog = parseCatalog({
+  services: [
+    {
+      offerId: 'office-business-basic',
+      name: 'Office Business Basic',
+      trial: { days: 30, seats: 25 },
+      minLicenses: 1,
+      maxLicenses: 300,
+      termMonths: 12,
+    },
+    {
+      offerId: 'office-business-premium',
+      name: 'Office Business Premium',
+      trial: { days: 30, seats: 25 },
+      minLicenses: 1,
+      maxLicenses: 300,
+      termMonths: 12,
+    },
+    {
+      offerId: 'teams-essentials',
+      name: 'Teams Essentials',
+      trial: null,
+      minLicenses: 1,
+      maxLicenses: 300,
+      termMonths: 1,
+    },
+    {
+      offerId: 'project-plan-3',
+      name: 'Project Plan 3',
+      trial: { days: 60, seats: 10 },
+      minLicenses: 5,
+      maxLicenses: 10000,
+      termMonths: 12,
+    },
+  ],
+});
+
+export const customerUser = (id: string, customerId = 'c1'): Actor => ({
+  kind: 'customer-user',
+  id,
+  customerId,
+});
+
+/** A valid invitation code (base64url, 22+ characters), distinct per seed. */
+export const inviteCode = (seed = 'a'): string => `${seed}Zx9_-QwErTyUiOpAsDfGhJ`.slice(0, 24);
+
+/** A registered partner holding these authorizations (advisor by default). */
+export const authorizedPartner = (
+  authorizations: Authorization[] = ['advisor'],
+  partnerId = 'p1',
+  adminId = 'admin',
+): DomainEvent[] => [...registered(partnerId, adminId), ...authorizations.map((a) => granted(a, partnerId))];
+
+export const trialInviteCreated = (overrides: Partial<Record<string, unknown>> = {}): DomainEvent => ({
+  type: 'TrialInviteCreated',
+  data: {
+    inviteId: 'inv1',
+    partnerId: 'p1',
+    code: inviteCode(),
+    offerId: 'office-business-basic',
+    delegatedAdmin: null,
+    expiresAt: null,
+    createdAt: '2025-12-01T00:00:00.000Z',
+    ...overrides,
+  },
+});
+
+export const purchaseOfferCreated = (overrides: Partial<Record<string, unknown>> = {}): DomainEvent => ({
+  type: 'PurchaseOfferCreated',
+  data: {
+    purchaseOfferId: 'po1',
+    partnerId: 'p1',
+    code: inviteCode('b'),
+    lines: [{ offerId: 'office-business-basic', licenses: 10 }],
+    delegatedAdmin: null,
+    expiresAt: null,
+    createdAt: '2025-12-01T00:00:00.000Z',
+    ...overrides,
+  },
+});
+
+export const signedUpVia = (
+  kind: 'trial-invite' | 'purchase-offer' = 'trial-invite',
+  id = 'inv1',
+  partnerId = 'p1',
+) => ({ kind, id, partnerId });
+
+/** A customer as created by a sign-up: tenant facts, its first admin, and the inviting partner as advisor. */
+export const customerCreated = (customerId = 'c1', adminId = 'cadmin', partnerId = 'p1'): DomainEvent[] => [
+  {
+    type: 'CustomerCreated',
+    data: {
+      customerId,
+      companyName: 'Fabrikam s.r.o.',
+      primaryDomain: 'fabrikam.example',
+      country: 'SK',
+      adminContact: { name: 'Eva Admin', email: 'eva@fabrikam.example' },
+      signedUpVia: signedUpVia('trial-invite', 'inv1', partnerId),
+    },
+  },
+  {
+    type: 'CustomerUserCreated',
+    data: {
+      customerId,
+      userId: adminId,
+      email: 'eva@fabrikam.example',
+      displayName: 'Eva Admin',
+      role: 'global-admin',
+    },
+  },
+  {
+    type: 'CustomerAdvisorAdded',
+    data: { customerId, partnerId, via: signedUpVia('trial-invite', 'inv1', partnerId) },
+  },
+];
+
+export const trialStarted = (overrides: Partial<Record<string, unknown>> = {}): DomainEvent => ({
+  type: 'TrialStarted',
+  data: {
+    customerId: 'c1',
+    subscriptionId: 's1',
+    offerId: 'office-business-basic',
+    partnerId: 'p1',
+    partnerOfRecordId: null,
+    seats: 25,
+    startedAt: '2025-12-15T00:00:00.000Z',
+    endsAt: '2026-01-14T00:00:00.000Z',
+    via: signedUpVia(),
+    ...overrides,
+  },
+});
+
+export const subscriptionStarted = (overrides: Partial<Record<string, unknown>> = {}): DomainEvent => ({
+  type: 'SubscriptionStarted',
+  data: {
+    customerId: 'c1',
+    subscriptionId: 's2',
+    offerId: 'office-business-basic',
+    partnerId: 'p1',
+    partnerOfRecordId: 'p1',
+    licenses: 10,
+    startedAt: '2025-06-30T00:00:00.000Z',
+    endsAt: '2026-06-30T00:00:00.000Z',
+    termMonths: 12,
+    via: signedUpVia('purchase-offer', 'po1'),
+    ...overrides,
+  },
+});
+
+export const porChanged = (
+  partnerId = 'p1',
+  previousPartnerId: string | null = null,
+  customerId = 'c1',
+): DomainEvent => ({
+  type: 'PartnerOfRecordChanged',
+  data: { customerId, partnerId, previousPartnerId, via: signedUpVia('purchase-offer', 'po1', partnerId) },
 });

@@ -9,7 +9,9 @@ const SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 export function assertSchemaName(schema: string): void {
   if (!SCHEMA_PATTERN.test(schema)) {
-    throw new InvalidAppendError(`Invalid schema name '${schema}': letters, digits and _ only, at most 63 characters`);
+    throw new InvalidAppendError(
+      `Invalid schema name '${schema}': letters, digits and _ only, at most 63 characters`,
+    );
   }
 }
 

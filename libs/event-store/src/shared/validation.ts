@@ -12,7 +12,11 @@ export interface PreparedEvent {
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function prepareAppend(streamName: string, events: NewEvent[], expected: ExpectedRevision): PreparedEvent[] {
+export function prepareAppend(
+  streamName: string,
+  events: NewEvent[],
+  expected: ExpectedRevision,
+): PreparedEvent[] {
   if (typeof streamName !== 'string' || streamName.length === 0) {
     throw new InvalidAppendError('Stream name must be a non-empty string');
   }
@@ -27,7 +31,8 @@ export function prepareAppend(streamName: string, events: NewEvent[], expected: 
       throw new InvalidAppendError(`The id of ${where} must be a UUID`);
     }
     const id = event.id.toLowerCase();
-    if (seen.has(id)) throw new InvalidAppendError(`The id ${id} appears twice in the append to '${streamName}'`);
+    if (seen.has(id))
+      throw new InvalidAppendError(`The id ${id} appears twice in the append to '${streamName}'`);
     seen.add(id);
     if (typeof event.type !== 'string' || event.type.length === 0) {
       throw new InvalidAppendError(`The type of ${where} must be a non-empty string`);
@@ -62,7 +67,8 @@ function validateExpectedRevision(expected: ExpectedRevision): void {
 
 export function validateDirection(direction: Direction | undefined): Direction {
   const value = direction ?? 'forwards';
-  if (value !== 'forwards' && value !== 'backwards') throw new InvalidAppendError(`Invalid direction '${String(value)}'`);
+  if (value !== 'forwards' && value !== 'backwards')
+    throw new InvalidAppendError(`Invalid direction '${String(value)}'`);
   return value;
 }
 
@@ -75,7 +81,9 @@ export function validateMaxCount(maxCount: number | undefined): number | undefin
   return maxCount;
 }
 
-export function validateRevision(revision: number | 'start' | 'end' | undefined): number | 'start' | 'end' | undefined {
+export function validateRevision(
+  revision: number | 'start' | 'end' | undefined,
+): number | 'start' | 'end' | undefined {
   if (revision === undefined || revision === 'start' || revision === 'end') return revision;
   if (Number.isSafeInteger(revision) && revision >= 0) return revision;
   throw new InvalidAppendError(`Invalid fromRevision '${String(revision)}'`);
@@ -90,10 +98,14 @@ export interface NormalisedFilter {
 export function normaliseFilter(filter: AllFilter | undefined): NormalisedFilter {
   const clean = (prefixes: string[] | undefined) => {
     if (prefixes === undefined || prefixes.length === 0) return null;
-    if (!prefixes.every((p) => typeof p === 'string')) throw new InvalidAppendError('Filter prefixes must be strings');
+    if (!prefixes.every((p) => typeof p === 'string'))
+      throw new InvalidAppendError('Filter prefixes must be strings');
     return prefixes;
   };
-  return { eventTypePrefixes: clean(filter?.eventTypePrefixes), streamNamePrefixes: clean(filter?.streamNamePrefixes) };
+  return {
+    eventTypePrefixes: clean(filter?.eventTypePrefixes),
+    streamNamePrefixes: clean(filter?.streamNamePrefixes),
+  };
 }
 
 /** Whether an existing stream at `current` satisfies `expected`. */

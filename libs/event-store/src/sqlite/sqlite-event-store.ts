@@ -2,7 +2,12 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { EventStoreError, EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors';
+import {
+  EventStoreError,
+  EventStoreUnavailableError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../errors';
 import { PollingSubscription } from '../shared/polling-subscription';
 import { formatSequence, parseSequence } from '../shared/position';
 import {
@@ -85,7 +90,12 @@ export class SqliteEventStore implements EventStore {
     const from = validateRevision(options.fromRevision);
     const limit = validateMaxCount(options.maxCount) ?? NO_LIMIT;
     // 'start' is revision 0 and 'end' is past every revision, whichever way we read.
-    const bound = from === 'start' ? 0 : from === 'end' ? MAX_INT64 : (from ?? (direction === 'forwards' ? 0 : MAX_INT64));
+    const bound =
+      from === 'start'
+        ? 0
+        : from === 'end'
+          ? MAX_INT64
+          : (from ?? (direction === 'forwards' ? 0 : MAX_INT64));
     return this.guard(() => {
       const sql = direction === 'forwards' ? SQL.streamForwards : SQL.streamBackwards;
       const rows = this.all<EventRow>(sql, streamName, bound, limit);
@@ -113,7 +123,9 @@ export class SqliteEventStore implements EventStore {
       streams: filter.streamNamePrefixes && JSON.stringify(filter.streamNamePrefixes),
     };
     return this.guard(() =>
-      this.all<EventRow>(direction === 'forwards' ? SQL.allForwards : SQL.allBackwards, params).map(toRecordedEvent),
+      this.all<EventRow>(direction === 'forwards' ? SQL.allForwards : SQL.allBackwards, params).map(
+        toRecordedEvent,
+      ),
     );
   }
 
@@ -150,12 +162,18 @@ export class SqliteEventStore implements EventStore {
     if (this.db.open) this.db.close();
   }
 
-  private appendInTransaction(streamName: string, events: PreparedEvent[], expected: ExpectedRevision): AppendResult {
+  private appendInTransaction(
+    streamName: string,
+    events: PreparedEvent[],
+    expected: ExpectedRevision,
+  ): AppendResult {
     const current = this.get<{ revision: number | null }>(SQL.currentRevision, streamName)?.revision ?? null;
     const actual = current ?? 'no_stream';
     const retried = this.get<{ revision: number }>(SQL.findEventId, streamName, events[0].id);
-    if (retried !== undefined) return this.idempotentResult(streamName, events, expected, actual, retried.revision);
-    if (!satisfiesExpected(expected, current)) throw new WrongExpectedVersionError(streamName, expected, actual);
+    if (retried !== undefined)
+      return this.idempotentResult(streamName, events, expected, actual, retried.revision);
+    if (!satisfiesExpected(expected, current))
+      throw new WrongExpectedVersionError(streamName, expected, actual);
 
     const recordedAt = new Date().toISOString();
     const insert = this.statement(SQL.insert);
@@ -228,11 +246,16 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-export async function createSqliteEventStore(options: SqliteEventStoreOptions = {}): Promise<SqliteEventStore> {
+export async function createSqliteEventStore(
+  options: SqliteEventStoreOptions = {},
+): Promise<SqliteEventStore> {
   try {
     return new SqliteEventStore(options);
   } catch (error) {
-    throw new EventStoreUnavailableError(`Cannot open SQLite event store: ${(error as Error).message}`, error);
+    throw new EventStoreUnavailableError(
+      `Cannot open SQLite event store: ${(error as Error).message}`,
+      error,
+    );
   }
 }
 

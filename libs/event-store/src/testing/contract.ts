@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { EventStoreError, InvalidAppendError, StreamNotFoundError, WrongExpectedVersionError } from '../errors';
+import {
+  EventStoreError,
+  InvalidAppendError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../errors';
 import {
   comparePositions,
   type AppendResult,
@@ -138,7 +143,12 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
         await store.append(stream, [newEvent()], { expectedRevision: 2 });
         expect(await store.append(stream, batch, { expectedRevision: 0 })).toEqual(original);
         expect(await store.append(stream, batch, { expectedRevision: 'any' })).toEqual(original);
-        expect((await store.readStream(stream)).map((e) => e.id)).toEqual([head.id, batch[0].id, batch[1].id, expect.any(String)]);
+        expect((await store.readStream(stream)).map((e) => e.id)).toEqual([
+          head.id,
+          batch[0].id,
+          batch[1].id,
+          expect.any(String),
+        ]);
       });
 
       it("is idempotent for a first append made with 'no_stream'", async () => {
@@ -178,14 +188,23 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
         const events = await store.readStream(stream);
         expect(events.map((e) => e.id)).toEqual(ids);
         expect(events.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
-        expect(events[3]).toMatchObject({ streamName: stream, type: 'Numbered', data: { n: 3 }, metadata: {} });
+        expect(events[3]).toMatchObject({
+          streamName: stream,
+          type: 'Numbered',
+          data: { n: 3 },
+          metadata: {},
+        });
         expectStrictlyIncreasing(events.map((e) => e.position));
       });
 
       it('reads backwards', async () => {
         const events = await store.readStream(stream, { direction: 'backwards' });
         expect(events.map((e) => e.revision)).toEqual([4, 3, 2, 1, 0]);
-        const fromEnd = await store.readStream(stream, { direction: 'backwards', fromRevision: 'end', maxCount: 1 });
+        const fromEnd = await store.readStream(stream, {
+          direction: 'backwards',
+          fromRevision: 'end',
+          maxCount: 1,
+        });
         expect(fromEnd.map((e) => e.revision)).toEqual([4]);
       });
 
@@ -202,7 +221,9 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
         expect((await store.readStream(stream, { maxCount: 2 })).map((e) => e.revision)).toEqual([0, 1]);
         const back = await store.readStream(stream, { direction: 'backwards', maxCount: 2 });
         expect(back.map((e) => e.revision)).toEqual([4, 3]);
-        expect((await store.readStream(stream, { fromRevision: 3, maxCount: 10 })).map((e) => e.revision)).toEqual([3, 4]);
+        expect(
+          (await store.readStream(stream, { fromRevision: 3, maxCount: 10 })).map((e) => e.revision),
+        ).toEqual([3, 4]);
       });
 
       it('throws StreamNotFoundError for a stream without events', async () => {
@@ -234,7 +255,9 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
       const mine = (events: RecordedEvent[]) => events.filter((e) => e.streamName.startsWith(prefix));
 
       it('returns events in commit order with strictly increasing positions', async () => {
-        const events = mine(await readAllPaged(store, { fromPosition: before ?? undefined }, 50, lastOf(written)));
+        const events = mine(
+          await readAllPaged(store, { fromPosition: before ?? undefined }, 50, lastOf(written)),
+        );
         expect(events.map((e) => e.id)).toEqual(written.map((w) => w.id));
         expect(events.map((e) => e.position)).toEqual(written.map((w) => w.position));
         expectStrictlyIncreasing(events.map((e) => e.position));
@@ -242,7 +265,10 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
       });
 
       it('reads backwards', async () => {
-        const events = await store.readAll({ direction: 'backwards', filter: { streamNamePrefixes: [prefix] } });
+        const events = await store.readAll({
+          direction: 'backwards',
+          filter: { streamNamePrefixes: [prefix] },
+        });
         expect(events.map((e) => e.id)).toEqual(written.map((w) => w.id).reverse());
         const head = await store.headPosition();
         const newest = await store.readAll({ direction: 'backwards', maxCount: 1 });
@@ -267,7 +293,12 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
         const backwards: RecordedEvent[] = [];
         cursor = undefined;
         for (let page = 0; page < 20; page += 1) {
-          const batch = await store.readAll({ direction: 'backwards', fromPosition: cursor, maxCount: 4, filter });
+          const batch = await store.readAll({
+            direction: 'backwards',
+            fromPosition: cursor,
+            maxCount: 4,
+            filter,
+          });
           backwards.push(...batch);
           if (batch.length < 4) break;
           cursor = lastOf(batch).position;
@@ -277,7 +308,11 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
 
       it('fromPosition is exclusive', async () => {
         const third = written[2];
-        const next = await store.readAll({ fromPosition: third.position, maxCount: 2, filter: { streamNamePrefixes: [prefix] } });
+        const next = await store.readAll({
+          fromPosition: third.position,
+          maxCount: 2,
+          filter: { streamNamePrefixes: [prefix] },
+        });
         expect(next.map((e) => e.id)).toEqual([written[3].id, written[4].id]);
         const previous = await store.readAll({
           direction: 'backwards',
@@ -288,7 +323,9 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
       });
 
       it('honours maxCount', async () => {
-        expect(await store.readAll({ maxCount: 3, filter: { streamNamePrefixes: [prefix] } })).toHaveLength(3);
+        expect(await store.readAll({ maxCount: 3, filter: { streamNamePrefixes: [prefix] } })).toHaveLength(
+          3,
+        );
         expect(await store.readAll({ maxCount: 1 })).toHaveLength(1);
       });
     });
@@ -311,12 +348,15 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
       });
 
       const ids = (events: RecordedEvent[]) => events.map((e) => e.id);
-      const expected = (keep: (i: number, e: NewEvent) => boolean) => all.filter((e, i) => keep(i, e)).map((e) => e.id);
+      const expected = (keep: (i: number, e: NewEvent) => boolean) =>
+        all.filter((e, i) => keep(i, e)).map((e) => e.id);
 
       it('filters by event type prefixes (any of them)', async () => {
         const orders = await store.readAll({ filter: { eventTypePrefixes: [`${typePrefix}Order`] } });
         expect(ids(orders)).toEqual(expected((_, e) => e.type.endsWith('OrderPlaced')));
-        const two = await store.readAll({ filter: { eventTypePrefixes: [`${typePrefix}Inv`, `${typePrefix}Ship`] } });
+        const two = await store.readAll({
+          filter: { eventTypePrefixes: [`${typePrefix}Inv`, `${typePrefix}Ship`] },
+        });
         expect(ids(two)).toEqual(expected((_, e) => !e.type.endsWith('OrderPlaced')));
       });
 
@@ -335,7 +375,9 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
           direction: 'backwards',
           filter: { eventTypePrefixes: [`${typePrefix}Order`], streamNamePrefixes: [`${prefix}-a`] },
         });
-        expect(ids(aOrders)).toEqual(expected((i, e) => i % 2 === 0 && e.type.endsWith('OrderPlaced')).reverse());
+        expect(ids(aOrders)).toEqual(
+          expected((i, e) => i % 2 === 0 && e.type.endsWith('OrderPlaced')).reverse(),
+        );
       });
     });
 
@@ -350,7 +392,9 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
         try {
           await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'));
           const caughtUpAt = reader.messages.findIndex((m) => m.type === 'caught-up');
-          const beforeCaughtUp = new SubscriptionReaderView(reader.messages.slice(0, caughtUpAt)).events(prefix);
+          const beforeCaughtUp = new SubscriptionReaderView(reader.messages.slice(0, caughtUpAt)).events(
+            prefix,
+          );
           expect(beforeCaughtUp.map((e) => e.id)).toEqual(historic.map((e) => e.id));
 
           const live = [newEvent(), newEvent()];
@@ -367,7 +411,8 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
       it('loses and duplicates nothing while concurrent writers append during the hand-off', async () => {
         const prefix = uniqueStream('handoff');
         const before = await store.headPosition();
-        for (let i = 0; i < 40; i += 1) await store.append(`${prefix}-pre-${i % 4}`, [newEvent('Pre', { i })]);
+        for (let i = 0; i < 40; i += 1)
+          await store.append(`${prefix}-pre-${i % 4}`, [newEvent('Pre', { i })]);
 
         const reader = new SubscriptionReader(store.subscribeToAll({ fromPosition: before ?? undefined }));
         try {
@@ -386,7 +431,9 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
           await store.append(`${prefix}-sentinel`, [sentinel]);
           await reader.waitFor('sentinel', () => reader.events(prefix).some((e) => e.id === sentinel.id));
 
-          const expectedIds = (await readAllPaged(store, { fromPosition: before ?? undefined }, 100, { id: sentinel.id }))
+          const expectedIds = (
+            await readAllPaged(store, { fromPosition: before ?? undefined }, 100, { id: sentinel.id })
+          )
             .filter((e) => e.streamName.startsWith(prefix))
             .map((e) => e.id);
           const received = reader.events(prefix);
@@ -416,7 +463,9 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
           await reader.waitFor('three events', () => reader.events(prefix).length >= 3);
           await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'));
           expect(reader.events(prefix).map((e) => e.id)).toEqual(events.slice(2).map((e) => e.id));
-          expect(reader.events().every((e) => comparePositions(e.position, results[1].position) > 0)).toBe(true);
+          expect(reader.events().every((e) => comparePositions(e.position, results[1].position) > 0)).toBe(
+            true,
+          );
         } finally {
           await reader.close();
         }
@@ -430,7 +479,10 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
         await store.append(`${prefix}-1`, [kept[0], newEvent(`${typePrefix}Dropped`)]);
 
         const reader = new SubscriptionReader(
-          store.subscribeToAll({ fromPosition: before ?? undefined, filter: { eventTypePrefixes: [`${typePrefix}Kept`] } }),
+          store.subscribeToAll({
+            fromPosition: before ?? undefined,
+            filter: { eventTypePrefixes: [`${typePrefix}Kept`] },
+          }),
         );
         try {
           await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'));
@@ -488,7 +540,10 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
         const [read] = await store.readStream(stream);
         expect(read.data.blob).toBe(blob);
         expectSameJson(read.data, event.data);
-        const [fromAll] = await store.readAll({ fromPosition: undefined, filter: { streamNamePrefixes: [stream] } });
+        const [fromAll] = await store.readAll({
+          fromPosition: undefined,
+          filter: { streamNamePrefixes: [stream] },
+        });
         expect(fromAll.position).toBe(result.position);
         expect(fromAll.data.blob).toBe(blob);
       });
@@ -546,7 +601,9 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
 class SubscriptionReaderView {
   constructor(private readonly messages: SubscriptionReader['messages']) {}
   events(streamPrefix: string): RecordedEvent[] {
-    return this.messages.flatMap((m) => (m.type === 'event' && m.event.streamName.startsWith(streamPrefix) ? [m.event] : []));
+    return this.messages.flatMap((m) =>
+      m.type === 'event' && m.event.streamName.startsWith(streamPrefix) ? [m.event] : [],
+    );
   }
 }
 
@@ -563,14 +620,24 @@ function lastOf<T>(items: T[]): T {
   return items[items.length - 1];
 }
 
-async function appendError(store: EventStore, stream: string, events: NewEvent[], expected: ExpectedRevision) {
+async function appendError(
+  store: EventStore,
+  stream: string,
+  events: NewEvent[],
+  expected: ExpectedRevision,
+) {
   return store.append(stream, events, { expectedRevision: expected }).then(
     (result) => new Error(`expected the append to fail but it succeeded: ${JSON.stringify(result)}`),
     (error: unknown) => error,
   );
 }
 
-function expectWrongVersion(error: unknown, stream: string, expected: ExpectedRevision, actual: 'no_stream' | number) {
+function expectWrongVersion(
+  error: unknown,
+  stream: string,
+  expected: ExpectedRevision,
+  actual: 'no_stream' | number,
+) {
   expect(error).toBeInstanceOf(WrongExpectedVersionError);
   expect(error).toBeInstanceOf(EventStoreError);
   expect(error).toMatchObject({ code: 'wrong-expected-version', streamName: stream, expected, actual });
@@ -618,5 +685,7 @@ function expectStrictlyIncreasing(positions: Position[]) {
 
 /** Byte-exact: the same JSON text, so key order and every code point survived the store. */
 function expectSameJson(actual: JsonObject, expected: JsonObject) {
-  expect(Buffer.from(JSON.stringify(actual), 'utf8').equals(Buffer.from(JSON.stringify(expected), 'utf8'))).toBe(true);
+  expect(
+    Buffer.from(JSON.stringify(actual), 'utf8').equals(Buffer.from(JSON.stringify(expected), 'utf8')),
+  ).toBe(true);
 }

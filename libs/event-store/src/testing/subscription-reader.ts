@@ -32,7 +32,8 @@ export class SubscriptionReader {
     const events: RecordedEvent[] = [];
     for (const message of this.messages) {
       if (message.type !== 'event') continue;
-      if (streamPrefix === undefined || message.event.streamName.startsWith(streamPrefix)) events.push(message.event);
+      if (streamPrefix === undefined || message.event.streamName.startsWith(streamPrefix))
+        events.push(message.event);
     }
     return events;
   }
@@ -44,7 +45,9 @@ export class SubscriptionReader {
       if (condition()) return;
       if (this.ended) throw new Error(`Subscription ended before: ${description}`);
       if (Date.now() > deadline) {
-        throw new Error(`Gave up after ${limitMs} ms waiting for: ${description} (${this.messages.length} messages)`);
+        throw new Error(
+          `Gave up after ${limitMs} ms waiting for: ${description} (${this.messages.length} messages)`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -56,7 +59,10 @@ export class SubscriptionReader {
     await Promise.race([
       this.pump,
       new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`Subscription iteration did not end within ${limitMs} ms of close()`)), limitMs).unref(),
+        setTimeout(
+          () => reject(new Error(`Subscription iteration did not end within ${limitMs} ms of close()`)),
+          limitMs,
+        ).unref(),
       ),
     ]);
     if (this.error !== undefined) throw this.error;

@@ -105,3 +105,11 @@ function hashSchema(schema: ProjectionSchema): string {
   };
   return createHash('sha256').update(JSON.stringify(rendered)).digest('hex').slice(0, 16);
 }
+
+/** Whether the event store would deliver the event through this filter (same rule as the adapters). */
+export function passesFilter(filter: AllFilter | undefined, event: RecordedEvent): boolean {
+  if (!filter) return true;
+  const { eventTypePrefixes: types, streamNamePrefixes: streams } = filter;
+  if (types && !types.some((prefix) => event.type.startsWith(prefix))) return false;
+  return !streams || streams.some((prefix) => event.streamName.startsWith(prefix));
+}

@@ -1,0 +1,171 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsISO31661Alpha2,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { AUTHORIZATIONS, COMPANY_ROLES, CUSTOMER_ACCESS_LEVELS } from '@pc/domain';
+
+/** Ids chosen by callers: letters, digits, dash and underscore (they become part of stream names). */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const ID_MESSAGE = 'must be 1-64 characters: letters, digits, "-" or "_", starting with a letter or digit';
+const DATE_OR_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z)?$/;
+
+export class AddressDto {
+  @ApiProperty({ example: 'Hlavná 1' }) @IsString() @IsNotEmpty() @MaxLength(200) line1!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) line2?: string;
+  @ApiProperty({ example: 'Bratislava' }) @IsString() @IsNotEmpty() @MaxLength(100) city!: string;
+  @ApiPropertyOptional({ example: '811 01' }) @IsOptional() @IsString() @MaxLength(20) postalCode?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) region?: string;
+  @ApiProperty({ example: 'SK', description: 'ISO 3166-1 alpha-2' }) @IsISO31661Alpha2() country!: string;
+}
+
+export class CompanyProfileDto {
+  @ApiProperty({ example: 'Contoso Partners s.r.o.' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  legalName!: string;
+  @ApiProperty({ type: AddressDto }) @ValidateNested() @Type(() => AddressDto) address!: AddressDto;
+  @ApiProperty({ example: '+421 2 1234 5678' })
+  @IsString()
+  @Matches(/^\+?[0-9 ()-]{5,30}$/, {
+    message: 'phone must be a phone number (digits, spaces, +, -, parentheses)',
+  })
+  phone!: string;
+  @ApiProperty({ example: 'office@contoso.example' }) @IsEmail() @MaxLength(254) email!: string;
+  @ApiPropertyOptional({ example: 'https://contoso.example' })
+  @IsOptional()
+  @IsUrl({ require_protocol: true, protocols: ['http', 'https'] })
+  @MaxLength(2000)
+  website?: string;
+}
+
+export class FirstUserDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(ID_PATTERN, { message: `userId ${ID_MESSAGE}` })
+  userId?: string;
+  @ApiProperty({ example: 'jana@contoso.example' }) @IsEmail() @MaxLength(254) email!: string;
+  @ApiProperty({ example: 'Jana Nováková' }) @IsString() @IsNotEmpty() @MaxLength(200) displayName!: string;
+}
+
+export class RegisterPartnerDto {
+  @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
+  @IsOptional()
+  @Matches(ID_PATTERN, { message: `partnerId ${ID_MESSAGE}` })
+  partnerId?: string;
+  @ApiProperty({ type: CompanyProfileDto })
+  @ValidateNested()
+  @Type(() => CompanyProfileDto)
+  profile!: CompanyProfileDto;
+  @ApiProperty({ type: FirstUserDto }) @ValidateNested() @Type(() => FirstUserDto) firstUser!: FirstUserDto;
+}
+
+export class PartialAddressDto extends PartialType(AddressDto) {}
+
+export class UpdateCompanyProfileDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) legalName?: string;
+  @ApiPropertyOptional({ type: PartialAddressDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PartialAddressDto)
+  address?: PartialAddressDto;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(/^\+?[0-9 ()-]{5,30}$/, {
+    message: 'phone must be a phone number (digits, spaces, +, -, parentheses)',
+  })
+  phone?: string;
+  @ApiPropertyOptional() @IsOptional() @IsEmail() @MaxLength(254) email?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUrl({ require_protocol: true, protocols: ['http', 'https'] })
+  @MaxLength(2000)
+  website?: string;
+}
+
+export class RejectCompanyProfileDto {
+  @ApiProperty({ example: 'The legal name does not match the business register' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  reason!: string;
+}
+
+export class AuthorizationChangeDto {
+  @ApiProperty({ enum: AUTHORIZATIONS })
+  @IsIn(AUTHORIZATIONS)
+  authorization!: (typeof AUTHORIZATIONS)[number];
+  @ApiPropertyOptional({
+    description: 'Date (YYYY-MM-DD) or UTC instant; defaults to now',
+    example: '2026-12-01',
+  })
+  @IsOptional()
+  @Matches(DATE_OR_INSTANT, {
+    message: 'effectiveFrom must be YYYY-MM-DD or a UTC instant like 2026-12-01T00:00:00Z',
+  })
+  effectiveFrom?: string;
+}
+
+export class CreatePartnerUserDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(ID_PATTERN, { message: `userId ${ID_MESSAGE}` })
+  userId?: string;
+  @ApiProperty({ example: 'peter@contoso.example' }) @IsEmail() @MaxLength(254) email!: string;
+  @ApiProperty({ example: 'Peter Horváth' }) @IsString() @IsNotEmpty() @MaxLength(200) displayName!: string;
+}
+
+export class UpdatePartnerUserDto {
+  @ApiPropertyOptional() @IsOptional() @IsEmail() @MaxLength(254) email?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) displayName?: string;
+}
+
+const ROLES = [...COMPANY_ROLES, ...CUSTOMER_ACCESS_LEVELS] as const;
+
+export class AssignAdminRoleDto {
+  @ApiProperty({
+    enum: ['company', 'customers'],
+    description: "'company': the partner's own company; 'customers': supported companies",
+  })
+  @IsIn(['company', 'customers'])
+  scope!: 'company' | 'customers';
+  @ApiProperty({
+    enum: ROLES,
+    description: 'company: one of the five admin roles; customers: full or limited',
+  })
+  @IsIn(ROLES)
+  role!: (typeof ROLES)[number];
+}
+
+export class RevokeAdminRoleDto {
+  @ApiProperty({ enum: ['company', 'customers'] }) @IsIn(['company', 'customers']) scope!:
+    'company' | 'customers';
+}
+
+/** What every command answers. */
+export class CommandResponseDto {
+  @ApiProperty() commandId!: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { partnerId: 'p1' } })
+  ids!: Record<string, string>;
+  @ApiProperty({ description: 'Revision of the aggregate after the command (also the ETag)' })
+  revision!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Global position written; pass as X-Min-Position to read your writes',
+  })
+  position!: string | null;
+  @ApiProperty({ type: [String] }) events!: string[];
+  @ApiProperty({ description: 'True when this was a retry of a command already applied' }) replayed!: boolean;
+}

@@ -1,0 +1,71 @@
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import type { ApiConfig } from './config';
+import { installHttpMetrics, operationIdsByRoute } from './observability/http-metrics';
+import { MetricsService } from './observability/metrics.service';
+import { setupOpenApi } from './openapi/setup-openapi';
+import { assignRequestIds, correlationIdOf } from './request-context';
+
+type Fastify = ReturnType<NestFastifyApplication['getHttpAdapter']>['getInstance'] extends () => infer F
+  ? F
+  : never;
+
+/**
+ * Graceful shutdown: once close() starts, in-flight requests still complete, and their responses
+ * carry `Connection: close` so keep-alive clients let go. Without it the server waits for each
+ * client's own idle timeout before the stores can be closed.
+ */
+function drainKeepAliveOnClose(fastify: Fastify): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('Connection', 'close');
+    done(null, payload);
+  });
+}
+
+/**
+ * Creates the Fastify-based Nest application around `rootModule`, initialised but not listening,
+ * so tests drive the real app through `app.inject()` and main.ts calls `listen()`.
+ */
+export async function bootstrapApp(
+  rootModule: DynamicModule,
+  config: ApiConfig,
+  options: { logger: boolean },
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: assignRequestIds,
+    logger: false,
+    // Keep-alive sockets would hold close() open; in-flight requests still finish.
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
+    bufferLogs: options.logger,
+    logger: options.logger ? undefined : false,
+    // Throw boot errors to the caller (tests, main.ts) instead of exiting the process.
+    abortOnError: false,
+  });
+  if (options.logger) app.useLogger(app.get(Logger));
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('X-Request-Id', request.id).header('X-Correlation-Id', correlationIdOf(request.raw));
+    done();
+  });
+  drainKeepAliveOnClose(fastify);
+  let operationIds = new Map<string, string>();
+  installHttpMetrics(fastify, app.get(MetricsService), () => operationIds);
+
+  const document = setupOpenApi(app, config.publicBaseUrl);
+  operationIds = operationIdsByRoute(document);
+
+  await app.init();
+  await fastify.ready();
+  return app;
+}

@@ -1,0 +1,159 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { CommandContext, CommandResult } from '@pc/pipeline';
+import { insufficientScope, ProblemException } from '../problem/problem-exception';
+import { CLOCK, type Clock } from '../clock';
+import { IDEMPOTENCY_STORE } from '../tokens';
+import type { IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store';
+import { commandIdFor, etagOf, parseIfMatch, requestFingerprint, validIdempotencyKey } from './command-ids';
+import type { CommandReply, CommandRequestMeta } from './command-meta';
+import { ExecuteDomainCommand } from './execute-domain-command';
+
+/** What every command endpoint answers (see CommandAcceptedDto for the OpenAPI schema). */
+export interface CommandResponseBody {
+  [key: string]: unknown;
+  commandId: string;
+  ids: Record<string, string>;
+  revision: number;
+  position: string | null;
+  events: string[];
+  replayed: boolean;
+  /** Secrets handed out once (e.g. a temporary password). Never stored, so absent on an idempotent replay. */
+  returned?: Record<string, string>;
+}
+
+/** Scopes that may run commands; `audit` and `queries` are read-only by construction. */
+const COMMAND_SCOPES = ['commands', 'platform'] as const;
+
+/**
+ * The only way controllers issue commands. It turns an HTTP request into a CommandContext (ids,
+ * actor, business time, If-Match), enforces Idempotency-Key semantics durably, executes through the
+ * CommandBus, and shapes the reply (201 when events were written, 200 otherwise; ETag, X-Position).
+ */
+@Injectable()
+export class CommandGateway {
+  private readonly logger = new Logger('CommandGateway');
+
+  constructor(
+    private readonly commandBus: CommandBus,
+    @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async send(commandType: string, payload: object, meta: CommandRequestMeta): Promise<CommandResponseBody> {
+    const { principal } = meta;
+    if (!COMMAND_SCOPES.some((scope) => principal.scopes.has(scope))) throw insufficientScope(COMMAND_SCOPES);
+
+    const key =
+      validIdempotencyKey(meta.idempotencyKey, 'The Idempotency-Key header') ??
+      validIdempotencyKey(bodyCommandId(meta.rawBody), 'The body field "commandId"');
+    const service = principal.service.id;
+    const fingerprint =
+      key === undefined
+        ? undefined
+        : requestFingerprint({
+            method: meta.method,
+            path: meta.path,
+            actor: `${principal.actor.kind}:${principal.actor.id}`,
+            body: meta.rawBody,
+          });
+
+    if (key !== undefined && fingerprint !== undefined) {
+      const previous = await this.idempotency.find(service, key);
+      if (previous !== null) {
+        if (previous.requestHash !== fingerprint) throw keyReused(key);
+        return replay(previous.response, meta.reply);
+      }
+    }
+
+    const context: CommandContext = {
+      commandId: commandIdFor(service, key),
+      correlationId: meta.correlationId,
+      actor: principal.actor,
+      service: principal.service,
+      now: this.clock.now().toISOString(),
+      expectedRevision: parseIfMatch(meta.ifMatch),
+    };
+    const result = await this.commandBus.execute(
+      new ExecuteDomainCommand(commandType, toPlainPayload(payload), context),
+    );
+    const response = toStoredResponse(result);
+
+    if (key !== undefined && fingerprint !== undefined) {
+      await this.remember(service, key, fingerprint, response);
+    }
+    applyToReply(response, meta.reply);
+    return result.returned === undefined
+      ? (response.body as CommandResponseBody)
+      : { ...(response.body as CommandResponseBody), returned: result.returned };
+  }
+
+  private async remember(
+    service: string,
+    key: string,
+    requestHash: string,
+    response: StoredResponse,
+  ): Promise<void> {
+    try {
+      await this.idempotency.save({
+        service,
+        key,
+        requestHash,
+        status: 'completed',
+        response,
+        createdAt: this.clock.now().toISOString(),
+      });
+    } catch (error) {
+      // The command is applied. A retry still has one effect (the command id is derived from the key,
+      // so the pipeline reports it as replayed); only the byte-identical replay is lost.
+      this.logger.warn({ err: error, service, key }, 'could not record idempotency key');
+    }
+  }
+}
+
+function bodyCommandId(body: unknown): unknown {
+  return typeof body === 'object' && body !== null && 'commandId' in body ? body.commandId : undefined;
+}
+
+/** DTO instances become plain JSON; `commandId` is transport, not payload. */
+function toPlainPayload(payload: object): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(payload)) as Record<string, unknown>;
+  delete plain['commandId'];
+  return plain;
+}
+
+function toStoredResponse(result: CommandResult): StoredResponse {
+  const wroteEvents = result.eventTypes.length > 0 && !result.replayed;
+  const headers: Record<string, string> = { ETag: etagOf(result.revision) };
+  if (result.position !== null) headers['X-Position'] = result.position;
+  const body: CommandResponseBody = {
+    commandId: result.commandId,
+    ids: result.ids,
+    revision: result.revision,
+    position: result.position,
+    events: result.eventTypes,
+    replayed: result.replayed,
+  };
+  return { statusCode: wroteEvents ? 201 : 200, headers, body };
+}
+
+function applyToReply(response: StoredResponse, reply: CommandReply): void {
+  reply.status(response.statusCode);
+  for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
+}
+
+function replay(response: StoredResponse, reply: CommandReply): CommandResponseBody {
+  applyToReply(response, reply);
+  reply.header('Idempotent-Replayed', 'true');
+  return response.body as CommandResponseBody;
+}
+
+function keyReused(key: string): ProblemException {
+  return new ProblemException(
+    422,
+    'idempotency-key-reused',
+    'Idempotency-Key reused',
+    'This Idempotency-Key was already used for a different request (method, path, actor or body). Use a new key.',
+    { idempotencyKey: key },
+  );
+}

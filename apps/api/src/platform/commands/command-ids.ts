@@ -1,0 +1,67 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { v5 as uuidv5 } from 'uuid';
+import { badRequest } from '../problem/problem-exception';
+
+/**
+ * Namespace of command ids derived from Idempotency-Keys. Fixed forever: changing it would make
+ * retries of already-applied commands look new.
+ */
+export const COMMAND_ID_NAMESPACE = '6f1c9f1e-3d2b-5a8e-9c47-0b2f5d8a7e13';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+export function validIdempotencyKey(raw: unknown, source: string): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string' || !IDEMPOTENCY_KEY.test(raw)) {
+    throw badRequest('invalid-idempotency-key', `${source} must be 1 to 200 visible ASCII characters.`);
+  }
+  return raw;
+}
+
+/** The same (service, key) always gives the same command id, so a retry is recognised downstream too. */
+export function commandIdFor(serviceId: string, key: string | undefined): string {
+  return key === undefined ? randomUUID() : uuidv5(`${serviceId}\n${key}`, COMMAND_ID_NAMESPACE);
+}
+
+/** `"7"`, `W/"7"` or `7` → 7; `*` or absent → undefined (no expectation). */
+export function parseIfMatch(header: string | string[] | undefined): number | undefined {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(-1|\d{1,15})"?\s*$/.exec(raw);
+  if (match === null) {
+    throw badRequest(
+      'invalid-if-match',
+      'If-Match must be the ETag of a revision, e.g. "3" (weak or quoted).',
+    );
+  }
+  return Number(match[1]);
+}
+
+export const etagOf = (revision: number): string => `"${revision}"`;
+
+/** JSON with object keys sorted at every level, so equal bodies hash equally whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * Fingerprint of "the same request": method, concrete path, the acting principal and the body.
+ * The actor is included so that another user of the same service reusing a key never receives the
+ * first user's response.
+ */
+export function requestFingerprint(parts: {
+  method: string;
+  path: string;
+  actor: string;
+  body: unknown;
+}): string {
+  const text = `${parts.method.toUpperCase()}\n${parts.path}\n${parts.actor}\n${canonicalJson(parts.body)}`;
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store';
+
+interface Row {
+  service: string;
+  key: string;
+  request_hash: string;
+  status: 'completed';
+  response_json: string;
+  created_at: string;
+}
+
+export class SqliteIdempotencyStore implements IdempotencyStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly selectStatement: Database.Statement<[string, string], Row>;
+  private readonly insertStatement: Database.Statement<[string, string, string, string, string, string]>;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    // WAL lets the projector and the API share the file; busy_timeout rides out its short write locks.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
+      service TEXT NOT NULL,
+      key TEXT NOT NULL,
+      request_hash TEXT NOT NULL,
+      status TEXT NOT NULL,
+      response_json TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      PRIMARY KEY (service, key)
+    )`);
+    this.selectStatement = this.db.prepare('SELECT * FROM idempotency_keys WHERE service = ? AND key = ?');
+    this.insertStatement = this.db.prepare(
+      `INSERT INTO idempotency_keys (service, key, request_hash, status, response_json, created_at)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service, key) DO NOTHING`,
+    );
+  }
+
+  async find(service: string, key: string): Promise<IdempotencyRecord | null> {
+    const row = this.selectStatement.get(service, key);
+    return row === undefined ? null : fromRow(row);
+  }
+
+  async save(record: IdempotencyRecord): Promise<IdempotencyRecord> {
+    const { service, key, requestHash, status, response, createdAt } = record;
+    this.insertStatement.run(service, key, requestHash, status, JSON.stringify(response), createdAt);
+    return (await this.find(service, key)) ?? record;
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function fromRow(row: Row): IdempotencyRecord {
+  return {
+    service: row.service,
+    key: row.key,
+    requestHash: row.request_hash,
+    status: row.status,
+    response: JSON.parse(row.response_json) as StoredResponse,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,65 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
+import type { Params } from 'nestjs-pino';
+import type { LogLevel } from '../config';
+import { correlationIdOf, requestIdOf } from '../request-context';
+
+/** Body fields that hold secrets or personal data; redacted wherever they appear (two levels deep). */
+export const SENSITIVE_FIELDS = [
+  'password',
+  'temporaryPassword',
+  'productKey',
+  'productKeys',
+  'key',
+  'keys',
+  'email',
+  'contactEmail',
+  'phone',
+  'phoneNumber',
+  'contactPhone',
+];
+
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  'res.headers["set-cookie"]',
+  ...SENSITIVE_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]),
+];
+
+const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
+const pathOf = (url: string | undefined): string => (url ?? '').split('?')[0] ?? '';
+
+/**
+ * nestjs-pino settings: JSON lines, each carrying the request id and correlation id. Bodies and
+ * headers are never logged (the request serializer keeps method, path and user agent only; query
+ * strings can hold e-mail addresses); redaction is the second line of defence for anything an
+ * application log call passes in.
+ */
+export function loggerParams(level: LogLevel): Params {
+  return {
+    // nestjs-pino's default route pattern ('{/*splat}') matches no request under this Nest/middie
+    // version, which silently disables request logging; '{*splat}' matches every path.
+    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+    pinoHttp: {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      genReqId: (req: IncomingMessage) => requestIdOf(req),
+      customProps: (req: IncomingMessage) => ({ correlationId: correlationIdOf(req) }),
+      // middie may rewrite req.url while a middleware runs; originalUrl keeps what the client sent.
+      autoLogging: {
+        ignore: (req: IncomingMessage & { originalUrl?: string }) =>
+          QUIET_PATHS.has(pathOf(req.originalUrl ?? req.url)),
+      },
+      serializers: {
+        req: (req: { id?: unknown; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
+          id: req.id,
+          method: req.method,
+          path: pathOf(req.url),
+          userAgent: req.headers?.['user-agent'],
+        }),
+        res: (res: ServerResponse | { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { applyDecorators } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+
+/** OpenAPI schema of every error body (RFC 9457). Extension members vary by `type`. */
+export class ProblemDetailsDto {
+  @ApiProperty({ example: 'https://partner-center.dev/errors/not-an-advisor' })
+  type!: string;
+  @ApiProperty({ example: 'Not an advisor' })
+  title!: string;
+  @ApiProperty({ example: 422 })
+  status!: number;
+  @ApiProperty({ example: "Partner 'p1' is not authorized as a subscription advisor." })
+  detail!: string;
+  @ApiProperty({ example: '/partners/p1/trial-invites' })
+  instance!: string;
+  @ApiPropertyOptional({ description: 'Id of the request, to quote when reporting a problem.' })
+  requestId?: string;
+}
+
+export class FieldViolationDto {
+  @ApiProperty({ example: 'items[0].licenses' })
+  field!: string;
+  @ApiProperty({ type: [String], example: ['licenses must not be less than 1'] })
+  messages!: string[];
+}
+
+export class ValidationProblemDto extends ProblemDetailsDto {
+  @ApiProperty({ type: [FieldViolationDto], description: 'Every violation, nested fields included.' })
+  errors!: FieldViolationDto[];
+}
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is malformed or fails validation (every violation is listed in `errors`).',
+  401: 'Missing, expired, unsigned or wrongly signed bearer token.',
+  403: 'The token lacks the required scope, or the actor may not do this.',
+  404: 'Not found, or not visible to this actor.',
+  409: 'Conflict: the thing already exists, or concurrent changes kept conflicting.',
+  412: 'If-Match does not match the current revision.',
+  413: 'The body exceeds the size limit.',
+  422: 'A business rule refuses the command, or the Idempotency-Key was reused with a different body.',
+  429: 'Too many attempts; see Retry-After.',
+  503: 'A backend is temporarily unavailable; see Retry-After.',
+};
+
+/** Documents the listed problem+json responses of an operation, e.g. `@ProblemResponses(400, 401, 404, 422)`. */
+export function ProblemResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiExtraModels(ProblemDetailsDto, ValidationProblemDto, FieldViolationDto),
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        description: DESCRIPTIONS[status] ?? 'Problem',
+        content: {
+          'application/problem+json': {
+            schema: { $ref: getSchemaPath(status === 400 ? ValidationProblemDto : ProblemDetailsDto) },
+          },
+        },
+        ...(status === 429 || status === 503
+          ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } }
+          : {}),
+      }),
+    ),
+  );
+}

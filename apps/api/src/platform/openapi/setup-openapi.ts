@@ -1,0 +1,64 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { OPENAPI_PUBLIC_EXTENSION } from '../auth/decorators';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+/**
+ * Builds the OpenAPI 3 document and serves it at GET /openapi.json, with Swagger UI at GET /docs.
+ * operationId = the controller METHOD name, so clients get names like `createTrialInvite`; two
+ * methods with the same name anywhere in the app are a boot error, not a silently broken client.
+ */
+export function setupOpenApi(app: INestApplication, publicBaseUrl: string): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Partner Center')
+    .setDescription(
+      'Event-sourced domain service of the cloud partner admin center. Errors are RFC 9457 ' +
+        'problem+json; commands accept Idempotency-Key and If-Match.',
+    )
+    .setVersion('0.1.0')
+    .addServer(publicBaseUrl)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addSecurityRequirements('bearer')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (_controllerKey, methodKey) => methodKey,
+  });
+  markPublicOperations(document);
+  assertUniqueOperationIds(document);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
+  return document;
+}
+
+/** @Public() routes need no token: override the global bearer requirement with `security: []`. */
+function markPublicOperations(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method] as (Record<string, unknown> & { security?: unknown }) | undefined;
+      if (operation?.[OPENAPI_PUBLIC_EXTENSION]) {
+        operation.security = [];
+        delete operation[OPENAPI_PUBLIC_EXTENSION];
+      }
+    }
+  }
+}
+
+function assertUniqueOperationIds(document: OpenAPIObject): void {
+  const seen = new Map<string, string>();
+  const clashes: string[] = [];
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const id = item[method]?.operationId;
+      if (id === undefined) continue;
+      const where = `${method.toUpperCase()} ${path}`;
+      const first = seen.get(id);
+      if (first !== undefined) clashes.push(`'${id}' is used by ${first} and ${where}`);
+      else seen.set(id, where);
+    }
+  }
+  if (clashes.length > 0) {
+    throw new Error(
+      `Duplicate OpenAPI operationIds (controller method names must be unique):\n  ${clashes.join('\n  ')}`,
+    );
+  }
+}

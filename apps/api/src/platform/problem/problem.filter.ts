@@ -1,0 +1,189 @@
+import {
+  Catch,
+  HttpException,
+  Inject,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { DomainError } from '@pc/domain/shared/errors';
+import { EventStoreUnavailableError, WrongExpectedVersionError } from '@pc/event-store';
+import { ConcurrencyConflictError, PreconditionFailedError } from '@pc/pipeline';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { API_CONFIG, type ApiConfig } from '../config';
+import { correlationIdOf, requestIdOf } from '../request-context';
+import { ProblemException, type ProblemDetails } from './problem-exception';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const DOMAIN_STATUS = { rule: 422, forbidden: 403, 'not-found': 404, conflict: 409 } as const;
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance']);
+const RETRY_AFTER_UNAVAILABLE_SECONDS = '5';
+
+/** A refusal ready to render, before the configurable `type` base is applied. */
+interface Problem {
+  status: number;
+  code: string;
+  title: string;
+  detail: string;
+  extensions: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+/**
+ * The single place where errors become HTTP responses (RFC 9457). Known refusals keep their
+ * meaning; anything unexpected is logged in full and answered with a generic 500 so internals
+ * never leak.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = this.toProblem(exception, request);
+
+    const body: ProblemDetails = {
+      type: `${this.config.problemBase}/errors/${problem.code}`,
+      title: problem.title,
+      status: problem.status,
+      detail: problem.detail,
+      instance: request.url.split('?')[0] ?? request.url,
+      ...withoutStandardMembers(problem.extensions),
+      requestId: requestIdOf(request.raw),
+    };
+    if (reply.sent) return;
+    void reply
+      .status(problem.status)
+      .headers(problem.headers)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send(body);
+  }
+
+  private toProblem(exception: unknown, request: FastifyRequest): Problem {
+    const plain = { extensions: {}, headers: {} };
+    if (exception instanceof ProblemException) {
+      const { code, title, detail, extensions, headers } = exception;
+      return { status: exception.getStatus(), code, title, detail, extensions, headers };
+    }
+    if (exception instanceof DomainError) {
+      return {
+        ...plain,
+        status: DOMAIN_STATUS[exception.kind] ?? 422,
+        code: exception.code,
+        title: titleOf(exception.code),
+        detail: exception.detail,
+        extensions: { ...exception.facts },
+      };
+    }
+    if (exception instanceof PreconditionFailedError) {
+      return {
+        ...plain,
+        status: 412,
+        code: exception.code,
+        title: 'Precondition failed',
+        detail: `The resource is at revision ${exception.actual}, not ${exception.expected} (If-Match).`,
+        extensions: { expectedRevision: exception.expected, actualRevision: exception.actual },
+        headers: { ETag: `"${exception.actual}"` },
+      };
+    }
+    if (exception instanceof ConcurrencyConflictError) {
+      return {
+        ...plain,
+        status: 409,
+        code: exception.code,
+        title: 'Concurrency conflict',
+        detail: `The resource kept changing concurrently; gave up after ${exception.attempts} attempts. Retry the request.`,
+        extensions: { attempts: exception.attempts },
+      };
+    }
+    if (exception instanceof WrongExpectedVersionError) {
+      return {
+        ...plain,
+        status: 409,
+        code: 'concurrency-conflict',
+        title: 'Concurrency conflict',
+        detail: 'The resource changed concurrently. Retry the request.',
+      };
+    }
+    if (exception instanceof EventStoreUnavailableError) {
+      this.logger.error({ err: exception, requestId: requestIdOf(request.raw) }, 'event store unavailable');
+      return {
+        ...plain,
+        status: 503,
+        code: exception.code,
+        title: 'Service unavailable',
+        detail: 'The event store is temporarily unavailable. Retry later.',
+        headers: { 'Retry-After': RETRY_AFTER_UNAVAILABLE_SECONDS },
+      };
+    }
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      const status = exception.getStatus();
+      return {
+        ...plain,
+        status,
+        code: codeOfStatus(status),
+        title: titleOfStatus(status),
+        detail: exception.message,
+      };
+    }
+    if (exception instanceof HttpException) {
+      // A 5xx HttpException (e.g. a 503 from a dependency check): keep the status, not the message.
+      const status = exception.getStatus();
+      this.logger.error({ err: exception, requestId: requestIdOf(request.raw) }, 'server error');
+      return {
+        ...plain,
+        status,
+        code: codeOfStatus(status),
+        title: titleOfStatus(status),
+        detail: 'The server could not complete the request.',
+      };
+    }
+    this.logger.error(
+      { err: exception, requestId: requestIdOf(request.raw), correlationId: correlationIdOf(request.raw) },
+      'unhandled error',
+    );
+    return {
+      ...plain,
+      status: 500,
+      code: 'internal-error',
+      title: 'Internal server error',
+      detail: 'An unexpected error occurred. It has been logged; quote the requestId when reporting it.',
+    };
+  }
+}
+
+function withoutStandardMembers(extensions: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(extensions).filter(([key]) => !STANDARD_MEMBERS.has(key)));
+}
+
+/** 'not-an-advisor' → 'Not an advisor'. */
+function titleOf(code: string): string {
+  const words = code.replace(/-/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+const STATUS_CODES: Record<number, [code: string, title: string]> = {
+  400: ['bad-request', 'Bad request'],
+  401: ['unauthenticated', 'Authentication required'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  406: ['not-acceptable', 'Not acceptable'],
+  409: ['conflict', 'Conflict'],
+  412: ['precondition-failed', 'Precondition failed'],
+  413: ['payload-too-large', 'Payload too large'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  422: ['unprocessable-content', 'Unprocessable content'],
+  429: ['too-many-requests', 'Too many requests'],
+  500: ['internal-error', 'Internal server error'],
+  503: ['service-unavailable', 'Service unavailable'],
+};
+
+const codeOfStatus = (status: number): string => STATUS_CODES[status]?.[0] ?? `http-${status}`;
+const titleOfStatus = (status: number): string => STATUS_CODES[status]?.[1] ?? `HTTP ${status}`;

@@ -1,0 +1,49 @@
+import { applyDecorators, Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemResponses } from '../openapi/problem-responses';
+import { principalOf } from '../request-context';
+
+export const GUESSING_THROTTLER = 'guessing';
+const GUESSABLE = 'pc:guessable';
+
+/**
+ * Puts a route behind the guessing limit (GUESSING_RATE_LIMIT per GUESSING_RATE_WINDOW_SECONDS and
+ * caller): product-key application, invitation-code resolution and redemption, anything where a
+ * caller could enumerate secrets. Over the limit: 429 problem+json with Retry-After.
+ */
+export const GuessingRateLimit = (): MethodDecorator =>
+  applyDecorators(SetMetadata(GUESSABLE, true), ProblemResponses(429));
+
+/**
+ * ThrottlerGuard that only counts routes marked @GuessingRateLimit(), per calling service and actor.
+ * Runs after AuthGuard (registered after it), so the principal is known; the internal services
+ * all share few IPs, so an IP key would throttle every user of a service together.
+ */
+@Injectable()
+export class GuessingThrottlerGuard extends ThrottlerGuard {
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    return (
+      this.reflector.getAllAndOverride<boolean>(GUESSABLE, [context.getHandler(), context.getClass()]) !==
+      true
+    );
+  }
+
+  protected override async getTracker(request: Record<string, unknown>): Promise<string> {
+    const fastifyRequest = request as unknown as FastifyRequest;
+    const principal = principalOf(fastifyRequest.raw);
+    if (principal === undefined) return `ip:${fastifyRequest.ip}`;
+    return `${principal.service.id}|${principal.actor.kind}:${principal.actor.id}`;
+  }
+
+  /** ThrottlerGuard names the header `Retry-After-<throttler>` for named throttlers; RFC 9110 wants `Retry-After`. */
+  protected override async throwThrottlingException(
+    context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    void reply.header('Retry-After', String(Math.max(1, Math.ceil(detail.timeToBlockExpire))));
+    return super.throwThrottlingException(context, detail);
+  }
+}

@@ -1,0 +1,260 @@
+import type { StreamSpec } from '../shared/command';
+import type { DomainEvent, Evolver } from '../shared/types';
+import type {
+  AdminContact,
+  CustomerEvent,
+  CustomerRole,
+  SubscriptionKind,
+  SuspendedBy,
+  TrialNotice,
+} from './events';
+import { customerStream } from './events';
+
+export interface CustomerUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: CustomerRole;
+  active: boolean;
+}
+
+export type SubscriptionStatus = 'active' | 'suspended' | 'cancelled' | 'expired';
+
+export interface Subscription {
+  id: string;
+  offerId: string;
+  kind: SubscriptionKind;
+  status: SubscriptionStatus;
+  suspendedBy: SuspendedBy | null;
+  /** Trial seats, or paid licenses. */
+  licenses: number;
+  startedAt: string;
+  endsAt: string;
+  /** The advisor the subscription came through. */
+  partnerId: string | null;
+  /** Day of month the paid terms are anchored on (renewals land on it, clamped), null for a trial. */
+  termDay: number | null;
+  /** Trial notices already sent. */
+  notices: TrialNotice[];
+}
+
+export interface CustomerState {
+  exists: boolean;
+  id: string;
+  companyName: string;
+  primaryDomain: string;
+  country: string;
+  adminContact: AdminContact | null;
+  users: Record<string, CustomerUser>;
+  /** Lower-cased e-mail → user id, for case-insensitive uniqueness within the customer. */
+  emails: Record<string, string>;
+  /** Partners that are advisors of this customer. */
+  advisors: string[];
+  partnerOfRecord: string | null;
+  subscriptions: Record<string, Subscription>;
+  /** Offers this customer has ever had a trial of (one trial per customer per offer, ever). */
+  trialsUsed: string[];
+}
+
+export const initialCustomerState: CustomerState = {
+  exists: false,
+  id: '',
+  companyName: '',
+  primaryDomain: '',
+  country: '',
+  adminContact: null,
+  users: {},
+  emails: {},
+  advisors: [],
+  partnerOfRecord: null,
+  subscriptions: {},
+  trialsUsed: [],
+};
+
+const withSubscription = (
+  state: CustomerState,
+  subscriptionId: string,
+  patch: (s: Subscription) => Partial<Subscription>,
+): CustomerState => {
+  const s = state.subscriptions[subscriptionId];
+  if (!s) return state;
+  return { ...state, subscriptions: { ...state.subscriptions, [subscriptionId]: { ...s, ...patch(s) } } };
+};
+
+const dayOf = (instant: string): number => Number(instant.slice(8, 10));
+
+export const customerEvolver: Evolver<CustomerState, CustomerEvent> = {
+  initialState: initialCustomerState,
+  evolve(state, event) {
+    switch (event.type) {
+      case 'CustomerCreated':
+        return {
+          ...state,
+          exists: true,
+          id: event.data.customerId,
+          companyName: event.data.companyName,
+          primaryDomain: event.data.primaryDomain,
+          country: event.data.country,
+          adminContact: event.data.adminContact,
+        };
+      case 'CustomerUserCreated':
+        return {
+          ...state,
+          users: {
+            ...state.users,
+            [event.data.userId]: {
+              id: event.data.userId,
+              email: event.data.email,
+              displayName: event.data.displayName,
+              role: event.data.role,
+              active: true,
+            },
+          },
+          emails: { ...state.emails, [event.data.email.toLowerCase()]: event.data.userId },
+        };
+      case 'CustomerUserDeactivated': {
+        const user = state.users[event.data.userId];
+        if (!user) return state;
+        return { ...state, users: { ...state.users, [user.id]: { ...user, active: false } } };
+      }
+      case 'CustomerAdvisorAdded':
+        return state.advisors.includes(event.data.partnerId)
+          ? state
+          : { ...state, advisors: [...state.advisors, event.data.partnerId] };
+      case 'PartnerOfRecordChanged':
+        return { ...state, partnerOfRecord: event.data.partnerId };
+      case 'TrialStarted':
+        return {
+          ...state,
+          subscriptions: {
+            ...state.subscriptions,
+            [event.data.subscriptionId]: {
+              id: event.data.subscriptionId,
+              offerId: event.data.offerId,
+              kind: 'trial',
+              status: 'active',
+              suspendedBy: null,
+              licenses: event.data.seats,
+              startedAt: event.data.startedAt,
+              endsAt: event.data.endsAt,
+              partnerId: event.data.partnerId,
+              termDay: null,
+              notices: [],
+            },
+          },
+          trialsUsed: state.trialsUsed.includes(event.data.offerId)
+            ? state.trialsUsed
+            : [...state.trialsUsed, event.data.offerId],
+        };
+      case 'SubscriptionStarted':
+        return {
+          ...state,
+          subscriptions: {
+            ...state.subscriptions,
+            [event.data.subscriptionId]: {
+              id: event.data.subscriptionId,
+              offerId: event.data.offerId,
+              kind: 'paid',
+              status: 'active',
+              suspendedBy: null,
+              licenses: event.data.licenses,
+              startedAt: event.data.startedAt,
+              endsAt: event.data.endsAt,
+              partnerId: event.data.partnerId,
+              termDay: dayOf(event.data.startedAt),
+              notices: [],
+            },
+          },
+        };
+      case 'TrialConverted':
+        // A purchase offer converting the trial makes its partner the one the subscription came through.
+        return withSubscription(state, event.data.subscriptionId, () => ({
+          kind: 'paid',
+          partnerId: event.data.partnerId,
+          licenses: event.data.licenses.to,
+          endsAt: event.data.endsAt.to,
+          termDay: dayOf(event.data.paidFrom),
+        }));
+      case 'LicenseCountChanged':
+        return withSubscription(state, event.data.subscriptionId, () => ({
+          licenses: event.data.licenses.to,
+        }));
+      case 'TrialExpiring':
+        return withSubscription(state, event.data.subscriptionId, (s) => ({
+          notices: [...s.notices, event.data.daysLeft],
+        }));
+      case 'TrialExpired':
+        return withSubscription(state, event.data.subscriptionId, () => ({
+          status: 'expired',
+          suspendedBy: null,
+        }));
+      case 'SubscriptionRenewed':
+        return withSubscription(state, event.data.subscriptionId, () => ({ endsAt: event.data.endsAt.to }));
+      case 'SubscriptionCancelled':
+        return withSubscription(state, event.data.subscriptionId, () => ({
+          status: 'cancelled',
+          suspendedBy: null,
+        }));
+      case 'SubscriptionSuspended':
+        return withSubscription(state, event.data.subscriptionId, () => ({
+          status: 'suspended',
+          suspendedBy: event.data.by,
+        }));
+      case 'SubscriptionReactivated':
+        return withSubscription(state, event.data.subscriptionId, () => ({
+          status: 'active',
+          suspendedBy: null,
+        }));
+      default:
+        // Unknown (newer) event types leave the state as it is.
+        return state;
+    }
+  },
+};
+
+export const customerSpec = (customerId: string): StreamSpec => ({
+  stream: customerStream(customerId),
+  evolver: customerEvolver as StreamSpec['evolver'],
+});
+
+export const isEnded = (s: Subscription): boolean => s.status === 'cancelled' || s.status === 'expired';
+
+/** The customer's subscription of that offer that has not ended, if any. */
+export const liveSubscriptionOf = (state: CustomerState, offerId: string): Subscription | undefined =>
+  Object.values(state.subscriptions).find((s) => s.offerId === offerId && !isEnded(s));
+
+export function activeCustomerAdmins(state: CustomerState): CustomerUser[] {
+  return Object.values(state.users).filter((u) => u.active && u.role === 'global-admin');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A primary domain belongs to one customer across the whole service. It is claimed on its own
+ * stream (`customer-domain-{domain}`, lower case) with `no_stream` when the customer is created,
+ * before the customer stream is written: of two sign-ups racing for one domain, one appends the
+ * claim, the other gets a wrong-expected-version, retries, sees the claim and is refused.
+ */
+export type CustomerDomainEvent = DomainEvent<
+  'CustomerDomainClaimed',
+  { domain: string; customerId: string }
+>;
+
+export interface CustomerDomainState {
+  claimedBy: string | null;
+}
+
+export const customerDomainStream = (domain: string): string => `customer-domain-${domain.toLowerCase()}`;
+
+export const customerDomainEvolver: Evolver<CustomerDomainState, CustomerDomainEvent> = {
+  initialState: { claimedBy: null },
+  evolve(state, event) {
+    if (event.type !== 'CustomerDomainClaimed' || state.claimedBy !== null) return state;
+    return { claimedBy: event.data.customerId };
+  },
+};
+
+export const customerDomainSpec = (domain: string): StreamSpec => ({
+  stream: customerDomainStream(domain),
+  evolver: customerDomainEvolver as StreamSpec['evolver'],
+});

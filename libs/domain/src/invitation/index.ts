@@ -1,0 +1,3 @@
+export * from './code';
+export * from './terms';
+export * from './trial-invite';

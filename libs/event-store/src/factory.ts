@@ -1,0 +1,108 @@
+import { ConfigError } from './config-error';
+import { createPostgresEventStore } from './postgres/postgres-event-store';
+import { createSqliteEventStore } from './sqlite/sqlite-event-store';
+import type { EventStore, EventStoreKind } from './types';
+
+export type EventStoreConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema: string }
+  | { kind: 'eventstoredb'; url: string };
+
+const KINDS: readonly EventStoreKind[] = ['sqlite', 'postgres', 'eventstoredb'];
+const DEFAULT_SQLITE_PATH = './data/events.sqlite';
+const DEFAULT_SCHEMA = 'public';
+const SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * Reads the event-store settings. The default (nothing set) is the embedded SQLite file, so the
+ * service runs with nothing installed. Empty values count as unset.
+ */
+export function loadEventStoreConfig(env: NodeJS.ProcessEnv): EventStoreConfig {
+  const kind = setting(env, 'EVENT_STORE') ?? 'sqlite';
+  if (!isKind(kind)) {
+    throw new ConfigError(
+      'EVENT_STORE',
+      `EVENT_STORE='${kind}' is not supported; allowed values: ${KINDS.join(', ')}`,
+    );
+  }
+  switch (kind) {
+    case 'sqlite':
+      return { kind, path: setting(env, 'EVENT_STORE_PATH') ?? DEFAULT_SQLITE_PATH };
+    case 'postgres': {
+      const url = requireUrl(
+        env,
+        kind,
+        ['postgres:', 'postgresql:'],
+        'postgres://user:password@host:5432/database',
+      );
+      const schema = setting(env, 'EVENT_STORE_SCHEMA') ?? DEFAULT_SCHEMA;
+      if (!SCHEMA_PATTERN.test(schema)) {
+        throw new ConfigError(
+          'EVENT_STORE_SCHEMA',
+          `EVENT_STORE_SCHEMA='${schema}' is not a valid schema name; allowed: letters, digits and _ ` +
+            `(not starting with a digit, at most 63 characters); default ${DEFAULT_SCHEMA}`,
+        );
+      }
+      return { kind, url, schema };
+    }
+    case 'eventstoredb':
+      return { kind, url: requireUrl(env, kind, ['esdb:', 'esdb+discover:'], 'esdb://host:2113?tls=false') };
+  }
+}
+
+/** Opens the configured store (creating its file or tables when missing). */
+export async function createEventStore(config: EventStoreConfig): Promise<EventStore> {
+  switch (config.kind) {
+    case 'sqlite':
+      return createSqliteEventStore({ path: config.path });
+    case 'postgres':
+      return createPostgresEventStore({ connectionString: config.url, schema: config.schema });
+    case 'eventstoredb': {
+      // Loaded on demand so only deployments that use EventStoreDB pull in the gRPC client.
+      const { createEventStoreDbEventStore } = await import('./eventstoredb/eventstoredb-event-store');
+      return createEventStoreDbEventStore(config.url);
+    }
+  }
+}
+
+function setting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function isKind(value: string): value is EventStoreKind {
+  return (KINDS as readonly string[]).includes(value);
+}
+
+function requireUrl(
+  env: NodeJS.ProcessEnv,
+  kind: EventStoreKind,
+  protocols: string[],
+  example: string,
+): string {
+  const url = setting(env, 'EVENT_STORE_URL');
+  const allowed = protocols.map((p) => `${p}//`).join(' or ');
+  if (url === undefined) {
+    throw new ConfigError(
+      'EVENT_STORE_URL',
+      `EVENT_STORE_URL is required when EVENT_STORE=${kind}; expected ${allowed}... e.g. ${example}`,
+    );
+  }
+  const protocol = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0].toLowerCase();
+  if (
+    protocol === undefined ||
+    !protocols.includes(protocol) ||
+    !url.slice(protocol.length).startsWith('//')
+  ) {
+    throw new ConfigError(
+      'EVENT_STORE_URL',
+      `EVENT_STORE_URL must start with ${allowed} when EVENT_STORE=${kind} (got '${redact(url)}'); e.g. ${example}`,
+    );
+  }
+  return url;
+}
+
+/** Never echo a password into logs. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,268 @@
+import type { EventStore } from '@pc/event-store';
+import type { Projection } from '../definition/projection';
+import type {
+  GenerationRecord,
+  LeaseManager,
+  ProjectionFailure,
+  ProjectionState,
+  ReadModelStore,
+} from '../store/read-model-store';
+import { GenerationLoop, type CommittedBatch, type LoopExit } from './generation-loop';
+import { sleep } from './message-queue';
+
+export interface RunnerLogger {
+  info(context: object, message: string): void;
+  warn(context: object, message: string): void;
+  error(context: object, message: string): void;
+}
+
+export interface WorkerOptions {
+  eventStore: EventStore;
+  store: ReadModelStore;
+  leases: LeaseManager;
+  batchSize: number;
+  retryBackoffMs: number;
+  leaseRetryMs: number;
+  logger: RunnerLogger;
+  onCommitted: (projection: string, batch: CommittedBatch & { swapped?: boolean }) => void;
+}
+
+/**
+ * Everything about one projection in this process: wins (or waits for) the lease, keeps the live
+ * generation running, runs a rebuild beside it when asked or when the definition changed, and swaps
+ * the rebuilt generation in once it has caught up.
+ */
+export class ProjectionWorker {
+  state: ProjectionState = 'standby';
+  live: GenerationLoop | null = null;
+  building: GenerationLoop | null = null;
+  failure: ProjectionFailure | null = null;
+  rebuildFailure: ProjectionFailure | null = null;
+  private readonly abort = new AbortController();
+  private running: Promise<void> | null = null;
+  /** Wakes the owning worker's control loop (resume, rebuild request, stop). */
+  private wakeIdle: (() => void) | null = null;
+  private rebuildRequested = false;
+  private resumeRequested = false;
+
+  constructor(
+    readonly projection: Projection,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  get ownsLease(): boolean {
+    return this.options.leases.isHeld(this.projection.name);
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wakeIdle?.();
+    await Promise.all([this.live?.stop(), this.building?.stop()]);
+    await this.running;
+    this.state = 'stopped';
+  }
+
+  /** Asks for a rebuild beside the live tables; the lease holder runs it. */
+  requestRebuild(): void {
+    this.rebuildRequested = true;
+    this.wakeIdle?.();
+  }
+
+  /** After a stop on error (e.g. once the fix is deployed): retry from the checkpoint. */
+  resume(): void {
+    this.resumeRequested = true;
+    this.wakeIdle?.();
+  }
+
+  private get stopping(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    const name = this.projection.name;
+    while (!this.stopping) {
+      try {
+        if (!(await this.options.leases.tryAcquire(name))) {
+          this.state = 'standby';
+          await sleep(this.options.leaseRetryMs, this.abort.signal);
+          continue;
+        }
+        this.options.logger.info({ projection: name, owner: this.options.leases.owner }, 'projection lease acquired');
+        await this.runOwned();
+      } catch (error) {
+        this.options.logger.warn({ projection: name, error: String(error) }, 'projection worker error, retrying');
+        await sleep(this.options.retryBackoffMs, this.abort.signal);
+      } finally {
+        if (this.stopping) await this.options.leases.release(name).catch(() => undefined);
+      }
+    }
+  }
+
+  private async runOwned(): Promise<void> {
+    const { store } = this.options;
+    const name = this.projection.name;
+    let generations = await store.listGenerations(name);
+    for (const retired of generations.filter((g) => g.status === 'retired')) {
+      // Left by a crash between a swap and its drop.
+      await store.dropGeneration(name, retired.generation);
+    }
+    let active = await store.activeGeneration(name);
+    if (active === null) {
+      active = nextGeneration(generations);
+      await store.createGeneration(this.projection, active, { activate: true });
+      generations = await store.listGenerations(name);
+    }
+    const live = generations.find((g) => g.generation === active) as GenerationRecord;
+    const stale = live.version !== this.projection.version || live.schemaHash !== this.projection.schemaHash;
+    let building = generations.find((g) => g.status === 'building');
+    if (building && (building.version !== this.projection.version || building.schemaHash !== this.projection.schemaHash)) {
+      await store.dropGeneration(name, building.generation);
+      building = undefined;
+    }
+    if (!building && (stale || this.rebuildRequested)) {
+      const generation = nextGeneration(await store.listGenerations(name));
+      await store.createGeneration(this.projection, generation, { activate: false });
+      building = (await store.listGenerations(name)).find((g) => g.generation === generation);
+    }
+    this.rebuildRequested = false;
+    // With a changed schema the old tables no longer fit this code: they keep serving, frozen, until the swap.
+    const frozen = stale && live.schemaHash !== this.projection.schemaHash;
+    this.live = frozen ? null : this.loop(live, false);
+    this.building = building ? this.loop(building, true) : null;
+    this.failure = null;
+    this.rebuildFailure = null;
+    this.refreshState();
+    await store.updateState(name, live.generation, this.live ? 'catching-up' : 'rebuilding', null);
+
+    for (;;) {
+      if (this.stopping) break;
+      if (this.resumeRequested) {
+        this.resumeRequested = false;
+        await this.restartFailed();
+      }
+      if (this.rebuildRequested) {
+        this.rebuildRequested = false;
+        if (!this.building) await this.beginRebuild();
+      }
+      const loops = [this.live, this.building].filter((loop): loop is GenerationLoop => loop !== null);
+      if (!this.ownsLease || loops.some((loop) => loop.exitReason === 'lease-lost')) break;
+      const wake = new Promise<void>((resolve) => (this.wakeIdle = resolve));
+      // Also wakes now and then to notice a lost lease while the loops idle waiting for events.
+      const tick = sleep(this.options.leaseRetryMs, this.abort.signal);
+      await Promise.race([wake, tick, ...loops.filter((loop) => loop.exitReason === null).map((loop) => loop.start())]);
+      this.wakeIdle = null;
+    }
+    await Promise.all([this.live?.stop(), this.building?.stop()]);
+    if (this.stopping) {
+      if (this.state !== 'stopped-on-error') {
+        await store.updateState(name, this.live?.generation ?? active, 'stopped').catch(() => undefined);
+      }
+      this.state = 'stopped';
+    } else {
+      this.live = null;
+      this.building = null;
+      this.state = 'standby';
+      this.options.logger.warn({ projection: name }, 'projection lease lost');
+    }
+  }
+
+  private async restartFailed(): Promise<void> {
+    if (this.live?.exitReason === 'failed') {
+      this.failure = null;
+      this.live = this.loop(await this.record(this.live.generation), false);
+    }
+    if (this.building?.exitReason === 'failed') {
+      this.rebuildFailure = null;
+      this.building = this.loop(await this.record(this.building.generation), true);
+    }
+    this.refreshState();
+  }
+
+  private async beginRebuild(): Promise<void> {
+    const generation = nextGeneration(await this.options.store.listGenerations(this.projection.name));
+    await this.options.store.createGeneration(this.projection, generation, { activate: false });
+    this.building = this.loop(await this.record(generation), true);
+    this.refreshState();
+  }
+
+  private async record(generation: number): Promise<GenerationRecord> {
+    const found = (await this.options.store.listGenerations(this.projection.name)).find((g) => g.generation === generation);
+    if (!found) throw new Error(`Generation ${generation} of '${this.projection.name}' vanished`);
+    return found;
+  }
+
+  private loop(record: GenerationRecord, isRebuild: boolean): GenerationLoop {
+    const { store, eventStore, leases, logger } = this.options;
+    const name = this.projection.name;
+    const loop: GenerationLoop = new GenerationLoop(
+      {
+        eventStore,
+        store,
+        projection: this.projection,
+        generation: record.generation,
+        batchSize: this.options.batchSize,
+        retryBackoffMs: this.options.retryBackoffMs,
+        lease: leases.mechanism === 'lease-row' ? { owner: leases.owner, ttlMs: leases.ttlMs } : undefined,
+        isLeaseHeld: () => leases.isHeld(name),
+        onCommitted: (batch) => {
+          if (loop === this.live) this.options.onCommitted(name, batch);
+        },
+        onCaughtUp: async () => {
+          if (loop === this.building) await this.swap(loop);
+          else if (loop === this.live) {
+            const wasCatchingUp = this.state === 'catching-up';
+            this.refreshState();
+            if (wasCatchingUp && this.state === 'running') await store.updateState(name, loop.generation, 'running');
+          }
+        },
+        onFailure: (failure) => {
+          if (loop === this.building) this.rebuildFailure = failure;
+          else this.failure = failure;
+          this.refreshState();
+          logger.error({ projection: name, generation: loop.generation, ...failure }, 'projection stopped on error');
+        },
+        onTransientError: (error) =>
+          logger.warn({ projection: name, generation: loop.generation, error: String(error) }, 'transient error, retrying'),
+      },
+      { position: record.position, recordedAt: record.positionRecordedAt },
+    );
+    return loop;
+  }
+
+  /** The rebuilt generation has caught up: make it the live one in one transaction, then drop the old. */
+  private async swap(rebuilt: GenerationLoop): Promise<void> {
+    const { store, logger } = this.options;
+    const name = this.projection.name;
+    const previous = this.live;
+    // Stop the old loop first so no batch lands in tables about to be dropped.
+    await previous?.stop();
+    const old = await store.activeGeneration(name);
+    await store.activateGeneration(name, rebuilt.generation);
+    this.live = rebuilt;
+    this.building = null;
+    this.rebuildFailure = null;
+    this.refreshState();
+    await store.updateState(name, rebuilt.generation, 'running', null);
+    if (old !== null && old !== rebuilt.generation) await store.dropGeneration(name, old);
+    logger.info({ projection: name, generation: rebuilt.generation, replaced: old }, 'rebuilt projection swapped in');
+    if (rebuilt.position !== null) {
+      this.options.onCommitted(name, { position: rebuilt.position, events: 0, partnerIds: [], swapped: true });
+    }
+  }
+
+  refreshState(): void {
+    if (this.stopping) this.state = 'stopped';
+    else if (this.failure || (!this.live && this.rebuildFailure)) this.state = 'stopped-on-error';
+    else if (this.building) this.state = 'rebuilding';
+    else if (this.live) this.state = this.live.caughtUp ? 'running' : 'catching-up';
+    else this.state = 'standby';
+  }
+}
+
+function nextGeneration(generations: GenerationRecord[]): number {
+  return generations.reduce((max, g) => Math.max(max, g.generation), 0) + 1;
+}

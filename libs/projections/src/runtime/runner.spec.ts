@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { upsert } from '../definition/changes';
+import { defineProjection } from '../definition/projection';
+import { SqliteReadModelStore } from '../store/sqlite-store';
+import { eventually, InMemoryEventStore, project } from '../testing';
+import { streamStats } from '../testing/sample-projections';
+import { rebuildInto } from './rebuild-into';
+import { ProjectionRunner, type ProjectionChange } from './runner';
+
+const fragile = defineProjection({
+  name: 'fragile',
+  version: 1,
+  schema: { tables: { seen: { columns: { id: 'text', type: 'text' }, primaryKey: ['id'] } } },
+  eventTypePrefixes: ['Sample.'],
+  apply(event) {
+    if (event.type === 'Sample.Poison') throw new Error('cannot handle poison');
+    return [upsert('seen', { id: event.id }, { type: event.type })];
+  },
+});
+
+function sample(type = 'Sample.Created', partnerId = 'p1') {
+  return { id: randomUUID(), type, data: { partnerId } };
+}
+
+describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)', () => {
+  let events: InMemoryEventStore;
+  let store: SqliteReadModelStore;
+  let runner: ProjectionRunner;
+
+  beforeEach(async () => {
+    events = new InMemoryEventStore();
+    store = new SqliteReadModelStore({ path: ':memory:' });
+    await store.init();
+  });
+  afterEach(async () => {
+    await runner?.stop();
+    await store.close();
+  });
+
+  const start = async (projections = [streamStats, fragile], batchSize = 50) => {
+    runner = new ProjectionRunner({ eventStore: events, store, projections, batchSize, retryBackoffMs: 20 });
+    await runner.start();
+    return runner;
+  };
+
+  it('catches up, then follows live events, and equals a pure in-memory projection', async () => {
+    for (let i = 0; i < 120; i++) await events.append(`s-${i % 7}`, [sample()]);
+    await start();
+    await events.append('other', [{ id: randomUUID(), type: 'Unrelated.Thing', data: {} }]);
+    const last = await events.append('s-1', [sample('Sample.Flagged')]);
+    expect(await runner.waitForPosition(last.position, 30_000)).toBe(true);
+    expect(await store.dumpTables(streamStats)).toEqual(await project(streamStats, events.log));
+    const [status] = await runner.status();
+    expect(status).toMatchObject({ name: 'stream_stats', state: 'running', position: last.position, ownedHere: true });
+    expect(status.lag).toEqual({ events: 0, eventsCapped: false, seconds: 0 });
+  });
+
+  it('reaches a position held by an event the projection does not read', async () => {
+    await start();
+    await events.append('s-1', [sample()]);
+    const unrelated = await events.append('other', [{ id: randomUUID(), type: 'Unrelated.Thing', data: {} }]);
+    expect(await runner.waitForPosition(unrelated.position, 30_000, ['stream_stats'])).toBe(true);
+  });
+
+  it('waitForPosition answers false on timeout for a projection that cannot get there', async () => {
+    await start();
+    const poison = await events.append('s-1', [sample('Sample.Poison')]);
+    await eventually('fragile stopped', async () => (await runner.status())[1].state === 'stopped-on-error');
+    expect(await runner.waitForPosition(poison.position, 50, ['fragile'])).toBe(false);
+    expect(await runner.waitForPosition(poison.position, 30_000, ['stream_stats'])).toBe(true);
+  });
+
+  it('stops only the failing projection, recording the event; resume retries it', async () => {
+    await start();
+    await events.append('s-1', [sample()]);
+    const poison = await events.append('s-2', [sample('Sample.Poison')]);
+    const after = await events.append('s-3', [sample()]);
+    expect(await runner.waitForPosition(after.position, 30_000, ['stream_stats'])).toBe(true);
+    await eventually('fragile stopped', async () => (await runner.status())[1].state === 'stopped-on-error');
+    const fragileStatus = (await runner.status())[1];
+    expect(fragileStatus.error).toMatchObject({
+      eventId: events.log[1].id,
+      eventType: 'Sample.Poison',
+      position: poison.position,
+      message: 'Error: cannot handle poison',
+    });
+    // Events before the poison were committed; the checkpoint sits just before it.
+    expect(fragileStatus.position).toBe(events.log[0].position);
+    expect(fragileStatus.lag.events).toBe(2);
+    expect((await store.listGenerations('fragile'))[0].error?.eventId).toBe(events.log[1].id);
+    runner.resume('fragile');
+    await eventually('stopped again on the same event', async () => (await runner.status())[1].state === 'stopped-on-error');
+  });
+
+  it('publishes committed batches with the affected partner ids', async () => {
+    await start([streamStats]);
+    const seen: ProjectionChange[] = [];
+    runner.changes$.subscribe((change) => seen.push(change));
+    await events.append('s-1', [sample('Sample.Created', 'p7')]);
+    const last = await events.append('s-2', [sample('Sample.Created', 'p8')]);
+    await runner.waitForPosition(last.position, 30_000);
+    await eventually('both notified', () => new Set(seen.flatMap((c) => c.partnerIds)).size === 2);
+    expect(seen[seen.length - 1]).toMatchObject({ projection: 'stream_stats', position: last.position });
+  });
+
+  it('rebuilds beside the live tables and swaps atomically, ending equal', async () => {
+    for (let i = 0; i < 200; i++) await events.append(`s-${i % 13}`, [sample()]);
+    await start([streamStats], 17);
+    const before = await events.append('s-1', [sample()]);
+    await runner.waitForPosition(before.position, 30_000);
+    const live = await store.dumpTables(streamStats);
+    const swapped = new Promise<ProjectionChange>((resolve) =>
+      runner.changes$.subscribe((change) => change.swapped && resolve(change)),
+    );
+    runner.rebuild('stream_stats');
+    await swapped;
+    expect(await store.activeGeneration('stream_stats')).toBe(2);
+    expect((await store.listGenerations('stream_stats')).map((g) => g.generation)).toEqual([2]);
+    expect(await store.dumpTables(streamStats)).toEqual(live);
+    const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'stream_stats%'").all();
+    expect(tables.map((t) => (t as { name: string }).name).sort()).toEqual([
+      'stream_stats__streams__g2',
+      'stream_stats__totals__g2',
+    ]);
+  });
+
+  it('rebuilds automatically when the projection version changes', async () => {
+    await events.append('s-1', [sample()]);
+    await start([streamStats]);
+    const first = await events.append('s-1', [sample()]);
+    await runner.waitForPosition(first.position, 30_000);
+    await runner.stop();
+    const v2 = { ...streamStats, version: 2 };
+    await start([v2]);
+    await eventually('generation 2 active', async () => (await store.activeGeneration('stream_stats')) === 2);
+    expect(await store.dumpTables(streamStats)).toEqual(await project(streamStats, events.log));
+  });
+
+  it('rebuildInto builds a scratch copy up to a position without touching live tables', async () => {
+    for (let i = 0; i < 30; i++) await events.append(`s-${i % 4}`, [sample()]);
+    const scratch = new SqliteReadModelStore({ path: ':memory:' });
+    try {
+      const upTo = events.log[9].position;
+      const result = await rebuildInto(events, streamStats, scratch, { upToPosition: upTo, batchSize: 4 });
+      expect(result).toMatchObject({ position: upTo, events: 10 });
+      expect(await scratch.dumpTables(streamStats)).toEqual(await project(streamStats, events.log.slice(0, 10)));
+      expect(await store.activeGeneration('stream_stats')).toBeNull();
+    } finally {
+      await scratch.close();
+    }
+  });
+});

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { EventStore, Position } from '@pc/event-store';
+import { Subject, type Observable } from 'rxjs';
+import type { Projection } from '../definition/projection';
+import type { LeaseManager, ProjectionFailure, ProjectionState, ReadModelStore } from '../store/read-model-store';
+import { computeLag, type Lag } from './lag';
+import { ProjectionWorker, type RunnerLogger } from './projection-worker';
+import { PositionWaiter } from './wait';
+
+/** Emitted after each committed batch of a live generation (and after a rebuild is swapped in). */
+export interface ProjectionChange {
+  projection: string;
+  position: Position;
+  /** Partners whose rows the batch touched (from `partnerIdColumn` columns and `partnerIds(event)`). */
+  partnerIds: string[];
+  /** True when a rebuilt generation replaced the live one: every dashboard of this projection is stale. */
+  swapped?: boolean;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  version: number;
+  state: ProjectionState;
+  /** True when this process holds the projection's lease and runs it. */
+  ownedHere: boolean;
+  generation: number | null;
+  position: Position | null;
+  head: Position | null;
+  lag: Lag;
+  error: ProjectionFailure | null;
+  rebuild: { generation: number; position: Position | null; error: ProjectionFailure | null } | null;
+}
+
+export interface ProjectionRunnerOptions {
+  eventStore: EventStore;
+  store: ReadModelStore;
+  projections: Projection[];
+  /** Most events per transaction. Default 500. */
+  batchSize?: number;
+  /** Identifies this runner in leases. Default host:pid:random. */
+  owner?: string;
+  /** SQLite lease rows: how long a crashed holder blocks a takeover. Default 15 s. */
+  leaseTtlMs?: number;
+  /** How often a standby runner tries to take over. Default leaseTtlMs / 3. */
+  leaseRetryMs?: number;
+  /** Pause before retrying after an infrastructure error. Default 1 s. */
+  retryBackoffMs?: number;
+  logger?: RunnerLogger;
+}
+
+const silent: RunnerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Runs projections from the event store into a read-model store, one worker per projection, each
+ * isolated: a projection stopped on an event it cannot handle does not hold the others back.
+ */
+export class ProjectionRunner {
+  private readonly subject = new Subject<ProjectionChange>();
+  /** Committed batches of live generations, for Server-Sent Events and read-your-writes wake-ups. */
+  readonly changes$: Observable<ProjectionChange> = this.subject.asObservable();
+  readonly leases: LeaseManager;
+  private readonly workers: Map<string, ProjectionWorker>;
+  private readonly waiter: PositionWaiter;
+  private started = false;
+
+  constructor(private readonly options: ProjectionRunnerOptions) {
+    const names = new Set<string>();
+    for (const projection of options.projections) {
+      if (names.has(projection.name)) throw new Error(`Projection '${projection.name}' is registered twice`);
+      names.add(projection.name);
+    }
+    const leaseTtlMs = options.leaseTtlMs ?? 15_000;
+    const owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leases = options.store.leases(owner, leaseTtlMs);
+    this.workers = new Map(
+      options.projections.map((projection) => [
+        projection.name,
+        new ProjectionWorker(projection, {
+          eventStore: options.eventStore,
+          store: options.store,
+          leases: this.leases,
+          batchSize: options.batchSize ?? 500,
+          retryBackoffMs: options.retryBackoffMs ?? 1000,
+          leaseRetryMs: options.leaseRetryMs ?? Math.max(100, Math.floor(leaseTtlMs / 3)),
+          logger: options.logger ?? silent,
+          onCommitted: (name, batch) =>
+            this.subject.next({
+              projection: name,
+              position: batch.position,
+              partnerIds: batch.partnerIds,
+              ...(batch.swapped ? { swapped: true } : {}),
+            }),
+        }),
+      ]),
+    );
+    this.waiter = new PositionWaiter({
+      eventStore: options.eventStore,
+      store: options.store,
+      projections: options.projections,
+      commits: this.changes$,
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.options.store.init();
+    for (const worker of this.workers.values()) worker.start();
+  }
+
+  /** Graceful: batches in flight commit with their checkpoints, leases are released. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((worker) => worker.stop()));
+    await this.leases.close();
+    this.subject.complete();
+  }
+
+  waitForPosition(position: Position, timeoutMs: number, projectionNames?: string[]): Promise<boolean> {
+    return this.waiter.waitForPosition(position, timeoutMs, projectionNames);
+  }
+
+  /** Rebuilds from position zero beside the live tables and swaps when caught up (run by the lease holder). */
+  rebuild(projectionName: string): void {
+    this.worker(projectionName).requestRebuild();
+  }
+
+  /** Retries a projection stopped on error from its checkpoint (after a fix is deployed). */
+  resume(projectionName: string): void {
+    this.worker(projectionName).resume();
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const { eventStore, store } = this.options;
+    const head = await eventStore.headPosition();
+    const statuses: ProjectionStatus[] = [];
+    for (const worker of this.workers.values()) {
+      const projection = worker.projection;
+      const generations = await store.listGenerations(projection.name);
+      const active = await store.activeGeneration(projection.name);
+      const live = generations.find((g) => g.generation === active);
+      const building = generations.find((g) => g.status === 'building');
+      const ownedHere = worker.ownsLease;
+      statuses.push({
+        name: projection.name,
+        version: projection.version,
+        // Another process runs it: its persisted state is the best we know.
+        state: ownedHere || worker.state === 'stopped' ? worker.state : (live?.state ?? 'standby'),
+        ownedHere,
+        generation: active,
+        position: live?.position ?? null,
+        head,
+        lag: await computeLag(eventStore, projection, live?.position ?? null, live?.positionRecordedAt ?? null),
+        error: live?.error ?? null,
+        rebuild: building
+          ? { generation: building.generation, position: building.position, error: building.error }
+          : null,
+      });
+    }
+    return statuses;
+  }
+
+  private worker(name: string): ProjectionWorker {
+    const worker = this.workers.get(name);
+    if (!worker) throw new Error(`Unknown projection '${name}'`);
+    return worker;
+  }
+}

@@ -1,0 +1,75 @@
+import { comparePositions, type EventStore, type Position } from '@pc/event-store';
+import type { Observable } from 'rxjs';
+import type { Projection } from '../definition/projection';
+import type { ReadModelStore } from '../store/read-model-store';
+import { sleep } from './message-queue';
+
+export interface PositionWaiterOptions {
+  eventStore: EventStore;
+  store: ReadModelStore;
+  projections: Projection[];
+  /** Commits in this process wake the waiters at once; other processes' commits are seen by polling. */
+  commits?: Observable<unknown>;
+  pollIntervalMs?: number;
+}
+
+/**
+ * Read-your-writes: has every named projection reflected `position`? Works whether the projections
+ * run in this process or in a separate projector, because it reads the checkpoints from the store.
+ */
+export class PositionWaiter {
+  private readonly byName: Map<string, Projection>;
+
+  constructor(private readonly options: PositionWaiterOptions) {
+    this.byName = new Map(options.projections.map((projection) => [projection.name, projection]));
+  }
+
+  /** True once all named projections (default: all) reached `position`; false when `timeoutMs` passed first. */
+  async waitForPosition(position: Position, timeoutMs: number, projectionNames?: string[]): Promise<boolean> {
+    const targets = (projectionNames ?? [...this.byName.keys()]).map((name) => {
+      const projection = this.byName.get(name);
+      if (!projection) throw new Error(`Unknown projection '${name}'`);
+      return projection;
+    });
+    const deadline = Date.now() + timeoutMs;
+    const pending = new Set(targets);
+    for (;;) {
+      for (const projection of [...pending]) if (await this.hasReached(projection, position)) pending.delete(projection);
+      if (pending.size === 0) return true;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      await this.nextWake(Math.min(remaining, this.options.pollIntervalMs ?? 50));
+    }
+  }
+
+  /**
+   * The checkpoint only moves on events the projection reads, so a projection filtering out the
+   * event at `position` may never reach it. It has reflected `position` just the same when no event
+   * it reads lies between its checkpoint and `position` — and `position` is visible in the store.
+   */
+  async hasReached(projection: Projection, position: Position): Promise<boolean> {
+    const { store, eventStore } = this.options;
+    const generation = await store.activeGeneration(projection.name);
+    if (generation === null) return false;
+    const record = (await store.listGenerations(projection.name)).find((g) => g.generation === generation);
+    const checkpoint = record?.position ?? null;
+    if (checkpoint !== null && comparePositions(checkpoint, position) >= 0) return true;
+    if (record?.error || record?.state === 'stopped-on-error') return false;
+    const [next] = await eventStore.readAll({
+      fromPosition: checkpoint ?? undefined,
+      maxCount: 1,
+      filter: projection.filter,
+    });
+    if (next) return comparePositions(next.position, position) > 0;
+    const [newest] = await eventStore.readAll({ direction: 'backwards', maxCount: 1 });
+    return newest !== undefined && comparePositions(newest.position, position) >= 0;
+  }
+
+  private nextWake(ms: number): Promise<void> {
+    const commits = this.options.commits;
+    if (!commits) return sleep(ms);
+    const controller = new AbortController();
+    const subscription = commits.subscribe(() => controller.abort());
+    return sleep(ms, controller.signal).finally(() => subscription.unsubscribe());
+  }
+}

@@ -1,0 +1,97 @@
+import { PostgresReadModelStore } from './postgres-store';
+import type { ReadModelStore } from './read-model-store';
+import { SqliteReadModelStore } from './sqlite-store';
+
+export type ReadModelStoreConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema: string };
+
+/** A bad read-model setting, naming the variable so the operator knows what to fix. */
+export class ReadModelConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+    this.name = 'ReadModelConfigError';
+  }
+}
+
+export const DEFAULT_READ_MODEL_PATH = './data/read-models.sqlite';
+export const DEFAULT_READ_MODEL_SCHEMA = 'read_models';
+
+type Env = Record<string, string | undefined>;
+
+function setting(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/**
+ * READ_MODEL_STORE=sqlite (default) | postgres; READ_MODEL_PATH (sqlite, default
+ * ./data/read-models.sqlite — never the event-store file); READ_MODEL_URL (postgres, required);
+ * READ_MODEL_SCHEMA (postgres, default read_models).
+ */
+export function loadReadModelStoreConfig(env: Env = process.env): ReadModelStoreConfig {
+  const kind = setting(env, 'READ_MODEL_STORE') ?? 'sqlite';
+  if (kind === 'sqlite') {
+    const path = setting(env, 'READ_MODEL_PATH') ?? DEFAULT_READ_MODEL_PATH;
+    const eventStorePath = setting(env, 'EVENT_STORE_PATH');
+    if (eventStorePath && eventStorePath === path) {
+      throw new ReadModelConfigError('READ_MODEL_PATH', 'must not be the event store file (EVENT_STORE_PATH)');
+    }
+    return { kind, path };
+  }
+  if (kind === 'postgres') {
+    const url = setting(env, 'READ_MODEL_URL');
+    if (!url) throw new ReadModelConfigError('READ_MODEL_URL', 'is required when READ_MODEL_STORE=postgres');
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new ReadModelConfigError('READ_MODEL_URL', "must be a postgres:// or postgresql:// connection URL");
+    }
+    const schema = setting(env, 'READ_MODEL_SCHEMA') ?? DEFAULT_READ_MODEL_SCHEMA;
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new ReadModelConfigError('READ_MODEL_SCHEMA', `'${schema}' must be a lower-case SQL identifier (a-z, 0-9, _)`);
+    }
+    return { kind, url, schema };
+  }
+  throw new ReadModelConfigError('READ_MODEL_STORE', `must be 'sqlite' or 'postgres', got '${kind}'`);
+}
+
+/** Builds and initialises (migrates) the configured store. */
+export async function createReadModelStore(config: ReadModelStoreConfig): Promise<ReadModelStore> {
+  const store =
+    config.kind === 'sqlite'
+      ? new SqliteReadModelStore({ path: config.path })
+      : new PostgresReadModelStore({ url: config.url, schema: config.schema });
+  await store.init();
+  return store;
+}
+
+export interface ProjectorConfig {
+  /** PROJECTIONS_IN_PROCESS (default true): the API runs the projections itself. */
+  inProcess: boolean;
+  /** PROJECTION_BATCH_SIZE (default 500). */
+  batchSize: number;
+  /** PROJECTION_LEASE_TTL_MS (default 15000; SQLite lease rows only). */
+  leaseTtlMs: number;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = setting(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ReadModelConfigError(name, `must be a positive integer, got '${raw}'`);
+  return value;
+}
+
+export function loadProjectorConfig(env: Env = process.env): ProjectorConfig {
+  const raw = (setting(env, 'PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
+  if (raw !== 'true' && raw !== 'false') {
+    throw new ReadModelConfigError('PROJECTIONS_IN_PROCESS', `must be 'true' or 'false', got '${raw}'`);
+  }
+  return {
+    inProcess: raw === 'true',
+    batchSize: positiveInt(env, 'PROJECTION_BATCH_SIZE', 500),
+    leaseTtlMs: positiveInt(env, 'PROJECTION_LEASE_TTL_MS', 15_000),
+  };
+}

@@ -1,0 +1,230 @@
+import { Pool, types, type CustomTypesConfig, type PoolClient } from 'pg';
+import { validateChange } from '../definition/apply-change';
+import type { Projection } from '../definition/projection';
+import type { Row, RowKey, TableDump } from '../definition/rows';
+import { changeStatement } from '../sql/change-sql';
+import { generationDdl, generationTableName } from '../sql/ddl';
+import { postgresDialect, quote, type Dialect } from '../sql/dialect';
+import { renderSql, type SqlFragment } from '../sql/sql';
+import { metaStatements, migrationsTableDdl, MIGRATIONS, ownedTables, toGenerationRecord, META } from './meta-sql';
+import { PostgresLeaseManager, lockKey } from './postgres-leases';
+import {
+  CheckpointConflictError,
+  type CommitRequest,
+  type GenerationRecord,
+  type LeaseManager,
+  type ProjectionFailure,
+  type ProjectionState,
+  type ReadModelStore,
+  type TableRef,
+} from './read-model-store';
+import { decodeRow, dumpFrom, isMissingTable, nowIso, projectionName, selectByKey, tableRef } from './shared';
+
+export interface PostgresReadModelStoreOptions {
+  url: string;
+  /** Every read-model table and the bookkeeping live in this schema (created if missing). */
+  schema: string;
+  poolSize?: number;
+}
+
+type RawRow = Record<string, unknown>;
+
+// bigint columns come back as JS numbers (counts and amounts stay far below 2^53).
+const parseTypes: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === types.builtins.INT8
+      ? (value: string) => Number(value)
+      : types.getTypeParser(oid, format ?? 'text')) as CustomTypesConfig['getTypeParser'],
+};
+
+export class PostgresReadModelStore implements ReadModelStore {
+  readonly dialect = 'postgres' as const;
+  readonly sqlDialect: Dialect;
+  readonly pool: Pool;
+  private readonly meta: ReturnType<typeof metaStatements>;
+
+  constructor(readonly options: PostgresReadModelStoreOptions) {
+    this.sqlDialect = postgresDialect(options.schema);
+    this.meta = metaStatements(this.sqlDialect);
+    this.pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: parseTypes });
+    // An idle client dropping (server restart) must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+  }
+
+  private async all(text: string, params: unknown[] = []): Promise<RawRow[]> {
+    return (await this.pool.query(text, params)).rows as RawRow[];
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Serialises DDL of several processes starting at once (CREATE ... IF NOT EXISTS still races in PostgreSQL). */
+  private lockDdl(client: PoolClient): Promise<unknown> {
+    const [classId, objectId] = lockKey(this.options.schema, '$ddl');
+    return client.query('SELECT pg_advisory_xact_lock($1, $2)', [classId, objectId]);
+  }
+
+  async init(): Promise<void> {
+    await this.transaction(async (client) => {
+      await this.lockDdl(client);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(this.options.schema)}`);
+      await client.query(migrationsTableDdl(this.sqlDialect));
+      const applied = await client.query(`SELECT version FROM ${this.sqlDialect.qualify(META.migrations)}`);
+      const versions = new Set(applied.rows.map((row: RawRow) => Number(row.version)));
+      for (const migration of MIGRATIONS) {
+        if (versions.has(migration.version)) continue;
+        for (const statement of migration.statements(this.sqlDialect)) await client.query(statement);
+        await client.query(
+          `INSERT INTO ${this.sqlDialect.qualify(META.migrations)} (version, name, applied_at) VALUES ($1, $2, $3)`,
+          [migration.version, migration.name, nowIso()],
+        );
+      }
+    });
+  }
+
+  async listGenerations(projection?: string): Promise<GenerationRecord[]> {
+    const rows = projection
+      ? await this.all(this.meta.selectGenerationsOf, [projection])
+      : await this.all(this.meta.selectGenerations);
+    return rows.map(toGenerationRecord);
+  }
+
+  async activeGeneration(projection: string): Promise<number | null> {
+    const row = (await this.all(this.meta.selectActive, [projection]))[0];
+    return row && row.active_generation !== null ? Number(row.active_generation) : null;
+  }
+
+  async createGeneration(projection: Projection, generation: number, options: { activate: boolean }): Promise<void> {
+    const ddl = generationDdl(this.sqlDialect, projection, generation);
+    await this.transaction(async (client) => {
+      await this.lockDdl(client);
+      for (const statement of ddl.statements) await client.query(statement);
+      const now = nowIso();
+      await client.query(this.meta.insertGeneration, [
+        projection.name,
+        generation,
+        projection.version,
+        projection.schemaHash,
+        options.activate ? 'live' : 'building',
+        JSON.stringify(ddl.ownedTables),
+        now,
+      ]);
+      if (options.activate) await client.query(this.meta.upsertActive, [projection.name, generation, now]);
+    });
+  }
+
+  async activateGeneration(projection: string, generation: number): Promise<void> {
+    await this.transaction(async (client) => {
+      const now = nowIso();
+      await client.query(this.meta.retireOthers, [projection, generation, now]);
+      await client.query(this.meta.setStatus, [projection, generation, 'live', now]);
+      await client.query(this.meta.upsertActive, [projection, generation, now]);
+    });
+  }
+
+  async dropGeneration(projection: string, generation: number): Promise<void> {
+    await this.transaction(async (client) => {
+      const row = (await client.query(this.meta.selectGeneration, [projection, generation])).rows[0] as RawRow | undefined;
+      for (const table of row ? ownedTables(row) : []) {
+        await client.query(`DROP TABLE IF EXISTS ${this.sqlDialect.qualify(table)} CASCADE`);
+      }
+      await client.query(this.meta.deleteGeneration, [projection, generation]);
+      await client.query(this.meta.clearActiveIf, [projection, generation, nowIso()]);
+    });
+  }
+
+  async updateState(
+    projection: string,
+    generation: number,
+    state: ProjectionState,
+    error?: ProjectionFailure | null,
+  ): Promise<void> {
+    if (error === undefined) await this.all(this.meta.setStateKeepError, [projection, generation, state, nowIso()]);
+    else {
+      await this.all(this.meta.setState, [projection, generation, state, error ? JSON.stringify(error) : null, nowIso()]);
+    }
+  }
+
+  async loadRow(projection: Projection, generation: number, tableName: string, key: RowKey): Promise<Row | undefined> {
+    const table = projection.table(tableName);
+    const query = selectByKey(this.sqlDialect, generationTableName(projection.name, tableName, generation), table, key);
+    const raw = (await this.all(query.text, query.params))[0];
+    return raw ? decodeRow(this.sqlDialect, table, raw) : undefined;
+  }
+
+  async commit(request: CommitRequest): Promise<void> {
+    const { projection, generation } = request;
+    const statements = request.changes.map((change) => {
+      const table = validateChange(projection, change);
+      return changeStatement(this.sqlDialect, generationTableName(projection.name, table.name, generation), table, change);
+    });
+    await this.transaction(async (client) => {
+      for (const statement of statements) if (statement) await client.query(statement.text, statement.params);
+      const moved = await client.query(this.meta.advanceCheckpoint, [
+        projection.name,
+        generation,
+        request.position,
+        request.recordedAt,
+        nowIso(),
+        request.expectedPosition,
+      ]);
+      if (moved.rowCount === 0) {
+        throw new CheckpointConflictError(projection.name, generation, 'the checkpoint moved under this batch');
+      }
+    });
+  }
+
+  leases(owner: string, ttlMs: number): LeaseManager {
+    return new PostgresLeaseManager(this.options.url, this.options.schema, owner, ttlMs);
+  }
+
+  private async requireActive(name: string): Promise<number> {
+    const generation = await this.activeGeneration(name);
+    if (generation === null) throw new Error(`Projection '${name}' has no active generation yet`);
+    return generation;
+  }
+
+  async tableName(projection: Projection | string, table: string): Promise<string> {
+    const name = projectionName(projection);
+    return this.sqlDialect.qualify(generationTableName(name, table, await this.requireActive(name)));
+  }
+
+  async query<R extends object = Record<string, unknown>>(
+    projection: Projection | string,
+    build: (t: TableRef) => SqlFragment,
+  ): Promise<R[]> {
+    const name = projectionName(projection);
+    const attempt = async (): Promise<R[]> => {
+      const rendered = renderSql(build(tableRef(this.sqlDialect, name, await this.requireActive(name))), this.sqlDialect);
+      return (await this.pool.query(rendered.text, rendered.params)).rows as R[];
+    };
+    try {
+      return await attempt();
+    } catch (error) {
+      // The generation was swapped and dropped between the lookup and the read: look it up again.
+      if (!isMissingTable(error)) throw error;
+      return attempt();
+    }
+  }
+
+  async dumpTables(projection: Projection, generation?: number): Promise<TableDump> {
+    const target = generation ?? (await this.requireActive(projection.name));
+    return dumpFrom(this.sqlDialect, projection, target, (table) => this.all(`SELECT * FROM ${table}`));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

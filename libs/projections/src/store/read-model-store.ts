@@ -1,0 +1,115 @@
+import type { Position } from '@pc/event-store';
+import type { Change } from '../definition/changes';
+import type { Projection } from '../definition/projection';
+import type { Row, RowKey, TableDump } from '../definition/rows';
+import type { DialectName } from '../sql/dialect';
+import type { RawSql, SqlFragment } from '../sql/sql';
+
+export type ProjectionState = 'catching-up' | 'running' | 'stopped-on-error' | 'rebuilding' | 'stopped' | 'standby';
+
+/** live: serves reads. building: a rebuild in progress beside the live one. retired: swapped out, to drop. */
+export type GenerationStatus = 'live' | 'building' | 'retired';
+
+export interface ProjectionFailure {
+  eventId: string;
+  eventType: string;
+  position: Position;
+  message: string;
+  at: string;
+}
+
+export interface GenerationRecord {
+  projection: string;
+  generation: number;
+  version: number;
+  schemaHash: string;
+  status: GenerationStatus;
+  state: ProjectionState;
+  /** Checkpoint: every event up to and including this position is reflected in the tables. */
+  position: Position | null;
+  /** recordedAt of the checkpoint event, for "seconds behind the head". */
+  positionRecordedAt: string | null;
+  error: ProjectionFailure | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CommitRequest {
+  projection: Projection;
+  generation: number;
+  /** The checkpoint the batch was read from; the commit fails unless it is still the stored one. */
+  expectedPosition: Position | null;
+  position: Position;
+  recordedAt: string | null;
+  changes: Change[];
+  /** SQLite leases: the commit also renews the lease and fails if this owner no longer holds it. */
+  lease?: { owner: string; ttlMs: number };
+}
+
+/** Another writer moved the checkpoint (or took the lease): the batch is rolled back, not applied twice. */
+export class CheckpointConflictError extends Error {
+  readonly code = 'checkpoint-conflict';
+  constructor(
+    readonly projection: string,
+    readonly generation: number,
+    reason: string,
+  ) {
+    super(`Projection '${projection}' generation ${generation}: ${reason}`);
+    this.name = 'CheckpointConflictError';
+  }
+}
+
+/** Names the active generation's tables inside `store.query(...)`: `t('clients')`, `t.object('clients_fts')`. */
+export interface TableRef {
+  (table: string): RawSql;
+  object(name: string): RawSql;
+}
+
+/** At most one runner per projection across processes. */
+export interface LeaseManager {
+  readonly owner: string;
+  /** 'advisory-lock' (PostgreSQL, held by a dedicated connection) or 'lease-row' (SQLite, expiring). */
+  readonly mechanism: 'advisory-lock' | 'lease-row';
+  readonly ttlMs: number;
+  tryAcquire(projection: string): Promise<boolean>;
+  isHeld(projection: string): boolean;
+  release(projection: string): Promise<void>;
+  /** Releases everything and closes the dedicated connection / heartbeat. */
+  close(): Promise<void>;
+}
+
+export interface ReadModelStore {
+  readonly dialect: DialectName;
+  /** Creates or migrates the store's own bookkeeping tables. Idempotent; safe from several processes. */
+  init(): Promise<void>;
+
+  listGenerations(projection?: string): Promise<GenerationRecord[]>;
+  activeGeneration(projection: string): Promise<number | null>;
+  /** Creates the generation's tables (idempotent) and its bookkeeping row; `activate` also makes it serve reads. */
+  createGeneration(projection: Projection, generation: number, options: { activate: boolean }): Promise<void>;
+  /** The atomic swap: one transaction makes `generation` live and retires the previous one. */
+  activateGeneration(projection: string, generation: number): Promise<void>;
+  /** Drops the generation's tables and forgets it. */
+  dropGeneration(projection: string, generation: number): Promise<void>;
+  updateState(projection: string, generation: number, state: ProjectionState, error?: ProjectionFailure | null): Promise<void>;
+
+  loadRow(projection: Projection, generation: number, table: string, key: RowKey): Promise<Row | undefined>;
+  /** Writes the changes and the new checkpoint in one transaction. */
+  commit(request: CommitRequest): Promise<void>;
+
+  leases(owner: string, ttlMs: number): LeaseManager;
+
+  /** Physical, quoted and qualified name of a table of the projection's active generation. */
+  tableName(projection: Projection | string, table: string): Promise<string>;
+  /**
+   * Runs dialect-specific SQL against the active generation. Values interpolated in the `sql` tag
+   * are bound parameters. Rows come back as the driver returns them (see `decodeRow`).
+   */
+  query<R extends object = Record<string, unknown>>(
+    projection: Projection | string,
+    build: (t: TableRef) => SqlFragment,
+  ): Promise<R[]>;
+  /** Every row of every table of the projection, decoded and in primary-key order (for comparisons). */
+  dumpTables(projection: Projection, generation?: number): Promise<TableDump>;
+  close(): Promise<void>;
+}

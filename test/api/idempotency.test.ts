@@ -1,0 +1,141 @@
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createEventStore } from '@pc/event-store/factory';
+import { call } from '../support/http';
+import { actors, mintToken } from '../support/tokens';
+import { removeDir, startTestApp, tempDir } from './support/test-app';
+
+describe('Idempotency-Key', () => {
+  let dir: string;
+  let app: NestFastifyApplication | undefined;
+
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    removeDir(dir);
+  });
+
+  async function eventCount(): Promise<number> {
+    const store = await createEventStore({ kind: 'sqlite', path: join(dir, 'events.sqlite') });
+    try {
+      return (await store.readAll()).length;
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('replays the original response after a restart and writes nothing new', async () => {
+    const token = await mintToken({ scope: 'commands' });
+    const request = {
+      token,
+      headers: { 'idempotency-key': 'create-w1-attempt' },
+      body: { widgetId: 'w1', name: 'One', parts: [{ sku: 'a', qty: 1 }] },
+    };
+    app = await startTestApp(dir);
+    const first = await call(app, 'POST', '/test/partners/p1/widgets', request);
+    expect(first.status).toBe(201);
+    await app.close();
+    expect(await eventCount()).toBe(1);
+
+    app = await startTestApp(dir);
+    // Same body with its keys in another order: still the same request.
+    const replay = await call(app, 'POST', '/test/partners/p1/widgets', {
+      ...request,
+      body: { parts: [{ qty: 1, sku: 'a' }], name: 'One', widgetId: 'w1' },
+    });
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual(first.body);
+    expect(replay.headers.etag).toBe(first.headers.etag);
+    expect(replay.headers['x-position']).toBe(first.headers['x-position']);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(await eventCount()).toBe(1);
+  });
+
+  it('refuses the same key with a different body: 422 idempotency-key-reused', async () => {
+    const token = await mintToken({ scope: 'commands' });
+    app = await startTestApp(dir);
+    const headers = { 'idempotency-key': 'k-1' };
+    expect(
+      (
+        await call(app, 'POST', '/test/partners/p1/widgets', {
+          token,
+          headers,
+          body: { widgetId: 'w1', name: 'One' },
+        })
+      ).status,
+    ).toBe(201);
+    const reused = await call(app, 'POST', '/test/partners/p1/widgets', {
+      token,
+      headers,
+      body: { widgetId: 'w2', name: 'Two' },
+    });
+    expect(reused.status).toBe(422);
+    expect(reused.headers['content-type']).toContain('application/problem+json');
+    expect(reused.body).toMatchObject({
+      type: 'https://partner-center.dev/errors/idempotency-key-reused',
+      idempotencyKey: 'k-1',
+    });
+    expect(await eventCount()).toBe(1);
+  });
+
+  it('scopes keys by calling service and refuses another actor reusing a key', async () => {
+    app = await startTestApp(dir);
+    const body = { widgetId: 'w1', name: 'One' };
+    const headers = { 'idempotency-key': 'shared' };
+    const a = await call(app, 'POST', '/test/partners/p1/widgets', {
+      token: await mintToken({ sub: 'svc-a' }),
+      headers,
+      body,
+    });
+    expect(a.status).toBe(201);
+    // Another service, same key: a different command id, so a different command (here refused as a duplicate widget).
+    const b = await call(app, 'POST', '/test/partners/p1/widgets', {
+      token: await mintToken({ sub: 'svc-b' }),
+      headers,
+      body,
+    });
+    expect(b.status).toBe(409);
+    const otherUser = await mintToken({ sub: 'svc-a', act: actors.partnerUser('p1', 'u2') });
+    const c = await call(app, 'POST', '/test/partners/p1/widgets', { token: otherUser, headers, body });
+    expect(c.status).toBe(422);
+  });
+
+  it('accepts the key as `commandId` in the body when no header is sent', async () => {
+    const token = await mintToken({ scope: 'commands' });
+    app = await startTestApp(dir);
+    const body = { commandId: 'body-key-1', widgetId: 'w1', name: 'One' };
+    const first = await call(app, 'POST', '/test/partners/p1/widgets', { token, body });
+    const second = await call(app, 'POST', '/test/partners/p1/widgets', { token, body });
+    expect(first.status).toBe(201);
+    expect(second.body).toEqual(first.body);
+    expect(await eventCount()).toBe(1);
+  });
+
+  it('derives a stable command id from (service, key) and a fresh one without a key', async () => {
+    const token = await mintToken({ scope: 'commands' });
+    app = await startTestApp(dir);
+    const keyed = await call(app, 'POST', '/test/widgets/w1/reject', {
+      token,
+      headers: { 'idempotency-key': 'k' },
+    });
+    const fresh1 = await call(app, 'POST', '/test/partners/p1/widgets', {
+      token,
+      body: { widgetId: 'x1', name: 'x' },
+    });
+    const fresh2 = await call(app, 'POST', '/test/partners/p1/widgets', {
+      token,
+      body: { widgetId: 'x2', name: 'x' },
+    });
+    expect(keyed.status).toBe(422);
+    expect(fresh1.body.commandId).not.toBe(fresh2.body.commandId);
+    const badKey = await call(app, 'POST', '/test/widgets/w1/reject', {
+      token,
+      headers: { 'idempotency-key': 'has space' },
+    });
+    expect(badKey.status).toBe(400);
+    expect(badKey.body.type).toBe('https://partner-center.dev/errors/invalid-idempotency-key');
+  });
+});

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { SqliteEventStore } from '@pc/event-store';
+import { SubscriptionReader } from '@pc/event-store/testing/subscription-reader';
+
+const run = promisify(execFile);
+const repoRoot = resolve(__dirname, '../..');
+const adapterPath = join(repoRoot, 'libs/event-store/src/sqlite/sqlite-event-store.ts');
+
+/** Appends `count` events from a separate Node process sharing the database file. */
+async function appendFromOtherProcess(path: string, stream: string, ids: string[]): Promise<void> {
+  const script = `
+    const { SqliteEventStore } = require(${JSON.stringify(adapterPath)});
+    const store = new SqliteEventStore({ path: ${JSON.stringify(path)} });
+    (async () => {
+      for (const id of ${JSON.stringify(ids)}) await store.append(${JSON.stringify(stream)}, [{ id, type: 'FromChild', data: { id } }]);
+      await store.close();
+    })().catch((error) => { console.error(error); process.exit(1); });`;
+  await run(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: repoRoot });
+}
+
+// Generous, only so a broken adapter cannot hang the run.
+jest.setTimeout(60_000);
+
+describe('sqlite event store shared by several processes', () => {
+  let dir: string;
+  let path: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pc-es-mp-'));
+    path = join(dir, 'events.sqlite');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a live subscription sees events appended by another process (poll fallback)', async () => {
+    const store = new SqliteEventStore({ path, pollIntervalMs: 100 });
+    const reader = new SubscriptionReader(store.subscribeToAll());
+    try {
+      await store.append('local-1', [{ id: randomUUID(), type: 'Local', data: {} }]);
+      await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'));
+
+      const childIds = [randomUUID(), randomUUID(), randomUUID()];
+      await appendFromOtherProcess(path, 'child-1', childIds);
+      await reader.waitFor('child events', () => reader.events('child-').length === 3);
+      expect(reader.events('child-').map((e) => e.id)).toEqual(childIds);
+      expect(reader.events().map((e) => e.revision)).toEqual([0, 0, 1, 2]);
+    } finally {
+      await reader.close();
+      await store.close();
+    }
+  });
+
+  it('two connections appending concurrently to one stream never both win a revision', async () => {
+    const first = new SqliteEventStore({ path });
+    const second = new SqliteEventStore({ path });
+    try {
+      await first.append('shared', [{ id: randomUUID(), type: 'Seed', data: {} }], {
+        expectedRevision: 'no_stream',
+      });
+      await second.append('shared', [{ id: randomUUID(), type: 'Second', data: {} }], {
+        expectedRevision: 0,
+      });
+      await expect(
+        first.append('shared', [{ id: randomUUID(), type: 'Stale', data: {} }], { expectedRevision: 0 }),
+      ).rejects.toMatchObject({ code: 'wrong-expected-version', actual: 1 });
+
+      const childIds = [randomUUID(), randomUUID()];
+      await appendFromOtherProcess(path, 'shared', childIds);
+      const stream = await first.readStream('shared');
+      expect(stream.map((e) => e.revision)).toEqual([0, 1, 2, 3]);
+      expect(stream.slice(2).map((e) => e.id)).toEqual(childIds);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore, NewEvent } from '@pc/event-store';
+import {
+  CheckpointConflictError,
+  decodeCursor,
+  encodeCursor,
+  increment,
+  ProjectionRunner,
+  rebuildInto,
+  SqliteReadModelStore,
+  sql,
+  upsert,
+  type Projection,
+  type ReadModelStore,
+} from '@pc/projections';
+import { eventually, project } from '@pc/projections/testing';
+import { postgresBackend, sqliteBackend, type Backend } from './fixtures/backends';
+import { counted, directory, fragile, picky, streamStats, strict } from './fixtures/sample-projections';
+
+const sample = (type = 'Sample.Created', partnerId = 'p1'): NewEvent => ({ id: randomUUID(), type, data: { partnerId } });
+
+async function appendMany(eventStore: EventStore, count: number, type = 'Sample.Created') {
+  let last = '';
+  for (let i = 0; i < count; i += 50) {
+    const batch = Array.from({ length: Math.min(50, count - i) }, (_, j) => sample(type, `p${(i + j) % 3}`));
+    last = (await eventStore.append(`s-${i % 11}`, batch)).position;
+  }
+  return last;
+}
+
+describe.each([
+  ['sqlite', sqliteBackend],
+  ['postgres', postgresBackend],
+])('projection runtime on %s', (_name, makeBackend) => {
+  let backend: Backend;
+  let store: ReadModelStore;
+  const runners: ProjectionRunner[] = [];
+
+  beforeEach(async () => {
+    backend = await makeBackend();
+    store = await backend.openStore();
+  });
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((runner) => runner.stop()));
+    await backend.cleanup();
+  });
+
+  const startRunner = async (projections: Projection[], options: { store?: ReadModelStore; batchSize?: number } = {}) => {
+    const runner = new ProjectionRunner({
+      eventStore: backend.eventStore,
+      store: options.store ?? store,
+      projections,
+      batchSize: options.batchSize ?? 100,
+      leaseTtlMs: 1000,
+      retryBackoffMs: 50,
+    });
+    runners.push(runner);
+    await runner.start();
+    return runner;
+  };
+
+  it('commits changes and checkpoint together: a failing statement leaves neither', async () => {
+    await store.createGeneration(strict, 1, { activate: true });
+    const commit = (changes: ReturnType<typeof upsert>[], expectedPosition: string | null, position: string) =>
+      store.commit({ projection: strict, generation: 1, expectedPosition, position, recordedAt: null, changes });
+    await commit([upsert('items', { id: 'a' }, { label: 'A' })], null, '00000000000000000001');
+    await expect(
+      commit([upsert('items', { id: 'b' }, { label: 'B' }), upsert('items', { id: 'c' }, {})], '00000000000000000001', '00000000000000000002'),
+    ).rejects.toThrow();
+    await expect(
+      commit([upsert('items', { id: 'd' }, { label: 'D' })], null, '00000000000000000003'),
+    ).rejects.toBeInstanceOf(CheckpointConflictError);
+    expect((await store.dumpTables(strict)).items).toEqual([{ id: 'a', label: 'A' }]);
+    expect((await store.listGenerations('strict'))[0].position).toBe('00000000000000000001');
+  });
+
+  it('applies in batches with the checkpoint, equal to a pure projection, and ignores unknown types', async () => {
+    await appendMany(backend.eventStore, 730);
+    await backend.eventStore.append('s-x', [sample('Sample.FromTheFuture'), sample('Other.Thing')]);
+    const runner = await startRunner([streamStats, picky]);
+    const last = await appendMany(backend.eventStore, 70);
+    expect(await runner.waitForPosition(last, 30_000)).toBe(true);
+    const all = await backend.eventStore.readAll();
+    expect(await store.dumpTables(streamStats)).toEqual(await project(streamStats, all));
+    expect(await store.dumpTables(picky)).toEqual(await project(picky, all));
+    const created = (await store.dumpTables(picky)).created.reduce((sum, row) => sum + Number(row.n), 0);
+    expect(created).toBe(800);
+    const statuses = await runner.status();
+    expect(statuses.map((s) => [s.name, s.state, s.lag.events])).toEqual([
+      ['stream_stats', 'running', 0],
+      ['picky', 'running', 0],
+    ]);
+  });
+
+  it('stops only the projection that cannot handle an event, persisting the event and error', async () => {
+    const runner = await startRunner([fragile, streamStats]);
+    await backend.eventStore.append('s-1', [sample()]);
+    const poison = await backend.eventStore.append('s-2', [sample('Sample.Poison')]);
+    const after = await backend.eventStore.append('s-3', [sample()]);
+    expect(await runner.waitForPosition(after.position, 30_000, ['stream_stats'])).toBe(true);
+    await eventually('fragile stopped', async () => (await runner.status())[0].state === 'stopped-on-error');
+    const [status] = await runner.status();
+    const poisonEvent = (await backend.eventStore.readStream('s-2'))[0];
+    expect(status.error).toMatchObject({ eventId: poisonEvent.id, position: poison.position, eventType: 'Sample.Poison' });
+    expect(status.lag.events).toBe(2);
+    // Persisted: another process (or a restart) sees it.
+    const other = await backend.openStore();
+    expect((await other.listGenerations('fragile'))[0]).toMatchObject({ state: 'stopped-on-error', error: status.error });
+    expect(await runner.waitForPosition(after.position, 100, ['fragile'])).toBe(false);
+  });
+
+  it('isolates an event the database refuses: earlier events commit, none of that event does', async () => {
+    const runner = await startRunner([strict], { batchSize: 500 });
+    await backend.eventStore.append('s-1', [sample(), sample(), sample('Sample.Incomplete'), sample()]);
+    await eventually('strict stopped', async () => (await runner.status())[0].state === 'stopped-on-error');
+    const [status] = await runner.status();
+    const events = await backend.eventStore.readStream('s-1');
+    expect(status.error).toMatchObject({ eventId: events[2].id, eventType: 'Sample.Incomplete' });
+    expect(status.position).toBe(events[1].position);
+    const dump = await store.dumpTables(strict);
+    expect(dump.totals).toEqual([{ id: 'all', events: 2 }]);
+    expect(dump.items.map((row) => row.id).sort()).toEqual([events[0].id, events[1].id].sort());
+  });
+
+  it('rebuilds beside the live tables and swaps in a copy equal to the live one', async () => {
+    await appendMany(backend.eventStore, 400);
+    const runner = await startRunner([streamStats]);
+    const before = await appendMany(backend.eventStore, 10);
+    await runner.waitForPosition(before, 30_000);
+    const swapped = new Promise<void>((resolve) => runner.changes$.subscribe((c) => c.swapped && resolve()));
+    runner.rebuild('stream_stats');
+    const during = await appendMany(backend.eventStore, 120);
+    await swapped;
+    await runner.waitForPosition(during, 30_000);
+    expect(await store.activeGeneration('stream_stats')).toBe(2);
+    expect((await store.listGenerations('stream_stats')).map((g) => g.generation)).toEqual([2]);
+    const scratch = new SqliteReadModelStore({ path: ':memory:' });
+    try {
+      await rebuildInto(backend.eventStore, streamStats, scratch);
+      expect(await store.dumpTables(streamStats)).toEqual(await scratch.dumpTables(streamStats));
+    } finally {
+      await scratch.close();
+    }
+  });
+
+  it('waitForPosition is true once reached and false on timeout', async () => {
+    const stalled = counted(
+      {
+        name: 'stalled',
+        version: 1,
+        schema: { tables: { t: { columns: { id: 'text', n: 'integer' }, primaryKey: ['id'] } } },
+        eventTypePrefixes: ['Sample.'],
+        apply: () => [increment('t', { id: 'x' }, { n: 1 })],
+      },
+      { calls: 0 },
+    );
+    const runner = await startRunner([streamStats]);
+    const written = await backend.eventStore.append('s-1', [sample()]);
+    expect(await runner.waitForPosition(written.position, 30_000)).toBe(true);
+    // A projection nobody runs never gets there.
+    const { PositionWaiter } = await import('@pc/projections');
+    const waiter = new PositionWaiter({ eventStore: backend.eventStore, store, projections: [stalled] });
+    expect(await waiter.waitForPosition(written.position, 100)).toBe(false);
+  });
+
+  it('runs each projection in one runner only; the other takes over when it stops', async () => {
+    const first = { calls: 0 };
+    const second = { calls: 0 };
+    const definition = {
+      name: 'leased',
+      version: 1,
+      schema: { tables: { totals: { columns: { id: 'text', events: 'integer' }, primaryKey: ['id'] } } },
+      eventTypePrefixes: ['Sample.'],
+      apply: () => [increment('totals', { id: 'all' }, { events: 1 })],
+    };
+    const runnerA = await startRunner([counted(definition, first)]);
+    await eventually('A owns it', () => runnerA.leases.isHeld('leased'));
+    const runnerB = await startRunner([counted(definition, second)], { store: await backend.openStore() });
+    const last = await appendMany(backend.eventStore, 300);
+    expect(await runnerA.waitForPosition(last, 30_000)).toBe(true);
+    expect(await runnerB.waitForPosition(last, 30_000)).toBe(true);
+    expect(first.calls).toBe(300);
+    expect(second.calls).toBe(0);
+    expect(runnerB.leases.isHeld('leased')).toBe(false);
+    expect(((await runnerB.status())[0]).ownedHere).toBe(false);
+
+    await runnerA.stop();
+    runners.splice(runners.indexOf(runnerA), 1);
+    const more = await appendMany(backend.eventStore, 50);
+    expect(await runnerB.waitForPosition(more, 30_000)).toBe(true);
+    expect(second.calls).toBe(50);
+    expect((await store.dumpTables(counted(definition, { calls: 0 }))).totals).toEqual([{ id: 'all', events: 350 }]);
+  });
+
+  it('answers dialect-specific substring search and keyset paging against the active tables', async () => {
+    const runner = await startRunner([directory]);
+    const names = ['Contoso Ltd', 'Fabrikam Inc', 'Northwind Traders', 'Tailspin Toys', 'Wingtip Toys'];
+    let last = '';
+    for (const [i, name] of names.entries()) {
+      last = (
+        await backend.eventStore.append(`client-${i}`, [
+          { id: randomUUID(), type: 'Directory.ClientAdded', data: { partnerId: 'p1', clientId: `c${i}`, name } },
+        ])
+      ).position;
+    }
+    await backend.eventStore.append('client-x', [
+      { id: randomUUID(), type: 'Directory.ClientAdded', data: { partnerId: 'p2', clientId: 'c9', name: 'Other Toys' } },
+    ]);
+    expect(await runner.waitForPosition(last, 30_000)).toBe(true);
+    const search = (term: string) =>
+      store.query<{ name: string }>(directory, (t) =>
+        store.dialect === 'postgres'
+          ? sql`SELECT name FROM ${t('clients')} WHERE partner_id = ${'p1'} AND name ILIKE ${`%${term}%`} ORDER BY name`
+          : sql`SELECT c.name FROM ${t('clients')} c JOIN ${t.object('clients_fts')} f ON f.rowid = c.rowid
+                WHERE f.name MATCH ${`"${term}"`} AND c.partner_id = ${'p1'} ORDER BY c.name`,
+      );
+    expect((await search('toy')).map((r) => r.name)).toEqual(['Tailspin Toys', 'Wingtip Toys']);
+
+    const page = async (cursor?: string) => {
+      const after = cursor ? decodeCursor(cursor) : null;
+      const rows = await store.query<{ name: string; client_id: string }>(directory, (t) =>
+        after
+          ? sql`SELECT name, client_id FROM ${t('clients')} WHERE partner_id = ${'p1'}
+                AND (name, client_id) > (${after.name}, ${after.client_id}) ORDER BY name, client_id LIMIT 2`
+          : sql`SELECT name, client_id FROM ${t('clients')} WHERE partner_id = ${'p1'} ORDER BY name, client_id LIMIT 2`,
+      );
+      const tail = rows[rows.length - 1];
+      return { rows: rows.map((r) => r.name), next: tail ? encodeCursor({ name: tail.name, client_id: tail.client_id }) : undefined };
+    };
+    const one = await page();
+    const two = await page(one.next);
+    const three = await page(two.next);
+    expect([...one.rows, ...two.rows, ...three.rows]).toEqual(names);
+    expect(await store.tableName(directory, 'clients')).toContain('directory__clients__g1');
+  });
+});
