@@ -155,7 +155,7 @@ describe('platform conventions', () => {
         details: {
           eventStore: { status: 'up' },
           readModelStore: { status: 'up' },
-          projections: { status: 'up', projections: [] },
+          projections: { status: 'up' },
         },
       });
     });

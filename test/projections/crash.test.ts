@@ -17,11 +17,15 @@ class Child {
   private buffer = '';
 
   constructor(env: Record<string, string>) {
-    this.process = spawn(process.execPath, ['-r', '@swc-node/register', 'test/projections/fixtures/crash-projector.ts'], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    this.process = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', 'test/projections/fixtures/crash-projector.ts'],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     this.process.stdout?.on('data', (chunk: Buffer) => {
       this.buffer += chunk.toString();
       const lines = this.buffer.split('\n');
@@ -43,7 +47,7 @@ class Child {
 describe('projection runner crash (real child process, SQLite)', () => {
   let dir: string;
   let eventStore: EventStore;
-  let children: Child[] = [];
+  const children: Child[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pc-crash-'));
@@ -57,13 +61,21 @@ describe('projection runner crash (real child process, SQLite)', () => {
 
   const writeEvents = async (count: number) => {
     for (let i = 0; i < count; i += 100) {
-      const events = Array.from({ length: Math.min(100, count - i) }, () => ({ id: randomUUID(), type: 'Crash.Tick', data: {} }));
+      const events = Array.from({ length: Math.min(100, count - i) }, () => ({
+        id: randomUUID(),
+        type: 'Crash.Tick',
+        data: {},
+      }));
       await eventStore.append(`stream-${(i / 100) % 17}`, events);
     }
   };
 
   it('neither loses nor double-applies events across SIGKILLs, and equals a clean rebuild', async () => {
-    const env = { EVENTS_PATH: join(dir, 'events.sqlite'), READ_MODEL_PATH: join(dir, 'read-models.sqlite'), BATCH_SIZE: '400' };
+    const env = {
+      EVENTS_PATH: join(dir, 'events.sqlite'),
+      READ_MODEL_PATH: join(dir, 'read-models.sqlite'),
+      BATCH_SIZE: '400',
+    };
     await writeEvents(4000);
     let kills = 0;
     for (let round = 0; round < 3; round++) {
@@ -71,7 +83,11 @@ describe('projection runner crash (real child process, SQLite)', () => {
       children.push(child);
       // Keep writing while it works, then kill it after a few commits: most likely inside a batch.
       const target = child.commits + 3;
-      while (child.commits < target && !child.exited) await writeEvents(300);
+      while (child.commits < target && !child.exited) {
+        await writeEvents(300);
+        // SQLite appends resolve without I/O: yield so the child's output is read at all.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       expect(child.exited).toBe(false);
       await child.kill('SIGKILL');
       kills++;

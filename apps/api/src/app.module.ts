@@ -8,6 +8,9 @@ import { loadApiConfig, type ApiConfig, type Env } from './platform/config';
 import { loggerParams } from './platform/observability/logging';
 import { PlatformModule, type PlatformOverrides } from './platform/platform.module';
 import { PartnersModule } from './partners/partners.module';
+import { AuditModule } from './audit/audit.module';
+import { AcquisitionModule } from './acquisition/acquisition.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
 
 type FeatureModule = Type<unknown> | DynamicModule;
 
@@ -18,7 +21,12 @@ type FeatureModule = Type<unknown> | DynamicModule;
  * ProjectionStatusRegistry... without importing anything: PlatformModule is global.
  * ═══════════════════════════════════════════════════════════════════════════════════════════
  */
-export const DOMAIN_MODULES: FeatureModule[] = [PartnersModule];
+export const DOMAIN_MODULES: FeatureModule[] = [
+  PartnersModule,
+  AcquisitionModule,
+  SchedulerModule,
+  AuditModule,
+];
 
 export interface AppModuleOptions extends PlatformOverrides {
   config: ApiConfig;

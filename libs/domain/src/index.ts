@@ -8,4 +8,8 @@ export * from './invitation';
 export * from './purchase-offer';
 export * from './customer';
 export * from './acquisition';
+export * from './delegation';
+export * from './service-request';
+export * from './product-key';
+export * from './partner-of-record';
 export { domainCommands, createDomainCommands } from './registry';

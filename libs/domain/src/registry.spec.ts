@@ -21,6 +21,7 @@ describe('the registry', () => {
       'AcceptPurchaseOffer',
       'CreateCustomerUser',
       'DeactivateCustomerUser',
+      'ResetCustomerUserPassword',
       'ChangeLicenseCount',
       'ConvertTrial',
       'ExpireTrial',
@@ -29,6 +30,20 @@ describe('the registry', () => {
       'CancelSubscription',
       'SuspendSubscription',
       'ReactivateSubscription',
+      'OfferDelegation',
+      'AcceptDelegation',
+      'DeclineDelegation',
+      'RemoveDelegation',
+      'ExpireDelegationOffer',
+      'EndDelegation',
+      'SetDelegationAutoExtend',
+      'MarkDelegationEnding',
+      'CreateServiceRequest',
+      'UpdateServiceRequest',
+      'CloseServiceRequest',
+      'RegisterProductKeys',
+      'ApplyProductKey',
+      'ChangePartnerOfRecord',
     ]);
   });
 

@@ -2,9 +2,13 @@ import { acquisitionCommands } from './acquisition/acquisition';
 import type { Catalog } from './catalog/catalog';
 import { customerUserCommands } from './customer/users';
 import { subscriptionCommands } from './customer/subscriptions';
+import { delegationCommands } from './delegation/commands';
 import { trialInviteCommands } from './invitation/trial-invite';
 import { partnerCommands } from './partner/commands';
+import { partnerOfRecordCommands } from './partner-of-record/partner-of-record';
+import { productKeyCommands } from './product-key/product-key';
 import { purchaseOfferCommands } from './purchase-offer/purchase-offer';
+import { serviceRequestCommands } from './service-request/service-request';
 import { type CommandRegistry, registry } from './shared/command';
 
 /**
@@ -27,5 +31,9 @@ export function createDomainCommands(catalog: Catalog): CommandRegistry {
     ...acquisitionCommands(catalog),
     ...customerUserCommands,
     ...subscriptionCommands(catalog),
+    ...delegationCommands,
+    ...serviceRequestCommands,
+    ...productKeyCommands(catalog),
+    ...partnerOfRecordCommands,
   );
 }

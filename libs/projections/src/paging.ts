@@ -13,7 +13,9 @@ export function encodeCursor(values: Record<string, CellValue>): string {
 export function decodeCursor(cursor: string): Record<string, CellValue> | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, CellValue>) : null;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, CellValue>)
+      : null;
   } catch {
     return null;
   }

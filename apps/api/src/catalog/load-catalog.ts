@@ -9,8 +9,8 @@ export const DEFAULT_CATALOG_PATH = 'config/catalog.json';
  * Loads and validates the catalog at boot. A missing or invalid file stops the boot with a message
  * naming the file and every problem in it: selling from a half-read catalog is worse than not starting.
  */
-export function loadCatalog(env: Record<string, string | undefined>): Catalog {
-  const path = resolve(env.CATALOG_PATH ?? DEFAULT_CATALOG_PATH);
+export function loadCatalog(file: string = DEFAULT_CATALOG_PATH): Catalog {
+  const path = resolve(file);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));

@@ -44,6 +44,8 @@ export interface ApiConfig {
   port: number;
   /** Base of the URLs the service hands out (invitation and offer links). No trailing slash. */
   publicBaseUrl: string;
+  /** The catalog of services (JSON), loaded and validated once at boot. */
+  catalogPath: string;
   /** Base of problem+json `type` URIs. No trailing slash. */
   problemBase: string;
   logLevel: LogLevel;
@@ -81,6 +83,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     host: read.string('HOST', '0.0.0.0'),
     port: read.integer('PORT', 3000, 0, 65_535),
     publicBaseUrl: read.url('PUBLIC_BASE_URL', 'http://localhost:3000'),
+    catalogPath: read.string('CATALOG_PATH', 'config/catalog.json'),
     problemBase: read.url('PROBLEM_BASE', 'https://partner-center.dev'),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: read.byteSize('BODY_LIMIT', 256 * 1024),
@@ -169,7 +172,7 @@ function loadReadModelStore(read: EnvReader): ReadModelStoreConfig {
   if (kind === 'postgres') {
     const url = read.optional('READ_MODEL_URL');
     if (url === undefined) read.problem('READ_MODEL_URL is required when READ_MODEL_STORE=postgres');
-    const schema = read.string('READ_MODEL_SCHEMA', 'public');
+    const schema = read.string('READ_MODEL_SCHEMA', 'read_models');
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
       read.problem('READ_MODEL_SCHEMA must be a plain PostgreSQL identifier (letters, digits, underscore)');
     }

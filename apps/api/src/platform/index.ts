@@ -16,7 +16,7 @@ export { CommandGateway, type CommandResponseBody } from './commands/command-gat
 export { CommandMeta, type CommandRequestMeta, type CommandReply } from './commands/command-meta';
 export { ApiCommand, CommandAcceptedDto, CommandBodyDto } from './commands/api-command';
 export { ExecuteDomainCommand } from './commands/execute-domain-command';
-export { COMMAND_PIPELINE, EVENT_STORE, IDEMPOTENCY_STORE, PIPELINE_OBSERVER } from './tokens';
+export { CATALOG, COMMAND_PIPELINE, EVENT_STORE, IDEMPOTENCY_STORE, PIPELINE_OBSERVER } from './tokens';
 export type { IdempotencyStore, IdempotencyRecord, StoredResponse } from './idempotency/idempotency-store';
 export { ProblemException, type ProblemDetails } from './problem/problem-exception';
 export { ProblemResponses, ProblemDetailsDto, ValidationProblemDto } from './openapi/problem-responses';

@@ -5,7 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { EventStore } from '@pc/event-store';
 import { createCommandPipeline, type CommandPipeline, type PipelineObserver } from '@pc/pipeline';
 import { createEventStore } from '@pc/event-store/factory';
-import { createDomainCommands } from '@pc/domain';
+import { type Catalog, createDomainCommands } from '@pc/domain';
 import { loadCatalog } from '../catalog/load-catalog';
 import { AuthGuard } from './auth/auth.guard';
 import { JWT_VERIFIER, JwtVerifier } from './auth/jwt-verifier';
@@ -23,7 +23,7 @@ import { MetricsService } from './observability/metrics.service';
 import { ProblemFilter } from './problem/problem.filter';
 import { createValidationPipe } from './problem/validation';
 import { GUESSING_THROTTLER, GuessingThrottlerGuard } from './rate-limit/guessing-rate-limit';
-import { COMMAND_PIPELINE, EVENT_STORE, IDEMPOTENCY_STORE, PIPELINE_OBSERVER } from './tokens';
+import { CATALOG, COMMAND_PIPELINE, EVENT_STORE, IDEMPOTENCY_STORE, PIPELINE_OBSERVER } from './tokens';
 
 /** Test and tooling seams; production passes none of them. */
 export interface PlatformOverrides {
@@ -31,7 +31,7 @@ export interface PlatformOverrides {
   /** Opens the event store instead of the factory (the app still owns and closes it). */
   eventStore?: (config: ApiConfig) => EventStore | Promise<EventStore>;
   /** Builds the pipeline instead of libs/pipeline's createCommandPipeline. */
-  pipeline?: (deps: { store: EventStore; observer: PipelineObserver }) => CommandPipeline;
+  pipeline?: (deps: { store: EventStore; observer: PipelineObserver; catalog: Catalog }) => CommandPipeline;
 }
 
 /** Closes what the platform opened, AFTER the HTTP server has drained (Nest runs this hook after dispose). */
@@ -47,9 +47,9 @@ class PlatformResources implements OnApplicationShutdown {
   }
 }
 
-/** The real pipeline over every command of the domain, with the catalog loaded (and validated) at boot. */
-function defaultPipeline(deps: { store: EventStore; observer: PipelineObserver }): CommandPipeline {
-  return createCommandPipeline({ ...deps, commands: createDomainCommands(loadCatalog(process.env)) });
+/** The real pipeline over every command of the domain, deciding with the catalog loaded at boot. */
+function defaultPipeline(deps: { store: EventStore; observer: PipelineObserver; catalog: Catalog }): CommandPipeline {
+  return createCommandPipeline({ store: deps.store, observer: deps.observer, commands: createDomainCommands(deps.catalog) });
 }
 
 /**
@@ -97,10 +97,12 @@ export class PlatformModule {
         },
         {
           provide: COMMAND_PIPELINE,
-          useFactory: (store: EventStore, observer: PipelineObserver) =>
-            (overrides.pipeline ?? defaultPipeline)({ store, observer }),
-          inject: [EVENT_STORE, PIPELINE_OBSERVER],
+          useFactory: (store: EventStore, observer: PipelineObserver, catalog: Catalog) =>
+            (overrides.pipeline ?? defaultPipeline)({ store, observer, catalog }),
+          inject: [EVENT_STORE, PIPELINE_OBSERVER, CATALOG],
         },
+        // A bad catalog file stops the boot here, with a message naming CATALOG_PATH.
+        { provide: CATALOG, useFactory: () => loadCatalog(config.catalogPath) },
         ProjectionStatusRegistry,
         ExecuteDomainCommandHandler,
         CommandGateway,
@@ -117,6 +119,7 @@ export class PlatformModule {
         EVENT_STORE,
         IDEMPOTENCY_STORE,
         COMMAND_PIPELINE,
+        CATALOG,
         PIPELINE_OBSERVER,
         MetricsService,
         ProjectionStatusRegistry,

@@ -8,3 +8,5 @@ export const COMMAND_PIPELINE = Symbol('COMMAND_PIPELINE');
 export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
 /** The `PipelineObserver` that feeds metrics. */
 export const PIPELINE_OBSERVER = Symbol('PIPELINE_OBSERVER');
+/** The validated `Catalog` (libs/domain) of services, loaded once at boot from CATALOG_PATH. */
+export const CATALOG = Symbol('CATALOG');

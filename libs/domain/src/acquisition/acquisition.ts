@@ -1,17 +1,17 @@
 import { type Catalog, requireLicensesWithinBounds, serviceOf } from '../catalog/catalog';
-import { type CustomerEvent, type InvitationRef } from '../customer/events';
+import { type InvitationRef } from '../customer/events';
 import { authorizeCustomerAction } from '../customer/permissions';
 import {
-  customerDomainSpec,
-  type CustomerDomainEvent,
-  type CustomerDomainState,
-  customerEvolver,
-  customerSpec,
-  type CustomerState,
-  liveSubscriptionOf,
-} from '../customer/state';
+  append,
+  becomeAdvisor,
+  becomePartnerOfRecord,
+  customerFor,
+  customerStreams,
+  type NewOrExistingCustomer,
+  type TakenUpCustomer,
+} from '../customer/sign-up';
+import { type CustomerState, liveSubscriptionOf } from '../customer/state';
 import { trialConverted } from '../customer/subscriptions';
-import { nonEmpty, validCountry, validDomain, validEmail } from '../customer/validation';
 import {
   trialInviteSpec,
   type TrialInviteState,
@@ -32,29 +32,16 @@ import {
   requireAcceptableOffer,
   requirePurchaseOfferOf,
 } from '../purchase-offer/purchase-offer';
-import { type CommandDefinition, defineCommand, type StreamSpec } from '../shared/command';
+import { type CommandDefinition, defineCommand } from '../shared/command';
 import { DomainError, refuse } from '../shared/errors';
 import { addDays, addMonths, toInstant } from '../shared/time';
 import type { DecisionContext, Loaded } from '../shared/types';
-
-/** The tenant facts of a customer signing up through an invitation URL. */
-export interface NewCustomer {
-  companyName: string;
-  /** A DNS name, unique across the service (compared in lower case). */
-  primaryDomain: string;
-  /** ISO 3166-1 alpha-2. */
-  country: string;
-  /** Becomes the customer's first user, a global admin. */
-  adminContact: { name: string; email: string };
-}
 
 /**
  * Who takes up an invitation: an EXISTING customer (`customerId`, acted on by one of its admins), or
  * a NEW one signing up (`newCustomer`, submitted by the platform's sign-up flow; `customerId` optional).
  */
-export interface SignUpOrExisting {
-  customerId?: string;
-  newCustomer?: NewCustomer;
+export interface SignUpOrExisting extends NewOrExistingCustomer {
   /** Required when the invitation includes the delegated-admin option: the customer's answer. */
   acceptDelegatedAdmin?: boolean;
 }
@@ -72,21 +59,6 @@ export interface AcceptPurchaseOffer extends SignUpOrExisting {
   code: string;
   /** License counts changed while buying, by offerId (each within the catalog's bounds). */
   licenses?: Record<string, number>;
-}
-
-// Same normalisation as validDomain (which the decision applies), without refusing: streams() must not throw.
-const domainKey = (value: unknown): string =>
-  typeof value === 'string' ? value.trim().toLowerCase().replace(/\.$/, '') : '';
-
-const customerIdOf = (p: SignUpOrExisting, ctx: DecisionContext): string =>
-  p.customerId ?? ctx.newId('customerId');
-
-/** The customer stream, and the domain claim when a new customer signs up. */
-function customerStreams(p: SignUpOrExisting, ctx: DecisionContext): Record<string, StreamSpec> {
-  return {
-    customer: customerSpec(customerIdOf(p, ctx)),
-    ...(p.newCustomer ? { domain: customerDomainSpec(domainKey(p.newCustomer.primaryDomain)) } : {}),
-  };
 }
 
 const stateOf = <S>(loaded: Record<string, Loaded<unknown>>, alias: string): S => loaded[alias].state as S;
@@ -108,96 +80,12 @@ function requireActor(
   }
 }
 
-interface Customer {
-  customerId: string;
-  /** The state as it will be after `events` (so later checks see the new customer). */
-  state: CustomerState;
-  events: CustomerEvent[];
-  claims: { domain?: CustomerDomainEvent[] };
-  ids: Record<string, string>;
-}
-
-/** The existing customer, or the new one: validated tenant facts, domain claim, first admin. */
-function customerFor(
-  p: SignUpOrExisting,
-  loaded: Record<string, Loaded<unknown>>,
-  ctx: DecisionContext,
-  via: InvitationRef,
-): Customer {
-  const current = stateOf<CustomerState>(loaded, 'customer');
-  const customerId = customerIdOf(p, ctx);
-  if (!p.newCustomer) return { customerId, state: current, events: [], claims: {}, ids: { customerId } };
-
-  const input = p.newCustomer;
-  if (current.exists) {
-    refuse('customer-already-exists', `Customer ${customerId} already exists`, { customerId }, 'conflict');
-  }
-  const companyName = nonEmpty(input.companyName, 'companyName');
-  const primaryDomain = validDomain(input.primaryDomain);
-  const country = validCountry(input.country);
-  const adminContact = {
-    name: nonEmpty(input.adminContact?.name, 'adminContact.name'),
-    email: validEmail(input.adminContact?.email, 'adminContact.email'),
-  };
-  const claim = stateOf<CustomerDomainState>(loaded, 'domain');
-  if (claim.claimedBy !== null && claim.claimedBy !== customerId) {
-    // The other customer's id is not told: tenants are not probeable by domain.
-    refuse(
-      'domain-taken',
-      `The domain ${primaryDomain} belongs to another customer`,
-      { domain: primaryDomain },
-      'conflict',
-    );
-  }
-  const userId = ctx.newId('userId');
-  const events: CustomerEvent[] = [
-    {
-      type: 'CustomerCreated',
-      data: { customerId, companyName, primaryDomain, country, adminContact, signedUpVia: via },
-    },
-    {
-      type: 'CustomerUserCreated',
-      data: {
-        customerId,
-        userId,
-        email: adminContact.email,
-        displayName: adminContact.name,
-        role: 'global-admin',
-      },
-    },
-  ];
-  return {
-    customerId,
-    state: events.reduce(customerEvolver.evolve, current),
-    events,
-    // Already claimed for this very customer (a retry after a crash between the claim and the
-    // customer's own write, or the pipeline replaying the command): the claim stands, write it once.
-    claims:
-      claim.claimedBy === customerId
-        ? {}
-        : { domain: [{ type: 'CustomerDomainClaimed', data: { domain: primaryDomain, customerId } }] },
-    ids: { customerId, userId },
-  };
-}
-
-/** Appends events to the customer, folding them so that later decisions see them. */
-function append(customer: Customer, ...events: CustomerEvent[]): void {
-  customer.events.push(...events);
-  customer.state = events.reduce(customerEvolver.evolve, customer.state);
-}
-
-function becomeAdvisor(customer: Customer, via: InvitationRef): void {
-  if (!customer.state.advisors.includes(via.partnerId)) {
-    append(customer, {
-      type: 'CustomerAdvisorAdded',
-      data: { customerId: customer.customerId, partnerId: via.partnerId, via },
-    });
-  }
-}
-
-/** Records the customer's answer to the delegated-admin option (the delegation itself comes later). */
+/**
+ * Records the customer's answer to the delegated-admin option. An acceptance is a delegation in force
+ * from now (the customer state folds it into one: see customer/state.ts).
+ */
 function delegatedAdminChoice(
-  customer: Customer,
+  customer: TakenUpCustomer,
   terms: DelegatedAdminTerms | null,
   accept: boolean | undefined,
   partner: PartnerState,
@@ -382,18 +270,7 @@ export function acquisitionCommands(catalog: Catalog): CommandDefinition[] {
       }
 
       becomeAdvisor(customer, via);
-      const previous = customer.state.partnerOfRecord;
-      if (previous !== offer.partnerId) {
-        append(customer, {
-          type: 'PartnerOfRecordChanged',
-          data: {
-            customerId: customer.customerId,
-            partnerId: offer.partnerId,
-            previousPartnerId: previous,
-            via,
-          },
-        });
-      }
+      becomePartnerOfRecord(customer, via);
       const ids: Record<string, string> = { ...customer.ids };
       for (const { service, licenses } of lines) {
         const trial = liveSubscriptionOf(customer.state, service.offerId);

@@ -1,10 +1,18 @@
+import type { CustomerAccess } from '../partner/events';
 import type { StreamSpec } from '../shared/command';
+import { addDays } from '../shared/time';
 import type { DomainEvent, Evolver } from '../shared/types';
 import type {
+  ActingRef,
   AdminContact,
   CustomerEvent,
   CustomerRole,
+  DelegationNotice,
+  DelegationVia,
+  InvitationRef,
+  ServiceRequestSeverity,
   SubscriptionKind,
+  SubscriptionStatus,
   SuspendedBy,
   TrialNotice,
 } from './events';
@@ -17,8 +25,6 @@ export interface CustomerUser {
   role: CustomerRole;
   active: boolean;
 }
-
-export type SubscriptionStatus = 'active' | 'suspended' | 'cancelled' | 'expired';
 
 export interface Subscription {
   id: string;
@@ -38,6 +44,42 @@ export interface Subscription {
   notices: TrialNotice[];
 }
 
+/**
+ * The recorded status of a delegation. `pending` and `active` are as recorded: whether a pending
+ * offer is past its 90 days, or an active delegation past its end, is a question of `now` (see
+ * delegation/access.ts), answered the same way whether or not the scheduler has caught up.
+ */
+export type DelegationStatus = 'pending' | 'active' | 'declined' | 'offer-expired' | 'removed' | 'ended';
+
+export interface Delegation {
+  id: string;
+  partnerId: string;
+  access: CustomerAccess;
+  durationDays: number;
+  autoExtend: boolean;
+  status: DelegationStatus;
+  /** Null for a delegation accepted at an invitation's redemption (it was never a separate offer). */
+  offeredAt: string | null;
+  offerExpiresAt: string | null;
+  startsAt: string | null;
+  endsAt: string | null;
+  /** End reminders sent for the current end (reset when auto-extended). */
+  notices: DelegationNotice[];
+  via: DelegationVia | InvitationRef;
+  /** Order of the offers in the stream (the latest one of a partner is the highest). */
+  seq: number;
+}
+
+export interface ServiceRequest {
+  id: string;
+  title: string;
+  description: string;
+  severity: ServiceRequestSeverity;
+  status: 'open' | 'closed';
+  openedBy: ActingRef;
+  openedAt: string;
+}
+
 export interface CustomerState {
   exists: boolean;
   id: string;
@@ -54,6 +96,9 @@ export interface CustomerState {
   subscriptions: Record<string, Subscription>;
   /** Offers this customer has ever had a trial of (one trial per customer per offer, ever). */
   trialsUsed: string[];
+  /** Every delegation offered to this customer, by delegation id, in any status. */
+  delegations: Record<string, Delegation>;
+  serviceRequests: Record<string, ServiceRequest>;
 }
 
 export const initialCustomerState: CustomerState = {
@@ -69,6 +114,8 @@ export const initialCustomerState: CustomerState = {
   partnerOfRecord: null,
   subscriptions: {},
   trialsUsed: [],
+  delegations: {},
+  serviceRequests: {},
 };
 
 const withSubscription = (
@@ -80,6 +127,34 @@ const withSubscription = (
   if (!s) return state;
   return { ...state, subscriptions: { ...state.subscriptions, [subscriptionId]: { ...s, ...patch(s) } } };
 };
+
+const withDelegation = (
+  state: CustomerState,
+  delegationId: string,
+  patch: (d: Delegation) => Partial<Delegation>,
+): CustomerState => {
+  const d = state.delegations[delegationId];
+  if (!d) return state;
+  return { ...state, delegations: { ...state.delegations, [delegationId]: { ...d, ...patch(d) } } };
+};
+
+const withServiceRequest = (
+  state: CustomerState,
+  serviceRequestId: string,
+  patch: (r: ServiceRequest) => Partial<ServiceRequest>,
+): CustomerState => {
+  const r = state.serviceRequests[serviceRequestId];
+  if (!r) return state;
+  return {
+    ...state,
+    serviceRequests: { ...state.serviceRequests, [serviceRequestId]: { ...r, ...patch(r) } },
+  };
+};
+
+/** The id of the delegation a customer accepted with an invitation (one per invitation per customer). */
+export const delegationIdAtRedemption = (via: InvitationRef): string => `${via.kind}-${via.id}`;
+
+const nextSeq = (state: CustomerState): number => Object.keys(state.delegations).length;
 
 const dayOf = (instant: string): number => Number(instant.slice(8, 10));
 
@@ -205,6 +280,111 @@ export const customerEvolver: Evolver<CustomerState, CustomerEvent> = {
           status: 'active',
           suspendedBy: null,
         }));
+      case 'DelegatedAdminAcceptedAtRedemption': {
+        // Accepted with the invitation: a delegation in force from the acceptance, with the invitation's
+        // terms. It supersedes a delegation of the same partner still in force (as AcceptDelegation does,
+        // there with an explicit DelegationEnded).
+        const { partnerId, terms, acceptedAt, via } = event.data;
+        const delegations: Record<string, Delegation> = {};
+        for (const [id, d] of Object.entries(state.delegations)) {
+          delegations[id] =
+            d.partnerId === partnerId && d.status === 'active' ? { ...d, status: 'ended' } : d;
+        }
+        const id = delegationIdAtRedemption(via);
+        delegations[id] = {
+          id,
+          partnerId,
+          access: terms.access,
+          durationDays: terms.durationDays,
+          autoExtend: terms.autoExtend,
+          status: 'active',
+          offeredAt: null,
+          offerExpiresAt: null,
+          startsAt: acceptedAt,
+          endsAt: addDays(acceptedAt, terms.durationDays),
+          notices: [],
+          via,
+          seq: nextSeq(state),
+        };
+        return { ...state, delegations };
+      }
+      case 'DelegationOffered':
+        return {
+          ...state,
+          delegations: {
+            ...state.delegations,
+            [event.data.delegationId]: {
+              id: event.data.delegationId,
+              partnerId: event.data.partnerId,
+              access: event.data.access,
+              durationDays: event.data.durationDays,
+              autoExtend: event.data.autoExtend,
+              status: 'pending',
+              offeredAt: event.data.offeredAt,
+              offerExpiresAt: event.data.offerExpiresAt,
+              startsAt: null,
+              endsAt: null,
+              notices: [],
+              via: event.data.via,
+              seq: nextSeq(state),
+            },
+          },
+        };
+      case 'DelegationAccepted':
+        return withDelegation(state, event.data.delegationId, () => ({
+          status: 'active',
+          autoExtend: event.data.autoExtend,
+          startsAt: event.data.startsAt,
+          endsAt: event.data.endsAt,
+          notices: [],
+        }));
+      case 'DelegationDeclined':
+        return withDelegation(state, event.data.delegationId, () => ({ status: 'declined' }));
+      case 'DelegationOfferExpired':
+        return withDelegation(state, event.data.delegationId, () => ({ status: 'offer-expired' }));
+      case 'DelegationRemoved':
+        return withDelegation(state, event.data.delegationId, () => ({ status: 'removed' }));
+      case 'DelegationEnded':
+        return withDelegation(state, event.data.delegationId, () => ({ status: 'ended' }));
+      case 'DelegationAutoExtended':
+        return withDelegation(state, event.data.delegationId, () => ({
+          endsAt: event.data.endsAt.to,
+          notices: [],
+        }));
+      case 'DelegationAutoExtendChanged':
+        return withDelegation(state, event.data.delegationId, () => ({
+          autoExtend: event.data.autoExtend.to,
+        }));
+      case 'DelegationEnding':
+        return withDelegation(state, event.data.delegationId, (d) => ({
+          notices: [...d.notices, event.data.daysLeft],
+        }));
+      case 'ServiceRequestCreated':
+        return {
+          ...state,
+          serviceRequests: {
+            ...state.serviceRequests,
+            [event.data.serviceRequestId]: {
+              id: event.data.serviceRequestId,
+              title: event.data.title,
+              description: event.data.description,
+              severity: event.data.severity,
+              status: 'open',
+              openedBy: event.data.openedBy,
+              openedAt: event.data.openedAt,
+            },
+          },
+        };
+      case 'ServiceRequestUpdated': {
+        const { title, description, severity } = event.data.changes;
+        return withServiceRequest(state, event.data.serviceRequestId, () => ({
+          ...(title ? { title: title.to } : {}),
+          ...(description ? { description: description.to } : {}),
+          ...(severity ? { severity: severity.to } : {}),
+        }));
+      }
+      case 'ServiceRequestClosed':
+        return withServiceRequest(state, event.data.serviceRequestId, () => ({ status: 'closed' }));
       default:
         // Unknown (newer) event types leave the state as it is.
         return state;

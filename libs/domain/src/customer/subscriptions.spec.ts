@@ -3,10 +3,12 @@ import type { DomainEvent } from '../shared/types';
 import { fold } from '../shared/command';
 import { commandSpec } from '../testing/spec';
 import {
+  authorizedPartner,
   customerCreated,
   customerUser,
   partnerUser,
   platform,
+  roleAssigned,
   porChanged,
   subscriptionStarted,
   testCatalog,
@@ -42,15 +44,21 @@ const cancelled = (id: 's1' | 's2') => ({
     kind: id === 's1' ? 'trial' : 'paid',
     licenses: id === 's1' ? 25 : 10,
     cancelledAt: NOW,
+    status: { from: 'active', to: 'cancelled' },
   },
 });
 const expired = {
   type: 'TrialExpired',
-  data: { ...facts('s1'), endsAt: '2026-01-14T00:00:00.000Z', expiredAt: '2026-01-14T00:00:00.000Z' },
+  data: {
+    ...facts('s1'),
+    endsAt: '2026-01-14T00:00:00.000Z',
+    expiredAt: '2026-01-14T00:00:00.000Z',
+    status: { from: 'active', to: 'expired' },
+  },
 };
 const suspended = (id: 's1' | 's2', by: 'customer' | 'platform') => ({
   type: 'SubscriptionSuspended',
-  data: { ...facts(id), by, reason: null, suspendedAt: NOW },
+  data: { ...facts(id), by, reason: null, suspendedAt: NOW, status: { from: 'active', to: 'suspended' } },
 });
 const plainUser = {
   type: 'CustomerUserCreated',
@@ -102,16 +110,21 @@ describe('ChangeLicenseCount', () => {
       .thenRefused('subscription-not-found', { subscriptionId: 's9' });
   });
 
-  it("is refused to a plain user, the platform, and (until delegation) a partner's user", () => {
+  it("is refused to a plain user, the platform, and a partner's user without a delegation", () => {
     given(customer(plainUser))
       .when('ChangeLicenseCount', { ...s2, licenses: 20 }, { actor: customerUser('u1') })
       .thenRefused('access-denied', { action: 'manage-subscriptions' });
     given(customer())
       .when('ChangeLicenseCount', { ...s2, licenses: 20 }, { actor: platform })
       .thenRefused('access-denied');
-    given(customer())
+    // Changed with delegated administration: a partner user is judged on its delegation (see
+    // delegation/acting-for-customer.spec.ts); without one it is refused `no-delegation`.
+    given({
+      ...customer(),
+      'partner-p1': [...authorizedPartner(['delegated-admin-certified']), roleAssigned('admin', 'full')],
+    })
       .when('ChangeLicenseCount', { ...s2, licenses: 20 }, { actor: partnerUser('admin') })
-      .thenRefused('customer-not-found');
+      .thenRefused('no-delegation', { customerId: 'c1', partnerId: 'p1' });
   });
 });
 
@@ -381,7 +394,13 @@ describe('SuspendSubscription / ReactivateSubscription', () => {
         [C]: [
           {
             type: 'SubscriptionSuspended',
-            data: { ...facts('s2'), by: 'platform', reason: 'unpaid invoice', suspendedAt: NOW },
+            data: {
+              ...facts('s2'),
+              by: 'platform',
+              reason: 'unpaid invoice',
+              suspendedAt: NOW,
+              status: { from: 'active', to: 'suspended' },
+            },
           },
         ],
       });
@@ -403,7 +422,10 @@ describe('SuspendSubscription / ReactivateSubscription', () => {
       .thenRefused('access-denied');
   });
 
-  const reactivated = { type: 'SubscriptionReactivated', data: { ...facts('s2'), reactivatedAt: NOW } };
+  const reactivated = {
+    type: 'SubscriptionReactivated',
+    data: { ...facts('s2'), reactivatedAt: NOW, status: { from: 'suspended', to: 'active' } },
+  };
 
   it('lets the customer lift its own suspension, and the platform lift any', () => {
     given(customer(suspended('s2', 'customer')))

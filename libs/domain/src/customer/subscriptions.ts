@@ -2,8 +2,9 @@ import { type Catalog, requireLicensesWithinBounds, serviceOf } from '../catalog
 import { requirePlatform } from '../partner/permissions';
 import { type CommandDefinition, defineCommand } from '../shared/command';
 import { DomainError, refuse } from '../shared/errors';
+import { actingContext, actingPartnerStreams } from '../delegation/access';
 import { addDays, addMonths, toInstant } from '../shared/time';
-import type { Actor, Loaded } from '../shared/types';
+import type { Actor, DecisionContext, Loaded } from '../shared/types';
 import { type CustomerEvent, type SubscriptionFacts, TRIAL_NOTICES, type TrialNotice } from './events';
 import { authorizeCustomerAction } from './permissions';
 import { customerSpec, type CustomerState, isEnded, type Subscription } from './state';
@@ -25,9 +26,13 @@ export interface SuspendSubscription extends SubscriptionRef {
   reason?: string;
 }
 
+/** The customer; and the actor's partner when a partner user acts (delegated administration). */
 const onCustomer = {
   primary: 'customer',
-  streams: (p: { customerId: string }) => ({ customer: customerSpec(p.customerId) }),
+  streams: (p: { customerId: string }, ctx: DecisionContext) => ({
+    customer: customerSpec(p.customerId),
+    ...actingPartnerStreams(ctx),
+  }),
 };
 const customerOf = (loaded: Record<string, Loaded<unknown>>): CustomerState =>
   loaded.customer.state as CustomerState;
@@ -90,14 +95,17 @@ function requirePlatformOnCustomer(
     throw new DomainError('customer-not-found', 'No such customer', { customerId }, 'not-found');
 }
 
-/** A customer admin's command on one of the customer's subscriptions that has not ended. */
+/**
+ * A customer admin's (or a delegated admin's, with full access) command on one of the customer's
+ * subscriptions that has not ended.
+ */
 function adminOnLiveSubscription(
   p: SubscriptionRef,
   loaded: Record<string, Loaded<unknown>>,
-  actor: Actor,
+  ctx: DecisionContext,
 ): { state: CustomerState; s: Subscription } {
   const state = customerOf(loaded);
-  authorizeCustomerAction(state, p.customerId, actor, 'manage-subscriptions');
+  authorizeCustomerAction(state, p.customerId, ctx.actor, 'manage-subscriptions', actingContext(loaded, ctx));
   const s = subscriptionOf(state, p.subscriptionId);
   requireNotEnded(s);
   return { state, s };
@@ -108,7 +116,7 @@ export function subscriptionCommands(catalog: Catalog): CommandDefinition[] {
     type: 'ChangeLicenseCount',
     ...onCustomer,
     decide(p, loaded, ctx) {
-      const { state, s } = adminOnLiveSubscription(p, loaded, ctx.actor);
+      const { state, s } = adminOnLiveSubscription(p, loaded, ctx);
       // A trial is a fixed allotment of seats; more licenses means buying (ConvertTrial).
       if (s.kind === 'trial')
         refuse('trial-seats-fixed', `Trial ${s.id} has a fixed number of seats`, {
@@ -130,7 +138,7 @@ export function subscriptionCommands(catalog: Catalog): CommandDefinition[] {
     ...onCustomer,
     decide(p, loaded, ctx) {
       const now = toInstant(ctx.now, 'now');
-      const { state, s } = adminOnLiveSubscription(p, loaded, ctx.actor);
+      const { state, s } = adminOnLiveSubscription(p, loaded, ctx);
       requireTrial(s);
       requireNotSuspended(s);
       const service = serviceOf(catalog, s.offerId);
@@ -158,7 +166,12 @@ export function subscriptionCommands(catalog: Catalog): CommandDefinition[] {
         });
       return emit({
         type: 'TrialExpired',
-        data: { ...subscriptionFacts(state, s), endsAt: s.endsAt, expiredAt: now },
+        data: {
+          ...subscriptionFacts(state, s),
+          endsAt: s.endsAt,
+          expiredAt: now,
+          status: { from: s.status, to: 'expired' },
+        },
       });
     },
   });
@@ -207,7 +220,7 @@ export function subscriptionCommands(catalog: Catalog): CommandDefinition[] {
     type: 'RenewSubscription',
     ...onCustomer,
     decide(p, loaded, ctx) {
-      const { state, s } = adminOnLiveSubscription(p, loaded, ctx.actor);
+      const { state, s } = adminOnLiveSubscription(p, loaded, ctx);
       if (s.kind === 'trial')
         refuse('trial-not-renewable', `Trial ${s.id} cannot be renewed; convert it`, {
           subscriptionId: s.id,
@@ -227,7 +240,7 @@ export function subscriptionCommands(catalog: Catalog): CommandDefinition[] {
     type: 'CancelSubscription',
     ...onCustomer,
     decide(p, loaded, ctx) {
-      const { state, s } = adminOnLiveSubscription(p, loaded, ctx.actor);
+      const { state, s } = adminOnLiveSubscription(p, loaded, ctx);
       return emit({
         type: 'SubscriptionCancelled',
         data: {
@@ -235,6 +248,7 @@ export function subscriptionCommands(catalog: Catalog): CommandDefinition[] {
           kind: s.kind,
           licenses: s.licenses,
           cancelledAt: toInstant(ctx.now, 'now'),
+          status: { from: s.status, to: 'cancelled' },
         },
       });
     },
@@ -247,7 +261,14 @@ export function subscriptionCommands(catalog: Catalog): CommandDefinition[] {
       const state = customerOf(loaded);
       // The platform suspends too (e.g. for non-payment); the customer's admin for its own reasons.
       if (ctx.actor.kind === 'platform') requirePlatformOnCustomer(state, p.customerId, ctx.actor, 'suspend');
-      else authorizeCustomerAction(state, p.customerId, ctx.actor, 'manage-subscriptions');
+      else
+        authorizeCustomerAction(
+          state,
+          p.customerId,
+          ctx.actor,
+          'manage-subscriptions',
+          actingContext(loaded, ctx),
+        );
       const s = subscriptionOf(state, p.subscriptionId);
       requireNotEnded(s);
       if (s.status === 'suspended') return nothing();
@@ -255,9 +276,11 @@ export function subscriptionCommands(catalog: Catalog): CommandDefinition[] {
         type: 'SubscriptionSuspended',
         data: {
           ...subscriptionFacts(state, s),
+          // A delegated admin suspends on the customer's behalf: the customer (or it) may lift it.
           by: ctx.actor.kind === 'platform' ? 'platform' : 'customer',
           reason: p.reason?.trim() || null,
           suspendedAt: toInstant(ctx.now, 'now'),
+          status: { from: s.status, to: 'suspended' },
         },
       });
     },
@@ -270,7 +293,14 @@ export function subscriptionCommands(catalog: Catalog): CommandDefinition[] {
       const state = customerOf(loaded);
       const byPlatform = ctx.actor.kind === 'platform';
       if (byPlatform) requirePlatformOnCustomer(state, p.customerId, ctx.actor, 'reactivate');
-      else authorizeCustomerAction(state, p.customerId, ctx.actor, 'manage-subscriptions');
+      else
+        authorizeCustomerAction(
+          state,
+          p.customerId,
+          ctx.actor,
+          'manage-subscriptions',
+          actingContext(loaded, ctx),
+        );
       const s = subscriptionOf(state, p.subscriptionId);
       requireNotEnded(s);
       if (s.status !== 'suspended') return nothing();
@@ -285,7 +315,11 @@ export function subscriptionCommands(catalog: Catalog): CommandDefinition[] {
       }
       return emit({
         type: 'SubscriptionReactivated',
-        data: { ...subscriptionFacts(state, s), reactivatedAt: toInstant(ctx.now, 'now') },
+        data: {
+          ...subscriptionFacts(state, s),
+          reactivatedAt: toInstant(ctx.now, 'now'),
+          status: { from: 'suspended', to: 'active' },
+        },
       });
     },
   });

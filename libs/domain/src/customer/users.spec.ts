@@ -1,7 +1,15 @@
 import { createDomainCommands } from '../registry';
 import type { DomainEvent } from '../shared/types';
 import { commandSpec } from '../testing/spec';
-import { customerCreated, customerUser, partnerUser, platform, testCatalog } from '../testing/fixtures';
+import {
+  authorizedPartner,
+  customerCreated,
+  customerUser,
+  partnerUser,
+  platform,
+  roleAssigned,
+  testCatalog,
+} from '../testing/fixtures';
 
 const given = commandSpec(createDomainCommands(testCatalog));
 const C = 'customer-c1';
@@ -90,16 +98,22 @@ describe('CreateCustomerUser', () => {
       .thenRefused('actor-not-a-customer-user');
   });
 
-  it('answers not-found outside the tenant: another customer, a partner user (until delegation), an unknown customer', () => {
+  it('answers not-found outside the tenant: another customer, an unknown customer', () => {
     given(customer())
       .when('CreateCustomerUser', cmd, { actor: customerUser('cadmin', 'c2') })
-      .thenRefused('customer-not-found');
-    given(customer())
-      .when('CreateCustomerUser', cmd, { actor: partnerUser('admin') })
       .thenRefused('customer-not-found');
     given()
       .when('CreateCustomerUser', cmd, { actor: cadmin })
       .thenRefused('customer-not-found', { customerId: 'c1' });
+  });
+
+  it("refuses a partner's user without a delegation (changed with delegated administration)", () => {
+    given({
+      ...customer(),
+      'partner-p1': [...authorizedPartner(['delegated-admin-certified']), roleAssigned('admin', 'full')],
+    })
+      .when('CreateCustomerUser', cmd, { actor: partnerUser('admin') })
+      .thenRefused('no-delegation', { customerId: 'c1', partnerId: 'p1' });
   });
 
   it('is refused to the platform (a tenant is run by its own admins)', () => {

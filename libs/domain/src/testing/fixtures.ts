@@ -220,3 +220,85 @@ export const porChanged = (
   type: 'PartnerOfRecordChanged',
   data: { customerId, partnerId, previousPartnerId, via: signedUpVia('purchase-offer', 'po1', partnerId) },
 });
+
+// --- Delegated administration, product keys ----------------------------------------------------
+
+/** A partner certified for delegated administration, with users by supported-companies access:
+ * `admin` (global admin, no customer access), `full1` (full), `lim1` (limited), `none1` (no role). */
+export const delegatedAdminPartner = (
+  authorizations: Authorization[] = ['advisor', 'delegated-admin-certified'],
+  partnerId = 'p1',
+): DomainEvent[] => [
+  ...authorizedPartner(authorizations, partnerId),
+  userCreated('full1', partnerId),
+  roleAssigned('full1', 'full', partnerId),
+  userCreated('lim1', partnerId),
+  roleAssigned('lim1', 'limited', partnerId),
+  userCreated('none1', partnerId),
+];
+
+export const delegationOffered = (overrides: Partial<Record<string, unknown>> = {}): DomainEvent => ({
+  type: 'DelegationOffered',
+  data: {
+    customerId: 'c1',
+    partnerId: 'p1',
+    delegationId: 'd1',
+    access: 'full',
+    durationDays: 730,
+    autoExtend: false,
+    offeredAt: '2025-12-01T00:00:00.000Z',
+    offerExpiresAt: '2026-03-01T00:00:00.000Z',
+    offeredBy: 'admin',
+    via: { kind: 'direct', id: null },
+    startsAt: null,
+    endsAt: null,
+    ...overrides,
+  },
+});
+
+export const delegationAccepted = (overrides: Partial<Record<string, unknown>> = {}): DomainEvent => ({
+  type: 'DelegationAccepted',
+  data: {
+    customerId: 'c1',
+    partnerId: 'p1',
+    delegationId: 'd1',
+    access: 'full',
+    durationDays: 730,
+    autoExtend: false,
+    acceptedBy: 'cadmin',
+    startsAt: '2025-12-02T00:00:00.000Z',
+    endsAt: '2027-12-02T00:00:00.000Z',
+    ...overrides,
+  },
+});
+
+/** A delegation offered and accepted (d1, full by default). */
+export const delegationInForce = (overrides: Partial<Record<string, unknown>> = {}): DomainEvent[] => {
+  const { durationDays, autoExtend, access, delegationId, partnerId } = overrides;
+  const terms = {
+    ...(durationDays !== undefined ? { durationDays } : {}),
+    ...(autoExtend !== undefined ? { autoExtend } : {}),
+    ...(access !== undefined ? { access } : {}),
+    ...(delegationId !== undefined ? { delegationId } : {}),
+    ...(partnerId !== undefined ? { partnerId } : {}),
+  };
+  return [delegationOffered(terms), delegationAccepted(overrides)];
+};
+
+/** A product key hash (64 hex characters), distinct per hex seed. */
+export const keyHash = (seed = 'a'): string => seed.repeat(64).slice(0, 64);
+
+export const productKeyRegistered = (overrides: Partial<Record<string, unknown>> = {}): DomainEvent => ({
+  type: 'ProductKeyRegistered',
+  data: {
+    keyHash: keyHash(),
+    suffix: 'K7Q2X',
+    partnerId: 'p1',
+    batchId: 'b1',
+    offerId: 'office-business-premium',
+    seats: 20,
+    termMonths: 12,
+    registeredAt: '2025-11-01T00:00:00.000Z',
+    ...overrides,
+  },
+});

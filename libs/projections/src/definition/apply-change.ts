@@ -33,9 +33,13 @@ function fits(type: ColumnType, value: CellValue): boolean {
 function checkValues(projection: string, table: NormalizedTable, values: Row, what: string): void {
   for (const [column, value] of Object.entries(values)) {
     const spec = table.columnsByName.get(column);
-    if (!spec) throw new InvalidChangeError(projection, `${what} on '${table.name}' sets unknown column '${column}'`);
+    if (!spec)
+      throw new InvalidChangeError(projection, `${what} on '${table.name}' sets unknown column '${column}'`);
     if (table.primaryKey.includes(column)) {
-      throw new InvalidChangeError(projection, `${what} on '${table.name}' sets key column '${column}' outside the key`);
+      throw new InvalidChangeError(
+        projection,
+        `${what} on '${table.name}' sets key column '${column}' outside the key`,
+      );
     }
     if (value === null ? !spec.nullable : !fits(spec.type, value)) {
       throw new InvalidChangeError(
@@ -57,7 +61,10 @@ function checkKey(projection: string, table: NormalizedTable, key: RowKey, what:
   for (const column of table.primaryKey) {
     const spec = table.columnsByName.get(column);
     if (spec && !fits(spec.type, key[column])) {
-      throw new InvalidChangeError(projection, `${what} on '${table.name}': key ${column}=${JSON.stringify(key[column])} is not a ${spec.type}`);
+      throw new InvalidChangeError(
+        projection,
+        `${what} on '${table.name}': key ${column}=${JSON.stringify(key[column])} is not a ${spec.type}`,
+      );
     }
   }
 }
@@ -65,7 +72,8 @@ function checkKey(projection: string, table: NormalizedTable, key: RowKey, what:
 /** Checks a change against the schema, so a bad projection fails on its event rather than in SQL. */
 export function validateChange(projection: Projection, change: Change): NormalizedTable {
   const table = projection.tables.get(change.table);
-  if (!table) throw new InvalidChangeError(projection.name, `${change.op} names unknown table '${change.table}'`);
+  if (!table)
+    throw new InvalidChangeError(projection.name, `${change.op} names unknown table '${change.table}'`);
   switch (change.op) {
     case 'upsert':
     case 'patch':
@@ -78,10 +86,16 @@ export function validateChange(projection: Projection, change: Change): Normaliz
       for (const [column, delta] of Object.entries(change.deltas)) {
         const spec = table.columnsByName.get(column);
         if (!spec || (spec.type !== 'integer' && spec.type !== 'real') || table.primaryKey.includes(column)) {
-          throw new InvalidChangeError(projection.name, `increment on '${table.name}': '${column}' is not a numeric column`);
+          throw new InvalidChangeError(
+            projection.name,
+            `increment on '${table.name}': '${column}' is not a numeric column`,
+          );
         }
         if (!fits(spec.type, delta)) {
-          throw new InvalidChangeError(projection.name, `increment on '${table.name}': delta ${delta} is not a ${spec.type}`);
+          throw new InvalidChangeError(
+            projection.name,
+            `increment on '${table.name}': delta ${delta} is not a ${spec.type}`,
+          );
         }
       }
       break;
@@ -90,12 +104,18 @@ export function validateChange(projection: Projection, change: Change): Normaliz
       break;
     case 'deleteWhere':
       if (Object.keys(change.where).length === 0) {
-        throw new InvalidChangeError(projection.name, `deleteWhere on '${table.name}' needs at least one column`);
+        throw new InvalidChangeError(
+          projection.name,
+          `deleteWhere on '${table.name}' needs at least one column`,
+        );
       }
       for (const [column, value] of Object.entries(change.where)) {
         const spec = table.columnsByName.get(column);
         if (!spec || spec.type === 'json' || value === null || !fits(spec.type, value)) {
-          throw new InvalidChangeError(projection.name, `deleteWhere on '${table.name}': bad condition on '${column}'`);
+          throw new InvalidChangeError(
+            projection.name,
+            `deleteWhere on '${table.name}': bad condition on '${column}'`,
+          );
         }
       }
       break;
@@ -135,7 +155,8 @@ export function applyToRow(table: NormalizedTable, row: Row | undefined, change:
     case 'increment': {
       if (!row) return fresh(table, change.key, { ...change.initial, ...change.deltas });
       const next = { ...row };
-      for (const [column, delta] of Object.entries(change.deltas)) next[column] = ((row[column] as number | null) ?? 0) + delta;
+      for (const [column, delta] of Object.entries(change.deltas))
+        next[column] = ((row[column] as number | null) ?? 0) + delta;
       return next;
     }
     case 'delete':

@@ -21,8 +21,18 @@ export type Change =
   | { op: 'deleteWhere'; table: string; where: Record<string, CellValue> };
 
 /** Builders, so projections read as sentences: `[upsert('clients', { id }, { name })]`. */
-export const upsert = (table: string, key: RowKey, values: Row = {}): Change => ({ op: 'upsert', table, key, values });
-export const patch = (table: string, key: RowKey, values: Row): Change => ({ op: 'patch', table, key, values });
+export const upsert = (table: string, key: RowKey, values: Row = {}): Change => ({
+  op: 'upsert',
+  table,
+  key,
+  values,
+});
+export const patch = (table: string, key: RowKey, values: Row): Change => ({
+  op: 'patch',
+  table,
+  key,
+  values,
+});
 export const increment = (
   table: string,
   key: RowKey,

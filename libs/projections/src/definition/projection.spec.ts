@@ -10,7 +10,13 @@ const clients = defineProjection({
   schema: {
     tables: {
       clients: {
-        columns: { partner_id: 'text', client_id: 'text', name: 'text', seats: 'integer', note: { type: 'text', nullable: true } },
+        columns: {
+          partner_id: 'text',
+          client_id: 'text',
+          name: 'text',
+          seats: 'integer',
+          note: { type: 'text', nullable: true },
+        },
         primaryKey: ['partner_id', 'client_id'],
         indexes: { by_name: { columns: ['partner_id', 'name', 'client_id'] } },
         partnerIdColumn: 'partner_id',
@@ -19,22 +25,36 @@ const clients = defineProjection({
   },
   on: {
     ClientAdded: (e) => [
-      upsert('clients', { partner_id: String(e.data.partnerId), client_id: String(e.data.clientId) }, {
-        name: String(e.data.name),
-        seats: 0,
-      }),
+      upsert(
+        'clients',
+        { partner_id: String(e.data.partnerId), client_id: String(e.data.clientId) },
+        {
+          name: String(e.data.name),
+          seats: 0,
+        },
+      ),
     ],
     SeatsBought: (e) => [
-      increment('clients', { partner_id: String(e.data.partnerId), client_id: String(e.data.clientId) }, {
-        seats: Number(e.data.seats),
-      }),
+      increment(
+        'clients',
+        { partner_id: String(e.data.partnerId), client_id: String(e.data.clientId) },
+        {
+          seats: Number(e.data.seats),
+        },
+      ),
     ],
     ClientRenamed: (e) => [
-      patch('clients', { partner_id: String(e.data.partnerId), client_id: String(e.data.clientId) }, {
-        name: String(e.data.name),
-      }),
+      patch(
+        'clients',
+        { partner_id: String(e.data.partnerId), client_id: String(e.data.clientId) },
+        {
+          name: String(e.data.name),
+        },
+      ),
     ],
-    ClientRemoved: (e) => [remove('clients', { partner_id: String(e.data.partnerId), client_id: String(e.data.clientId) })],
+    ClientRemoved: (e) => [
+      remove('clients', { partner_id: String(e.data.partnerId), client_id: String(e.data.clientId) }),
+    ],
     Broken: () => [upsert('clients', { partner_id: 'p' }, { name: 'x' })],
   },
 });
@@ -55,7 +75,9 @@ describe('projection definitions (given events → then rows)', () => {
         { type: 'ClientRemoved', data: { partnerId: 'p1', clientId: 'c2' } },
       ),
     );
-    expect(rows.clients).toEqual([{ partner_id: 'p1', client_id: 'c1', name: 'Alpha 2', seats: 7, note: null }]);
+    expect(rows.clients).toEqual([
+      { partner_id: 'p1', client_id: 'c1', name: 'Alpha 2', seats: 7, note: null },
+    ]);
   });
 
   it('reads its own rows, including changes of earlier events in the same batch', async () => {
@@ -113,9 +135,9 @@ describe('projection definitions (given events → then rows)', () => {
     const model = new InMemoryReadModel(clients);
     const log = new EventLog();
     // increment on a missing row inserts it, but 'name' has no value.
-    await expect(model.given(log.next({ type: 'SeatsBought', data: { partnerId: 'p', clientId: 'c', seats: 1 } }))).rejects.toThrow(
-      /NOT NULL constraint failed: clients.name/,
-    );
+    await expect(
+      model.given(log.next({ type: 'SeatsBought', data: { partnerId: 'p', clientId: 'c', seats: 1 } })),
+    ).rejects.toThrow(/NOT NULL constraint failed: clients.name/);
   });
 
   it('defaults the event-type filter to the handled types', () => {
@@ -127,13 +149,20 @@ describe('projection definitions (given events → then rows)', () => {
 
   it('validates names and keys at definition time', () => {
     const table = { columns: { id: 'text' as const }, primaryKey: ['id'] };
-    expect(() => defineProjection({ name: 'Bad-Name', version: 1, schema: { tables: { t: table } }, on: {} })).toThrow(
-      ProjectionDefinitionError,
-    );
     expect(() =>
-      defineProjection({ name: 'ok', version: 1, schema: { tables: { t: { ...table, primaryKey: ['nope'] } } }, on: {} }),
+      defineProjection({ name: 'Bad-Name', version: 1, schema: { tables: { t: table } }, on: {} }),
+    ).toThrow(ProjectionDefinitionError);
+    expect(() =>
+      defineProjection({
+        name: 'ok',
+        version: 1,
+        schema: { tables: { t: { ...table, primaryKey: ['nope'] } } },
+        on: {},
+      }),
     ).toThrow(/unknown column 'nope'/);
-    expect(() => defineProjection({ name: 'ok', version: 0, schema: { tables: { t: table } }, on: {} })).toThrow(/version/);
+    expect(() =>
+      defineProjection({ name: 'ok', version: 0, schema: { tables: { t: table } }, on: {} }),
+    ).toThrow(/version/);
   });
 
   it('changes the schema hash when the schema changes', () => {

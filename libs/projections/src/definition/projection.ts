@@ -57,15 +57,20 @@ export interface Projection {
 export function defineProjection(definition: ProjectionDefinition): Projection {
   assertIdentifier('Projection', definition.name, 24);
   if (!Number.isInteger(definition.version) || definition.version < 1) {
-    throw new ProjectionDefinitionError(`Projection '${definition.name}': version must be a positive integer`);
+    throw new ProjectionDefinitionError(
+      `Projection '${definition.name}': version must be a positive integer`,
+    );
   }
   if (!definition.on && !definition.apply) {
-    throw new ProjectionDefinitionError(`Projection '${definition.name}' needs 'on' handlers or an 'apply' function`);
+    throw new ProjectionDefinitionError(
+      `Projection '${definition.name}' needs 'on' handlers or an 'apply' function`,
+    );
   }
   const tables = new Map(
     Object.entries(definition.schema.tables).map(([name, def]) => [name, normalizeTable(name, def)]),
   );
-  if (tables.size === 0) throw new ProjectionDefinitionError(`Projection '${definition.name}' declares no tables`);
+  if (tables.size === 0)
+    throw new ProjectionDefinitionError(`Projection '${definition.name}' declares no tables`);
   const handlers = definition.on ?? {};
   const catchAll = definition.apply;
   const prefixes = definition.eventTypePrefixes ?? (catchAll ? undefined : Object.keys(handlers));
@@ -84,7 +89,9 @@ export function defineProjection(definition: ProjectionDefinition): Projection {
     table,
     partnerIds: definition.partnerIds,
     async apply(event, view) {
-      const handler = Object.prototype.hasOwnProperty.call(handlers, event.type) ? handlers[event.type] : undefined;
+      const handler = Object.prototype.hasOwnProperty.call(handlers, event.type)
+        ? handlers[event.type]
+        : undefined;
       const changes = handler ? await handler(event, view) : [];
       if (!catchAll) return changes;
       return [...changes, ...(await catchAll(event, view))];

@@ -107,9 +107,12 @@ export function normalizeTable(name: string, def: TableDef): NormalizedTable {
   for (const column of def.primaryKey) {
     mustExist(column, 'primary key');
     const spec = columnsByName.get(column);
-    if (spec?.nullable) throw new ProjectionDefinitionError(`Table '${name}': key column '${column}' is nullable`);
+    if (spec?.nullable)
+      throw new ProjectionDefinitionError(`Table '${name}': key column '${column}' is nullable`);
     if (spec?.type === 'json' || spec?.type === 'real') {
-      throw new ProjectionDefinitionError(`Table '${name}': key column '${column}' must be text, integer or boolean`);
+      throw new ProjectionDefinitionError(
+        `Table '${name}': key column '${column}' must be text, integer or boolean`,
+      );
     }
   }
   const indexes = Object.entries(def.indexes ?? {}).map(([indexName, index]) => {
@@ -118,5 +121,12 @@ export function normalizeTable(name: string, def: TableDef): NormalizedTable {
     return { name: indexName, ...index };
   });
   if (def.partnerIdColumn !== undefined) mustExist(def.partnerIdColumn, 'partnerIdColumn');
-  return { name, columns, columnsByName, primaryKey: [...def.primaryKey], indexes, partnerIdColumn: def.partnerIdColumn };
+  return {
+    name,
+    columns,
+    columnsByName,
+    primaryKey: [...def.primaryKey],
+    indexes,
+    partnerIdColumn: def.partnerIdColumn,
+  };
 }

@@ -66,7 +66,11 @@ export interface AppliedBatch {
 }
 
 /** Runs the projection over events; an event whose apply throws ends the batch just before it. */
-export async function applyEvents(projection: Projection, events: RecordedEvent[], load: LoadRow): Promise<AppliedBatch> {
+export async function applyEvents(
+  projection: Projection,
+  events: RecordedEvent[],
+  load: LoadRow,
+): Promise<AppliedBatch> {
   const view = new BatchView(projection, load);
   const result: AppliedBatch = { changes: [], applied: 0, partnerIds: new Set() };
   for (const event of events) {

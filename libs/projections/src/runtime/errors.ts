@@ -9,10 +9,14 @@ export function isDeterministicFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
   // SQLite constraint / type errors, PostgreSQL data exceptions (22xxx) and integrity violations (23xxx).
-  return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || /^2[23][0-9A-Z]{3}$/.test(code);
+  return (
+    code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || /^2[23][0-9A-Z]{3}$/.test(code)
+  );
 }
 
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  // Duck-typed: errors from native drivers are not always `instanceof Error` (other realms).
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof message === 'string') return `${typeof name === 'string' ? name : 'Error'}: ${message}`;
   return String(error);
 }

@@ -1,6 +1,10 @@
 import type { EventStore, Position, RecordedEvent, SubscriptionMessage } from '@pc/event-store';
 import type { Projection } from '../definition/projection';
-import { CheckpointConflictError, type ProjectionFailure, type ReadModelStore } from '../store/read-model-store';
+import {
+  CheckpointConflictError,
+  type ProjectionFailure,
+  type ReadModelStore,
+} from '../store/read-model-store';
 import { applyEvents } from './batch';
 import { describeError, isDeterministicFailure } from './errors';
 import { MessageQueue, sleep } from './message-queue';
@@ -133,7 +137,9 @@ export class GenerationLoop {
   /** Returns false when the projection stopped on an event it cannot handle. */
   private async processBatch(events: RecordedEvent[]): Promise<boolean> {
     const { store, projection, generation } = this.options;
-    const applied = await applyEvents(projection, events, (table, key) => store.loadRow(projection, generation, table, key));
+    const applied = await applyEvents(projection, events, (table, key) =>
+      store.loadRow(projection, generation, table, key),
+    );
     if (applied.last) {
       try {
         await store.commit({

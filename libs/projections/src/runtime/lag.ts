@@ -24,7 +24,11 @@ export async function computeLag(
     filter: projection.filter,
   });
   if (pending.length === 0) return { events: 0, eventsCapped: false, seconds: 0 };
-  const [newest] = await eventStore.readAll({ direction: 'backwards', maxCount: 1, filter: projection.filter });
+  const [newest] = await eventStore.readAll({
+    direction: 'backwards',
+    maxCount: 1,
+    filter: projection.filter,
+  });
   const from = Date.parse(positionRecordedAt ?? pending[0].recordedAt);
   const to = Date.parse((newest ?? pending[pending.length - 1]).recordedAt);
   return {

@@ -7,7 +7,7 @@ import type {
   ProjectionState,
   ReadModelStore,
 } from '../store/read-model-store';
-import { GenerationLoop, type CommittedBatch, type LoopExit } from './generation-loop';
+import { GenerationLoop, type CommittedBatch } from './generation-loop';
 import { sleep } from './message-queue';
 
 export interface RunnerLogger {
@@ -91,10 +91,16 @@ export class ProjectionWorker {
           await sleep(this.options.leaseRetryMs, this.abort.signal);
           continue;
         }
-        this.options.logger.info({ projection: name, owner: this.options.leases.owner }, 'projection lease acquired');
+        this.options.logger.info(
+          { projection: name, owner: this.options.leases.owner },
+          'projection lease acquired',
+        );
         await this.runOwned();
       } catch (error) {
-        this.options.logger.warn({ projection: name, error: String(error) }, 'projection worker error, retrying');
+        this.options.logger.warn(
+          { projection: name, error: String(error) },
+          'projection worker error, retrying',
+        );
         await sleep(this.options.retryBackoffMs, this.abort.signal);
       } finally {
         if (this.stopping) await this.options.leases.release(name).catch(() => undefined);
@@ -119,7 +125,10 @@ export class ProjectionWorker {
     const live = generations.find((g) => g.generation === active) as GenerationRecord;
     const stale = live.version !== this.projection.version || live.schemaHash !== this.projection.schemaHash;
     let building = generations.find((g) => g.status === 'building');
-    if (building && (building.version !== this.projection.version || building.schemaHash !== this.projection.schemaHash)) {
+    if (
+      building &&
+      (building.version !== this.projection.version || building.schemaHash !== this.projection.schemaHash)
+    ) {
       await store.dropGeneration(name, building.generation);
       building = undefined;
     }
@@ -131,8 +140,8 @@ export class ProjectionWorker {
     this.rebuildRequested = false;
     // With a changed schema the old tables no longer fit this code: they keep serving, frozen, until the swap.
     const frozen = stale && live.schemaHash !== this.projection.schemaHash;
-    this.live = frozen ? null : this.loop(live, false);
-    this.building = building ? this.loop(building, true) : null;
+    this.live = frozen ? null : this.loop(live);
+    this.building = building ? this.loop(building) : null;
     this.failure = null;
     this.rebuildFailure = null;
     this.refreshState();
@@ -153,7 +162,11 @@ export class ProjectionWorker {
       const wake = new Promise<void>((resolve) => (this.wakeIdle = resolve));
       // Also wakes now and then to notice a lost lease while the loops idle waiting for events.
       const tick = sleep(this.options.leaseRetryMs, this.abort.signal);
-      await Promise.race([wake, tick, ...loops.filter((loop) => loop.exitReason === null).map((loop) => loop.start())]);
+      await Promise.race([
+        wake,
+        tick,
+        ...loops.filter((loop) => loop.exitReason === null).map((loop) => loop.start()),
+      ]);
       this.wakeIdle = null;
     }
     await Promise.all([this.live?.stop(), this.building?.stop()]);
@@ -173,11 +186,11 @@ export class ProjectionWorker {
   private async restartFailed(): Promise<void> {
     if (this.live?.exitReason === 'failed') {
       this.failure = null;
-      this.live = this.loop(await this.record(this.live.generation), false);
+      this.live = this.loop(await this.record(this.live.generation));
     }
     if (this.building?.exitReason === 'failed') {
       this.rebuildFailure = null;
-      this.building = this.loop(await this.record(this.building.generation), true);
+      this.building = this.loop(await this.record(this.building.generation));
     }
     this.refreshState();
   }
@@ -185,17 +198,19 @@ export class ProjectionWorker {
   private async beginRebuild(): Promise<void> {
     const generation = nextGeneration(await this.options.store.listGenerations(this.projection.name));
     await this.options.store.createGeneration(this.projection, generation, { activate: false });
-    this.building = this.loop(await this.record(generation), true);
+    this.building = this.loop(await this.record(generation));
     this.refreshState();
   }
 
   private async record(generation: number): Promise<GenerationRecord> {
-    const found = (await this.options.store.listGenerations(this.projection.name)).find((g) => g.generation === generation);
+    const found = (await this.options.store.listGenerations(this.projection.name)).find(
+      (g) => g.generation === generation,
+    );
     if (!found) throw new Error(`Generation ${generation} of '${this.projection.name}' vanished`);
     return found;
   }
 
-  private loop(record: GenerationRecord, isRebuild: boolean): GenerationLoop {
+  private loop(record: GenerationRecord): GenerationLoop {
     const { store, eventStore, leases, logger } = this.options;
     const name = this.projection.name;
     const loop: GenerationLoop = new GenerationLoop(
@@ -216,17 +231,24 @@ export class ProjectionWorker {
           else if (loop === this.live) {
             const wasCatchingUp = this.state === 'catching-up';
             this.refreshState();
-            if (wasCatchingUp && this.state === 'running') await store.updateState(name, loop.generation, 'running');
+            if (wasCatchingUp && this.state === 'running')
+              await store.updateState(name, loop.generation, 'running');
           }
         },
         onFailure: (failure) => {
           if (loop === this.building) this.rebuildFailure = failure;
           else this.failure = failure;
           this.refreshState();
-          logger.error({ projection: name, generation: loop.generation, ...failure }, 'projection stopped on error');
+          logger.error(
+            { projection: name, generation: loop.generation, ...failure },
+            'projection stopped on error',
+          );
         },
         onTransientError: (error) =>
-          logger.warn({ projection: name, generation: loop.generation, error: String(error) }, 'transient error, retrying'),
+          logger.warn(
+            { projection: name, generation: loop.generation, error: String(error) },
+            'transient error, retrying',
+          ),
       },
       { position: record.position, recordedAt: record.positionRecordedAt },
     );
@@ -248,9 +270,17 @@ export class ProjectionWorker {
     this.refreshState();
     await store.updateState(name, rebuilt.generation, 'running', null);
     if (old !== null && old !== rebuilt.generation) await store.dropGeneration(name, old);
-    logger.info({ projection: name, generation: rebuilt.generation, replaced: old }, 'rebuilt projection swapped in');
+    logger.info(
+      { projection: name, generation: rebuilt.generation, replaced: old },
+      'rebuilt projection swapped in',
+    );
     if (rebuilt.position !== null) {
-      this.options.onCommitted(name, { position: rebuilt.position, events: 0, partnerIds: [], swapped: true });
+      this.options.onCommitted(name, {
+        position: rebuilt.position,
+        events: 0,
+        partnerIds: [],
+        swapped: true,
+      });
     }
   }
 

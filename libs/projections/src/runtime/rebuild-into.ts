@@ -52,7 +52,9 @@ export async function rebuildInto(
       );
       if (applied.failure) {
         const { event, error } = applied.failure;
-        throw new Error(`Projection '${projection.name}' failed on event ${event.id} (${event.type}): ${describeError(error)}`);
+        throw new Error(
+          `Projection '${projection.name}' failed on event ${event.id} (${event.type}): ${describeError(error)}`,
+        );
       }
       const last = events[events.length - 1];
       await scratch.commit({

@@ -51,7 +51,12 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     expect(await runner.waitForPosition(last.position, 30_000)).toBe(true);
     expect(await store.dumpTables(streamStats)).toEqual(await project(streamStats, events.log));
     const [status] = await runner.status();
-    expect(status).toMatchObject({ name: 'stream_stats', state: 'running', position: last.position, ownedHere: true });
+    expect(status).toMatchObject({
+      name: 'stream_stats',
+      state: 'running',
+      position: last.position,
+      ownedHere: true,
+    });
     expect(status.lag).toEqual({ events: 0, eventsCapped: false, seconds: 0 });
   });
 
@@ -89,7 +94,10 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     expect(fragileStatus.lag.events).toBe(2);
     expect((await store.listGenerations('fragile'))[0].error?.eventId).toBe(events.log[1].id);
     runner.resume('fragile');
-    await eventually('stopped again on the same event', async () => (await runner.status())[1].state === 'stopped-on-error');
+    await eventually(
+      'stopped again on the same event',
+      async () => (await runner.status())[1].state === 'stopped-on-error',
+    );
   });
 
   it('publishes committed batches with the affected partner ids', async () => {
@@ -117,7 +125,9 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     expect(await store.activeGeneration('stream_stats')).toBe(2);
     expect((await store.listGenerations('stream_stats')).map((g) => g.generation)).toEqual([2]);
     expect(await store.dumpTables(streamStats)).toEqual(live);
-    const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'stream_stats%'").all();
+    const tables = store.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'stream_stats%'")
+      .all();
     expect(tables.map((t) => (t as { name: string }).name).sort()).toEqual([
       'stream_stats__streams__g2',
       'stream_stats__totals__g2',
@@ -143,7 +153,9 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
       const upTo = events.log[9].position;
       const result = await rebuildInto(events, streamStats, scratch, { upToPosition: upTo, batchSize: 4 });
       expect(result).toMatchObject({ position: upTo, events: 10 });
-      expect(await scratch.dumpTables(streamStats)).toEqual(await project(streamStats, events.log.slice(0, 10)));
+      expect(await scratch.dumpTables(streamStats)).toEqual(
+        await project(streamStats, events.log.slice(0, 10)),
+      );
       expect(await store.activeGeneration('stream_stats')).toBeNull();
     } finally {
       await scratch.close();

@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import type { EventStore, Position } from '@pc/event-store';
 import { Subject, type Observable } from 'rxjs';
 import type { Projection } from '../definition/projection';
-import type { LeaseManager, ProjectionFailure, ProjectionState, ReadModelStore } from '../store/read-model-store';
+import type {
+  LeaseManager,
+  ProjectionFailure,
+  ProjectionState,
+  ReadModelStore,
+} from '../store/read-model-store';
 import { computeLag, type Lag } from './lag';
 import { ProjectionWorker, type RunnerLogger } from './projection-worker';
 import { PositionWaiter } from './wait';
@@ -150,7 +155,12 @@ export class ProjectionRunner {
         generation: active,
         position: live?.position ?? null,
         head,
-        lag: await computeLag(eventStore, projection, live?.position ?? null, live?.positionRecordedAt ?? null),
+        lag: await computeLag(
+          eventStore,
+          projection,
+          live?.position ?? null,
+          live?.positionRecordedAt ?? null,
+        ),
         error: live?.error ?? null,
         rebuild: building
           ? { generation: building.generation, position: building.position, error: building.error }

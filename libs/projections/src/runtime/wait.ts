@@ -34,7 +34,8 @@ export class PositionWaiter {
     const deadline = Date.now() + timeoutMs;
     const pending = new Set(targets);
     for (;;) {
-      for (const projection of [...pending]) if (await this.hasReached(projection, position)) pending.delete(projection);
+      for (const projection of [...pending])
+        if (await this.hasReached(projection, position)) pending.delete(projection);
       if (pending.size === 0) return true;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;

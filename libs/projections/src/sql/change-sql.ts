@@ -12,7 +12,12 @@ export interface Statement {
  * One change as one statement. Upsert and increment rely on INSERT ... ON CONFLICT ... DO UPDATE,
  * which SQLite (3.24+) and PostgreSQL share, so both dialects get the very same semantics.
  */
-export function changeStatement(dialect: Dialect, physical: string, table: NormalizedTable, change: Change): Statement | null {
+export function changeStatement(
+  dialect: Dialect,
+  physical: string,
+  table: NormalizedTable,
+  change: Change,
+): Statement | null {
   const target = dialect.qualify(physical);
   const params: unknown[] = [];
   const bind = (column: string, value: CellValue | undefined): string => {

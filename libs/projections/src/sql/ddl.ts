@@ -20,19 +20,25 @@ export function generationDdl(dialect: Dialect, projection: Projection, generati
     const name = generationTableName(projection.name, table.name, generation);
     ownedTables.push(name);
     const columns = table.columns.map(
-      (column) => `${quote(column.name)} ${dialect.columnType(column.type)}${column.nullable ? '' : ' NOT NULL'}`,
+      (column) =>
+        `${quote(column.name)} ${dialect.columnType(column.type)}${column.nullable ? '' : ' NOT NULL'}`,
     );
     const key = table.primaryKey.map(quote).join(', ');
-    statements.push(`CREATE TABLE IF NOT EXISTS ${dialect.qualify(name)} (${columns.join(', ')}, PRIMARY KEY (${key}))`);
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS ${dialect.qualify(name)} (${columns.join(', ')}, PRIMARY KEY (${key}))`,
+    );
     for (const index of table.indexes) {
       const indexName = quote(physicalName(`${name}__${index.name}`));
       const unique = index.unique ? 'UNIQUE ' : '';
       const columnsSql = index.columns.map(quote).join(', ');
-      statements.push(`CREATE ${unique}INDEX IF NOT EXISTS ${indexName} ON ${dialect.qualify(name)} (${columnsSql})`);
+      statements.push(
+        `CREATE ${unique}INDEX IF NOT EXISTS ${indexName} ON ${dialect.qualify(name)} (${columnsSql})`,
+      );
     }
   }
   const context: ExtraDdlContext = {
-    table: (name) => dialect.qualify(generationTableName(projection.name, projection.table(name).name, generation)),
+    table: (name) =>
+      dialect.qualify(generationTableName(projection.name, projection.table(name).name, generation)),
     object(name) {
       const physical = physicalName(`${projection.name}__${name}__g${generation}`);
       if (!ownedTables.includes(physical)) ownedTables.push(physical);
@@ -40,7 +46,8 @@ export function generationDdl(dialect: Dialect, projection: Projection, generati
     },
     index: (name) => quote(physicalName(`${projection.name}__${name}__g${generation}`)),
   };
-  const extra = dialect.name === 'sqlite' ? projection.schema.extraDdl?.sqlite : projection.schema.extraDdl?.postgres;
+  const extra =
+    dialect.name === 'sqlite' ? projection.schema.extraDdl?.sqlite : projection.schema.extraDdl?.postgres;
   statements.push(...(extra?.(context) ?? []));
   return { statements, ownedTables };
 }

@@ -36,7 +36,8 @@ export const sqliteDialect: Dialect = {
   name: 'sqlite',
   qualify: (name) => quote(name),
   placeholder: () => '?',
-  columnType: (type) => ({ text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER', json: 'TEXT' })[type],
+  columnType: (type) =>
+    ({ text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER', json: 'TEXT' })[type],
   encode(type, value) {
     if (type === 'boolean' && typeof value === 'boolean') return value ? 1 : 0;
     return encodeCommon(type, value);
@@ -55,7 +56,9 @@ export function postgresDialect(schema: string): Dialect {
     qualify: (name) => `${quote(schema)}.${quote(name)}`,
     placeholder: (index) => `$${index}`,
     columnType: (type) =>
-      ({ text: 'text', integer: 'bigint', real: 'double precision', boolean: 'boolean', json: 'jsonb' })[type],
+      ({ text: 'text', integer: 'bigint', real: 'double precision', boolean: 'boolean', json: 'jsonb' })[
+        type
+      ],
     encode: encodeCommon,
     decode(type, value) {
       if (value === null || value === undefined) return null;

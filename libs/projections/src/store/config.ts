@@ -3,8 +3,7 @@ import type { ReadModelStore } from './read-model-store';
 import { SqliteReadModelStore } from './sqlite-store';
 
 export type ReadModelStoreConfig =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string; schema: string };
+  { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
 
 /** A bad read-model setting, naming the variable so the operator knows what to fix. */
 export class ReadModelConfigError extends Error {
@@ -38,7 +37,10 @@ export function loadReadModelStoreConfig(env: Env = process.env): ReadModelStore
     const path = setting(env, 'READ_MODEL_PATH') ?? DEFAULT_READ_MODEL_PATH;
     const eventStorePath = setting(env, 'EVENT_STORE_PATH');
     if (eventStorePath && eventStorePath === path) {
-      throw new ReadModelConfigError('READ_MODEL_PATH', 'must not be the event store file (EVENT_STORE_PATH)');
+      throw new ReadModelConfigError(
+        'READ_MODEL_PATH',
+        'must not be the event store file (EVENT_STORE_PATH)',
+      );
     }
     return { kind, path };
   }
@@ -46,11 +48,17 @@ export function loadReadModelStoreConfig(env: Env = process.env): ReadModelStore
     const url = setting(env, 'READ_MODEL_URL');
     if (!url) throw new ReadModelConfigError('READ_MODEL_URL', 'is required when READ_MODEL_STORE=postgres');
     if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw new ReadModelConfigError('READ_MODEL_URL', "must be a postgres:// or postgresql:// connection URL");
+      throw new ReadModelConfigError(
+        'READ_MODEL_URL',
+        'must be a postgres:// or postgresql:// connection URL',
+      );
     }
     const schema = setting(env, 'READ_MODEL_SCHEMA') ?? DEFAULT_READ_MODEL_SCHEMA;
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-      throw new ReadModelConfigError('READ_MODEL_SCHEMA', `'${schema}' must be a lower-case SQL identifier (a-z, 0-9, _)`);
+      throw new ReadModelConfigError(
+        'READ_MODEL_SCHEMA',
+        `'${schema}' must be a lower-case SQL identifier (a-z, 0-9, _)`,
+      );
     }
     return { kind, url, schema };
   }
@@ -80,7 +88,8 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   const raw = setting(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ReadModelConfigError(name, `must be a positive integer, got '${raw}'`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new ReadModelConfigError(name, `must be a positive integer, got '${raw}'`);
   return value;
 }
 

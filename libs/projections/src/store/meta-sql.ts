@@ -1,6 +1,11 @@
 import type { Position } from '@pc/event-store';
 import { quote, type Dialect } from '../sql/dialect';
-import type { GenerationRecord, GenerationStatus, ProjectionFailure, ProjectionState } from './read-model-store';
+import type {
+  GenerationRecord,
+  GenerationStatus,
+  ProjectionFailure,
+  ProjectionState,
+} from './read-model-store';
 
 /**
  * The store's own bookkeeping, identical on both dialects. Statements are written with `$n`

@@ -30,7 +30,10 @@ export class PostgresLeaseManager implements LeaseManager {
   private connection(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
-      const client = new Client({ connectionString: this.url, application_name: `pc-projector:${this.owner}` });
+      const client = new Client({
+        connectionString: this.url,
+        application_name: `pc-projector:${this.owner}`,
+      });
       const lost = () => {
         this.held.clear();
         if (this.client === client) this.client = null;

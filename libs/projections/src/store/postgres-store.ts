@@ -6,7 +6,14 @@ import { changeStatement } from '../sql/change-sql';
 import { generationDdl, generationTableName } from '../sql/ddl';
 import { postgresDialect, quote, type Dialect } from '../sql/dialect';
 import { renderSql, type SqlFragment } from '../sql/sql';
-import { metaStatements, migrationsTableDdl, MIGRATIONS, ownedTables, toGenerationRecord, META } from './meta-sql';
+import {
+  metaStatements,
+  migrationsTableDdl,
+  MIGRATIONS,
+  ownedTables,
+  toGenerationRecord,
+  META,
+} from './meta-sql';
 import { PostgresLeaseManager, lockKey } from './postgres-leases';
 import {
   CheckpointConflictError,
@@ -106,7 +113,11 @@ export class PostgresReadModelStore implements ReadModelStore {
     return row && row.active_generation !== null ? Number(row.active_generation) : null;
   }
 
-  async createGeneration(projection: Projection, generation: number, options: { activate: boolean }): Promise<void> {
+  async createGeneration(
+    projection: Projection,
+    generation: number,
+    options: { activate: boolean },
+  ): Promise<void> {
     const ddl = generationDdl(this.sqlDialect, projection, generation);
     await this.transaction(async (client) => {
       await this.lockDdl(client);
@@ -136,7 +147,8 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   async dropGeneration(projection: string, generation: number): Promise<void> {
     await this.transaction(async (client) => {
-      const row = (await client.query(this.meta.selectGeneration, [projection, generation])).rows[0] as RawRow | undefined;
+      const row = (await client.query(this.meta.selectGeneration, [projection, generation])).rows[0] as
+        RawRow | undefined;
       for (const table of row ? ownedTables(row) : []) {
         await client.query(`DROP TABLE IF EXISTS ${this.sqlDialect.qualify(table)} CASCADE`);
       }
@@ -151,15 +163,32 @@ export class PostgresReadModelStore implements ReadModelStore {
     state: ProjectionState,
     error?: ProjectionFailure | null,
   ): Promise<void> {
-    if (error === undefined) await this.all(this.meta.setStateKeepError, [projection, generation, state, nowIso()]);
+    if (error === undefined)
+      await this.all(this.meta.setStateKeepError, [projection, generation, state, nowIso()]);
     else {
-      await this.all(this.meta.setState, [projection, generation, state, error ? JSON.stringify(error) : null, nowIso()]);
+      await this.all(this.meta.setState, [
+        projection,
+        generation,
+        state,
+        error ? JSON.stringify(error) : null,
+        nowIso(),
+      ]);
     }
   }
 
-  async loadRow(projection: Projection, generation: number, tableName: string, key: RowKey): Promise<Row | undefined> {
+  async loadRow(
+    projection: Projection,
+    generation: number,
+    tableName: string,
+    key: RowKey,
+  ): Promise<Row | undefined> {
     const table = projection.table(tableName);
-    const query = selectByKey(this.sqlDialect, generationTableName(projection.name, tableName, generation), table, key);
+    const query = selectByKey(
+      this.sqlDialect,
+      generationTableName(projection.name, tableName, generation),
+      table,
+      key,
+    );
     const raw = (await this.all(query.text, query.params))[0];
     return raw ? decodeRow(this.sqlDialect, table, raw) : undefined;
   }
@@ -168,7 +197,12 @@ export class PostgresReadModelStore implements ReadModelStore {
     const { projection, generation } = request;
     const statements = request.changes.map((change) => {
       const table = validateChange(projection, change);
-      return changeStatement(this.sqlDialect, generationTableName(projection.name, table.name, generation), table, change);
+      return changeStatement(
+        this.sqlDialect,
+        generationTableName(projection.name, table.name, generation),
+        table,
+        change,
+      );
     });
     await this.transaction(async (client) => {
       for (const statement of statements) if (statement) await client.query(statement.text, statement.params);
@@ -181,7 +215,11 @@ export class PostgresReadModelStore implements ReadModelStore {
         request.expectedPosition,
       ]);
       if (moved.rowCount === 0) {
-        throw new CheckpointConflictError(projection.name, generation, 'the checkpoint moved under this batch');
+        throw new CheckpointConflictError(
+          projection.name,
+          generation,
+          'the checkpoint moved under this batch',
+        );
       }
     });
   }
@@ -207,7 +245,10 @@ export class PostgresReadModelStore implements ReadModelStore {
   ): Promise<R[]> {
     const name = projectionName(projection);
     const attempt = async (): Promise<R[]> => {
-      const rendered = renderSql(build(tableRef(this.sqlDialect, name, await this.requireActive(name))), this.sqlDialect);
+      const rendered = renderSql(
+        build(tableRef(this.sqlDialect, name, await this.requireActive(name))),
+        this.sqlDialect,
+      );
       return (await this.pool.query(rendered.text, rendered.params)).rows as R[];
     };
     try {

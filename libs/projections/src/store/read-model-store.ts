@@ -5,7 +5,8 @@ import type { Row, RowKey, TableDump } from '../definition/rows';
 import type { DialectName } from '../sql/dialect';
 import type { RawSql, SqlFragment } from '../sql/sql';
 
-export type ProjectionState = 'catching-up' | 'running' | 'stopped-on-error' | 'rebuilding' | 'stopped' | 'standby';
+export type ProjectionState =
+  'catching-up' | 'running' | 'stopped-on-error' | 'rebuilding' | 'stopped' | 'standby';
 
 /** live: serves reads. building: a rebuild in progress beside the live one. retired: swapped out, to drop. */
 export type GenerationStatus = 'live' | 'building' | 'retired';
@@ -91,7 +92,12 @@ export interface ReadModelStore {
   activateGeneration(projection: string, generation: number): Promise<void>;
   /** Drops the generation's tables and forgets it. */
   dropGeneration(projection: string, generation: number): Promise<void>;
-  updateState(projection: string, generation: number, state: ProjectionState, error?: ProjectionFailure | null): Promise<void>;
+  updateState(
+    projection: string,
+    generation: number,
+    state: ProjectionState,
+    error?: ProjectionFailure | null,
+  ): Promise<void>;
 
   loadRow(projection: Projection, generation: number, table: string, key: RowKey): Promise<Row | undefined>;
   /** Writes the changes and the new checkpoint in one transaction. */

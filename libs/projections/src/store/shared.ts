@@ -16,14 +16,18 @@ export function selectByKey(dialect: Dialect, physical: string, table: Normalize
   const params = table.primaryKey.map((column) =>
     dialect.encode(table.columnsByName.get(column)?.type ?? 'text', key[column]),
   );
-  const where = table.primaryKey.map((column, i) => `${quote(column)} = ${dialect.placeholder(i + 1)}`).join(' AND ');
+  const where = table.primaryKey
+    .map((column, i) => `${quote(column)} = ${dialect.placeholder(i + 1)}`)
+    .join(' AND ');
   return { text: `SELECT * FROM ${dialect.qualify(physical)} WHERE ${where}`, params };
 }
 
 export function tableRef(dialect: Dialect, projection: string, generation: number): TableRef {
-  const ref = (table: string): RawSql => sql.raw(dialect.qualify(generationTableName(projection, table, generation)));
+  const ref = (table: string): RawSql =>
+    sql.raw(dialect.qualify(generationTableName(projection, table, generation)));
   // Extra objects follow the same naming as tables (see ExtraDdlContext.object).
-  ref.object = (name: string): RawSql => sql.raw(dialect.qualify(generationTableName(projection, name, generation)));
+  ref.object = (name: string): RawSql =>
+    sql.raw(dialect.qualify(generationTableName(projection, name, generation)));
   return ref;
 }
 
@@ -36,7 +40,9 @@ export function dumpFrom(
   return (async () => {
     const dump: TableDump = {};
     for (const table of projection.tables.values()) {
-      const raw = await selectAll(dialect.qualify(generationTableName(projection.name, table.name, generation)));
+      const raw = await selectAll(
+        dialect.qualify(generationTableName(projection.name, table.name, generation)),
+      );
       dump[table.name] = sortRows(
         table,
         raw.map((row) => decodeRow(dialect, table, row)),
@@ -57,6 +63,6 @@ export function nowIso(): string {
 /** A missing table: the generation was swapped and dropped between resolving its name and querying. */
 export function isMissingTable(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
-  const message = error instanceof Error ? error.message : '';
-  return code === '42P01' || /no such table/i.test(message);
+  const message = (error as { message?: unknown } | null)?.message;
+  return code === '42P01' || (typeof message === 'string' && /no such table/i.test(message));
 }

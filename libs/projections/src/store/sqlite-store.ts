@@ -84,7 +84,9 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db
       .transaction(() => {
         this.db.exec(migrationsTableDdl(sqliteDialect));
-        const applied = new Set(this.all(`SELECT version FROM "${META.migrations}"`).map((row) => Number(row.version)));
+        const applied = new Set(
+          this.all(`SELECT version FROM "${META.migrations}"`).map((row) => Number(row.version)),
+        );
         for (const migration of MIGRATIONS) {
           if (applied.has(migration.version)) continue;
           migration.statements(sqliteDialect).forEach((statement) => this.db.exec(statement));
@@ -114,7 +116,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     return row && row.active_generation !== null ? Number(row.active_generation) : null;
   }
 
-  async createGeneration(projection: Projection, generation: number, options: { activate: boolean }): Promise<void> {
+  async createGeneration(
+    projection: Projection,
+    generation: number,
+    options: { activate: boolean },
+  ): Promise<void> {
     const ddl = generationDdl(sqliteDialect, projection, generation);
     this.db
       .transaction(() => {
@@ -166,12 +172,29 @@ export class SqliteReadModelStore implements ReadModelStore {
     error?: ProjectionFailure | null,
   ): Promise<void> {
     if (error === undefined) this.run(this.meta.setStateKeepError, [projection, generation, state, nowIso()]);
-    else this.run(this.meta.setState, [projection, generation, state, error ? JSON.stringify(error) : null, nowIso()]);
+    else
+      this.run(this.meta.setState, [
+        projection,
+        generation,
+        state,
+        error ? JSON.stringify(error) : null,
+        nowIso(),
+      ]);
   }
 
-  async loadRow(projection: Projection, generation: number, tableName: string, key: RowKey): Promise<Row | undefined> {
+  async loadRow(
+    projection: Projection,
+    generation: number,
+    tableName: string,
+    key: RowKey,
+  ): Promise<Row | undefined> {
     const table = projection.table(tableName);
-    const query = selectByKey(sqliteDialect, generationTableName(projection.name, tableName, generation), table, key);
+    const query = selectByKey(
+      sqliteDialect,
+      generationTableName(projection.name, tableName, generation),
+      table,
+      key,
+    );
     const raw = this.prepare(query.text).get(...query.params) as RawRow | undefined;
     return raw ? decodeRow(sqliteDialect, table, raw) : undefined;
   }
@@ -180,7 +203,12 @@ export class SqliteReadModelStore implements ReadModelStore {
     const { projection, generation } = request;
     const statements = request.changes.map((change) => {
       const table = validateChange(projection, change);
-      return changeStatement(sqliteDialect, generationTableName(projection.name, table.name, generation), table, change);
+      return changeStatement(
+        sqliteDialect,
+        generationTableName(projection.name, table.name, generation),
+        table,
+        change,
+      );
     });
     this.db
       .transaction(() => {
@@ -191,9 +219,11 @@ export class SqliteReadModelStore implements ReadModelStore {
             request.lease.owner,
             now + request.lease.ttlMs,
           ]);
-          if (renewed === 0) throw new CheckpointConflictError(projection.name, generation, 'the lease was lost');
+          if (renewed === 0)
+            throw new CheckpointConflictError(projection.name, generation, 'the lease was lost');
         }
-        for (const statement of statements) if (statement) this.prepare(statement.text).run(...statement.params);
+        for (const statement of statements)
+          if (statement) this.prepare(statement.text).run(...statement.params);
         const moved = this.run(this.meta.advanceCheckpoint, [
           projection.name,
           generation,
@@ -203,7 +233,11 @@ export class SqliteReadModelStore implements ReadModelStore {
           request.expectedPosition,
         ]);
         if (moved === 0) {
-          throw new CheckpointConflictError(projection.name, generation, 'the checkpoint moved under this batch');
+          throw new CheckpointConflictError(
+            projection.name,
+            generation,
+            'the checkpoint moved under this batch',
+          );
         }
       })
       .immediate();
@@ -232,7 +266,10 @@ export class SqliteReadModelStore implements ReadModelStore {
     // Resolving the generation and reading in one read transaction sees one snapshot: a concurrent
     // swap (another process) is either fully before or fully after this query.
     const read = this.db.transaction(() => {
-      const rendered = renderSql(build(tableRef(sqliteDialect, name, this.requireActive(name))), sqliteDialect);
+      const rendered = renderSql(
+        build(tableRef(sqliteDialect, name, this.requireActive(name))),
+        sqliteDialect,
+      );
       return this.db.prepare(rendered.text).all(...rendered.params) as R[];
     });
     try {
@@ -245,7 +282,12 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async dumpTables(projection: Projection, generation?: number): Promise<TableDump> {
     const target = generation ?? this.requireActive(projection.name);
-    return dumpFrom(sqliteDialect, projection, target, (table) => this.db.prepare(`SELECT * FROM ${table}`).all() as RawRow[]);
+    return dumpFrom(
+      sqliteDialect,
+      projection,
+      target,
+      (table) => this.db.prepare(`SELECT * FROM ${table}`).all() as RawRow[],
+    );
   }
 
   async close(): Promise<void> {

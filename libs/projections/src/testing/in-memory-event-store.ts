@@ -34,7 +34,8 @@ export class InMemoryEventStore implements EventStore {
       (expected === 'no_stream' && current === -1) ||
       (expected === 'stream_exists' && current >= 0) ||
       expected === current;
-    if (!ok) throw new WrongExpectedVersionError(streamName, expected, current === -1 ? 'no_stream' : current);
+    if (!ok)
+      throw new WrongExpectedVersionError(streamName, expected, current === -1 ? 'no_stream' : current);
     let revision = current;
     for (const event of events) {
       revision++;
@@ -77,14 +78,16 @@ export class InMemoryEventStore implements EventStore {
     let wake: (() => void) | null = null;
     const listener = () => wake?.();
     this.listeners.add(listener);
-    const store = this;
+    const log = this.log;
+    const readAll = (o: ReadAllOptions) => this.readAll(o);
+    const listeners = this.listeners;
     async function* run(): AsyncGenerator<SubscriptionMessage> {
       let cursor: Position | undefined = options.fromPosition;
       let live = false;
       try {
         while (!closed) {
-          const seen = store.log.length;
-          const batch = await store.readAll({ fromPosition: cursor, filter: options.filter, maxCount: 100 });
+          const seen = log.length;
+          const batch = await readAll({ fromPosition: cursor, filter: options.filter, maxCount: 100 });
           for (const event of batch) {
             if (closed) return;
             yield { type: 'event', event };
@@ -99,12 +102,12 @@ export class InMemoryEventStore implements EventStore {
           await new Promise<void>((resolve) => {
             wake = resolve;
             // An append between the read and here must not be slept through.
-            if (store.log.length > seen) resolve();
+            if (log.length > seen) resolve();
           });
           wake = null;
         }
       } finally {
-        store.listeners.delete(listener);
+        listeners.delete(listener);
       }
     }
     const iterator = run();

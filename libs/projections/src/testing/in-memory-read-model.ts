@@ -31,7 +31,9 @@ export class InMemoryReadModel implements ReadView {
     applied.changes.forEach((change) => this.maps.apply(change));
     if (applied.failure) {
       const { event, error } = applied.failure;
-      throw new Error(`Projection '${this.projection.name}' failed on ${event.type} (${event.id}): ${describeError(error)}`);
+      throw new Error(
+        `Projection '${this.projection.name}' failed on ${event.type} (${event.id}): ${describeError(error)}`,
+      );
     }
     return applied.changes;
   }

@@ -19,7 +19,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   /** `schema` is validated by the config loader (a plain identifier), so quoting it is enough. */
   constructor(
     url: string,
-    private readonly schema = 'public',
+    private readonly schema = 'read_models',
   ) {
     this.pool = new Pool({ connectionString: url, max: 5, options: `-c search_path="${schema}"` });
     // An idle client that errors (server restart) must not crash the process; the next query reconnects.

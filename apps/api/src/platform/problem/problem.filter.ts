@@ -7,7 +7,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import { DomainError } from '@pc/domain/shared/errors';
-import { EventStoreUnavailableError, WrongExpectedVersionError } from '@pc/event-store';
+import { EventStoreUnavailableError, InvalidAppendError, WrongExpectedVersionError } from '@pc/event-store';
 import { ConcurrencyConflictError, PreconditionFailedError } from '@pc/pipeline';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config';
@@ -110,6 +110,10 @@ export class ProblemFilter implements ExceptionFilter {
         title: 'Concurrency conflict',
         detail: 'The resource changed concurrently. Retry the request.',
       };
+    }
+    if (exception instanceof InvalidAppendError) {
+      // The store rejected an argument that came from the request (e.g. a malformed position token).
+      return { ...plain, status: 400, code: exception.code, title: 'Bad request', detail: exception.message };
     }
     if (exception instanceof EventStoreUnavailableError) {
       this.logger.error({ err: exception, requestId: requestIdOf(request.raw) }, 'event store unavailable');

@@ -1,0 +1,86 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { CUSTOMER_ACCESS_LEVELS, type CustomerAccess, MAX_DELEGATION_DAYS } from '@pc/domain';
+import { CommandBodyDto } from '../../platform';
+import { ID_PATTERN } from '../../partners/partner.dto';
+
+const ID_MESSAGE = 'must be 1-64 characters: letters, digits, "-" or "_", starting with a letter or digit';
+const OFFER_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z)?$/;
+const INSTANT_MESSAGE = 'expiresAt must be YYYY-MM-DD or a UTC instant like 2026-12-01T00:00:00Z';
+
+/** The delegated-admin option's terms. Bounds and combinations (no auto-extension of full access) are domain rules (422). */
+export class DelegationTermsDto {
+  @ApiProperty({ enum: CUSTOMER_ACCESS_LEVELS }) @IsIn(CUSTOMER_ACCESS_LEVELS) access!: CustomerAccess;
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_DELEGATION_DAYS, default: MAX_DELEGATION_DAYS })
+  @IsOptional()
+  @IsInt()
+  durationDays?: number;
+  @ApiPropertyOptional({ default: false, description: 'Only with limited access' })
+  @IsOptional()
+  @IsBoolean()
+  autoExtend?: boolean;
+}
+
+class InvitationBodyDto extends CommandBodyDto {
+  @ApiPropertyOptional({
+    description: 'Lets the partner administer the subscription (certified partners only)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  includeDelegatedAdmin?: boolean;
+  @ApiPropertyOptional({ type: DelegationTermsDto, description: 'Required with includeDelegatedAdmin' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DelegationTermsDto)
+  delegation?: DelegationTermsDto;
+  @ApiPropertyOptional({ example: '2026-03-01', description: 'After this the URL no longer works' })
+  @IsOptional()
+  @Matches(INSTANT, { message: INSTANT_MESSAGE })
+  expiresAt?: string;
+}
+
+export class CreateTrialInviteDto extends InvitationBodyDto {
+  @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
+  @IsOptional()
+  @Matches(ID_PATTERN, { message: `inviteId ${ID_MESSAGE}` })
+  inviteId?: string;
+  @ApiProperty({ example: 'office-business-basic', description: 'The one service offered as a trial' })
+  @IsString()
+  @Matches(OFFER_ID, { message: 'offerId must be a kebab-case catalog id' })
+  offerId!: string;
+}
+
+export class OfferLineDto {
+  @ApiProperty({ example: 'office-business-standard' })
+  @IsString()
+  @Matches(OFFER_ID, { message: 'offerId must be a kebab-case catalog id' })
+  offerId!: string;
+  @ApiProperty({ example: 10, description: "Within the catalog's bounds for the service (422 otherwise)" })
+  @IsInt()
+  licenses!: number;
+}
+
+export class CreatePurchaseOfferDto extends InvitationBodyDto {
+  @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
+  @IsOptional()
+  @Matches(ID_PATTERN, { message: `purchaseOfferId ${ID_MESSAGE}` })
+  purchaseOfferId?: string;
+  @ApiProperty({ type: [OfferLineDto] })
+  @ValidateNested({ each: true })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @Type(() => OfferLineDto)
+  lines!: OfferLineDto[];
+}

@@ -1,0 +1,161 @@
+import type { JsonObject, RecordedEvent } from '@pc/event-store';
+import { TRIAL_NOTICES, addDays } from '@pc/domain';
+import { type Change, defineProjection, remove, upsert } from '@pc/projections';
+
+/**
+ * The scheduler's durable due list: one row per time-driven command still to issue, kept by the
+ * events themselves. A trial that starts schedules its two notices and its expiry; converting,
+ * cancelling or expiring it clears them; an invitation with an expiry schedules it until revoked,
+ * withdrawn or expired. Being a projection, it survives restarts, and rebuilding it from the log
+ * gives the same rows.
+ */
+export const DUE_ACTIONS_PROJECTION = 'scheduler_due';
+export const DUE_ACTIONS_TABLE = 'actions';
+
+/** Keys name the action, never the time: a re-scheduled action replaces its row. */
+export const dueKeys = {
+  trialExpiry: (customerId: string, subscriptionId: string) => `ExpireTrial/${customerId}/${subscriptionId}`,
+  trialNotice: (customerId: string, subscriptionId: string, daysLeft: number) =>
+    `MarkTrialExpiring/${customerId}/${subscriptionId}/${daysLeft}`,
+  inviteExpiry: (inviteId: string) => `ExpireTrialInvite/${inviteId}`,
+  offerExpiry: (purchaseOfferId: string) => `ExpirePurchaseOffer/${purchaseOfferId}`,
+};
+
+const text = (data: JsonObject, field: string): string => {
+  const value = data[field];
+  if (typeof value !== 'string') throw new Error(`field '${field}' is not a string`);
+  return value;
+};
+const optionalText = (data: JsonObject, field: string): string | null => {
+  const value = data[field];
+  return typeof value === 'string' ? value : null;
+};
+
+/** A row to schedule `commandType` with `payload` at `dueAt`, remembering the event that caused it. */
+function schedule(
+  event: RecordedEvent,
+  key: string,
+  commandType: string,
+  payload: JsonObject,
+  dueAt: string,
+): Change {
+  return upsert(
+    DUE_ACTIONS_TABLE,
+    { key },
+    {
+      command_type: commandType,
+      payload,
+      due_at: dueAt,
+      partner_id: optionalText(event.data, 'partnerId'),
+      caused_by: event.id,
+      correlation_id: optionalText(event.metadata, 'correlationId'),
+    },
+  );
+}
+
+/** Every action of a trial, cleared when the trial is over one way or another. */
+function clearTrial(event: RecordedEvent): Change[] {
+  const customerId = text(event.data, 'customerId');
+  const subscriptionId = text(event.data, 'subscriptionId');
+  return [
+    remove(DUE_ACTIONS_TABLE, { key: dueKeys.trialExpiry(customerId, subscriptionId) }),
+    ...TRIAL_NOTICES.map((days) =>
+      remove(DUE_ACTIONS_TABLE, { key: dueKeys.trialNotice(customerId, subscriptionId, days) }),
+    ),
+  ];
+}
+
+export const dueActionsProjection = defineProjection({
+  name: DUE_ACTIONS_PROJECTION,
+  version: 1,
+  schema: {
+    tables: {
+      [DUE_ACTIONS_TABLE]: {
+        columns: {
+          key: 'text',
+          command_type: 'text',
+          payload: 'json',
+          /** Canonical UTC instant (YYYY-MM-DDTHH:mm:ss.sssZ): compares correctly as text on both dialects. */
+          due_at: 'text',
+          partner_id: { type: 'text', nullable: true },
+          /** The event that scheduled the action: the causation id of the command it becomes. */
+          caused_by: 'text',
+          correlation_id: { type: 'text', nullable: true },
+        },
+        primaryKey: ['key'],
+        indexes: { by_due: { columns: ['due_at', 'key'] } },
+        partnerIdColumn: 'partner_id',
+      },
+    },
+  },
+  on: {
+    TrialStarted(event) {
+      const customerId = text(event.data, 'customerId');
+      const subscriptionId = text(event.data, 'subscriptionId');
+      const startedAt = text(event.data, 'startedAt');
+      const endsAt = text(event.data, 'endsAt');
+      const ref = { customerId, subscriptionId };
+      const notices = TRIAL_NOTICES.map((daysLeft) => ({ daysLeft, dueAt: addDays(endsAt, -daysLeft) }))
+        // A trial shorter than the notice period never had that many days left: no such notice.
+        .filter(({ dueAt }) => dueAt >= startedAt)
+        .map(({ daysLeft, dueAt }) =>
+          schedule(
+            event,
+            dueKeys.trialNotice(customerId, subscriptionId, daysLeft),
+            'MarkTrialExpiring',
+            { ...ref, daysLeft },
+            dueAt,
+          ),
+        );
+      return [
+        ...notices,
+        schedule(event, dueKeys.trialExpiry(customerId, subscriptionId), 'ExpireTrial', ref, endsAt),
+      ];
+    },
+    TrialExpiring(event) {
+      const customerId = text(event.data, 'customerId');
+      const subscriptionId = text(event.data, 'subscriptionId');
+      const sent = Number(event.data.daysLeft);
+      // This notice is done, and an earlier (longer) one the domain would now refuse as stale.
+      return TRIAL_NOTICES.filter((days) => days >= sent).map((days) =>
+        remove(DUE_ACTIONS_TABLE, { key: dueKeys.trialNotice(customerId, subscriptionId, days) }),
+      );
+    },
+    TrialConverted: clearTrial,
+    TrialExpired: clearTrial,
+    // Paid subscriptions have no rows; removing absent rows is a no-op.
+    SubscriptionCancelled: clearTrial,
+    TrialInviteCreated(event) {
+      const expiresAt = optionalText(event.data, 'expiresAt');
+      if (expiresAt === null) return [];
+      const inviteId = text(event.data, 'inviteId');
+      return [schedule(event, dueKeys.inviteExpiry(inviteId), 'ExpireTrialInvite', { inviteId }, expiresAt)];
+    },
+    TrialInviteRevoked: (event) => [
+      remove(DUE_ACTIONS_TABLE, { key: dueKeys.inviteExpiry(text(event.data, 'inviteId')) }),
+    ],
+    TrialInviteExpired: (event) => [
+      remove(DUE_ACTIONS_TABLE, { key: dueKeys.inviteExpiry(text(event.data, 'inviteId')) }),
+    ],
+    PurchaseOfferCreated(event) {
+      const expiresAt = optionalText(event.data, 'expiresAt');
+      if (expiresAt === null) return [];
+      const purchaseOfferId = text(event.data, 'purchaseOfferId');
+      return [
+        schedule(
+          event,
+          dueKeys.offerExpiry(purchaseOfferId),
+          'ExpirePurchaseOffer',
+          { purchaseOfferId },
+          expiresAt,
+        ),
+      ];
+    },
+    PurchaseOfferWithdrawn: (event) => [
+      remove(DUE_ACTIONS_TABLE, { key: dueKeys.offerExpiry(text(event.data, 'purchaseOfferId')) }),
+    ],
+    PurchaseOfferExpired: (event) => [
+      remove(DUE_ACTIONS_TABLE, { key: dueKeys.offerExpiry(text(event.data, 'purchaseOfferId')) }),
+    ],
+  },
+});

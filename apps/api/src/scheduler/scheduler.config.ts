@@ -1,0 +1,42 @@
+/**
+ * The scheduler's settings. Read from the process environment (as the catalog is): the platform's
+ * ApiConfig does not carry them.
+ */
+export interface SchedulerConfig {
+  /** SCHEDULER_INTERVAL_MS: real time between ticks; 0 disables the timer (tests call tick()). */
+  intervalMs: number;
+  /** SCHEDULER_BATCH_SIZE: most due actions run per tick; the rest wait for the next one. */
+  batchSize: number;
+  /** SCHEDULER_CATCH_UP_TIMEOUT_MS: how long a tick waits for the due list to reach the head of the log. */
+  catchUpTimeoutMs: number;
+}
+
+export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');
+
+export class SchedulerConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`Invalid scheduler configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'SchedulerConfigError';
+  }
+}
+
+export function loadSchedulerConfig(env: Record<string, string | undefined>): SchedulerConfig {
+  const problems: string[] = [];
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got '${raw}')`);
+      return fallback;
+    }
+    return value;
+  };
+  const config = {
+    intervalMs: integer('SCHEDULER_INTERVAL_MS', 30_000, 0, 86_400_000),
+    batchSize: integer('SCHEDULER_BATCH_SIZE', 500, 1, 100_000),
+    catchUpTimeoutMs: integer('SCHEDULER_CATCH_UP_TIMEOUT_MS', 10_000, 0, 600_000),
+  };
+  if (problems.length > 0) throw new SchedulerConfigError(problems);
+  return config;
+}

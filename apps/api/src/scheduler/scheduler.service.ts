@@ -1,0 +1,131 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { DomainError } from '@pc/domain';
+import { CLOCK, type Clock, ExecuteDomainCommand, ProjectionStatusRegistry } from '../platform';
+import { DueList } from './due-list';
+import { type DueAction, scheduledCommandContext } from './scheduled-command';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from './scheduler.config';
+
+export type ActionOutcome = 'applied' | 'no-op' | 'replayed' | 'refused' | 'failed';
+
+export interface ActionReport {
+  key: string;
+  commandType: string;
+  commandId: string;
+  outcome: ActionOutcome;
+  /** The refusal code, or the error message, when the action did not go through. */
+  reason?: string;
+}
+
+export interface TickReport {
+  now: string;
+  /** False when the due list did not reach the head of the log in time (the tick still ran). */
+  caughtUp: boolean;
+  actions: ActionReport[];
+}
+
+/**
+ * Refusals that mean "already done, differently": a trial converted since the action was listed is
+ * no longer a trial to expire or warn about. The due list drops such rows on the same events, so
+ * these only show up while it lags behind.
+ */
+const ALREADY_DONE = new Set(['not-a-trial']);
+
+/**
+ * Issues the time-driven commands (trial notices and expiry, invite and offer expiry) when they fall
+ * due by the injected clock. Each action carries a command id derived from its key and due time, so
+ * issuing it twice has one effect; the list itself is a projection, so nothing is lost on a restart.
+ * Several instances may tick at once: the worst case is a replay.
+ */
+@Injectable()
+export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Scheduler');
+  private timer: NodeJS.Timeout | undefined;
+  /** Ticks never overlap: a manual tick during a timed one runs after it. */
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly dueList: DueList,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    private readonly projectionStatus: ProjectionStatusRegistry,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.projectionStatus.register(this.dueList);
+    await this.dueList.start();
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.intervalMs > 0) this.scheduleNext();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    await this.dueList.close();
+  }
+
+  /** Runs every action due now. Tests move the clock and call this; in service, the timer does. */
+  tick(): Promise<TickReport> {
+    const tick = this.running.then(() => this.runTick());
+    this.running = tick.catch(() => undefined);
+    return tick;
+  }
+
+  private scheduleNext(): void {
+    // A timeout re-armed after each tick (not an interval): a slow tick never piles up behind itself.
+    this.timer = setTimeout(() => {
+      this.tick()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'scheduler tick failed'))
+        .finally(() => {
+          if (!this.stopped) this.scheduleNext();
+        });
+    }, this.config.intervalMs);
+    this.timer.unref();
+  }
+
+  private async runTick(): Promise<TickReport> {
+    const now = this.clock.now().toISOString();
+    const caughtUp = await this.dueList.catchUp(this.config.catchUpTimeoutMs);
+    // Behind is not fatal: every action is idempotent and the domain checks it is due, so a stale
+    // row costs a replay or a no-op, never a wrong effect.
+    if (!caughtUp) this.logger.warn({ now }, 'due list is behind the event log; ticking with what it has');
+    const due = await this.dueList.dueAt(now, this.config.batchSize);
+    const actions: ActionReport[] = [];
+    for (const action of due) actions.push(await this.run(action, now));
+    return { now, caughtUp, actions };
+  }
+
+  private async run(action: DueAction, now: string): Promise<ActionReport> {
+    const context = scheduledCommandContext(action, now);
+    const report = { key: action.key, commandType: action.commandType, commandId: context.commandId };
+    try {
+      const result = await this.commandBus.execute(
+        new ExecuteDomainCommand(action.commandType, action.payload, context),
+      );
+      const outcome = result.replayed ? 'replayed' : result.eventTypes.length > 0 ? 'applied' : 'no-op';
+      this.logger.log({ ...report, outcome, events: result.eventTypes }, 'scheduled command issued');
+      return { ...report, outcome };
+    } catch (error) {
+      if (error instanceof DomainError) {
+        if (ALREADY_DONE.has(error.code)) return { ...report, outcome: 'no-op', reason: error.code };
+        this.logger.warn({ ...report, code: error.code, facts: error.facts }, 'scheduled command refused');
+        return { ...report, outcome: 'refused', reason: error.code };
+      }
+      // Infrastructure trouble: the row stays, the next tick retries with the same command id.
+      this.logger.error({ ...report, err: error }, 'scheduled command failed');
+      return { ...report, outcome: 'failed', reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}

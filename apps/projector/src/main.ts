@@ -1,0 +1,89 @@
+/**
+ * The projector process: runs the projection runner on its own, so read models can be scaled and
+ * restarted apart from the API. Configured from the same environment as the API:
+ *   EVENT_STORE, EVENT_STORE_PATH / EVENT_STORE_URL / EVENT_STORE_SCHEMA   (the event store)
+ *   READ_MODEL_STORE, READ_MODEL_PATH / READ_MODEL_URL / READ_MODEL_SCHEMA (the read models)
+ *   PROJECTION_BATCH_SIZE, PROJECTION_LEASE_TTL_MS
+ * Run the API with PROJECTIONS_IN_PROCESS=false when this process does the projecting. Several
+ * projectors may run: each projection is run by one of them at a time (advisory lock on
+ * PostgreSQL, lease row on SQLite), the others stand by and take over.
+ *
+ * SIGTERM/SIGINT: the batch in flight commits with its checkpoint, leases are released, exit 0.
+ */
+import { createEventStore, loadEventStoreConfig } from '@pc/event-store';
+import {
+  createReadModelStore,
+  loadProjectorConfig,
+  loadReadModelStoreConfig,
+  projectionCatalog,
+  ProjectionRunner,
+  type RunnerLogger,
+} from '@pc/projections';
+import pino from 'pino';
+
+async function main(): Promise<void> {
+  const logger = pino({ name: 'projector', level: process.env.LOG_LEVEL ?? 'info' });
+  const log: RunnerLogger = {
+    info: (context, message) => logger.info(context, message),
+    warn: (context, message) => logger.warn(context, message),
+    error: (context, message) => logger.error(context, message),
+  };
+  // Configuration errors name the bad setting; fail before opening anything.
+  const eventStoreConfig = loadEventStoreConfig(process.env);
+  const readModelConfig = loadReadModelStoreConfig(process.env);
+  const projector = loadProjectorConfig(process.env);
+
+  const eventStore = await createEventStore(eventStoreConfig);
+  const store = await createReadModelStore(readModelConfig);
+  const runner = new ProjectionRunner({
+    eventStore,
+    store,
+    projections: projectionCatalog,
+    batchSize: projector.batchSize,
+    leaseTtlMs: projector.leaseTtlMs,
+    logger: log,
+  });
+
+  // Periodic status in the logs (lag, errors); also keeps the process alive with an empty catalog.
+  const statusTimer = setInterval(() => {
+    runner.status().then(
+      (statuses) => logger.info({ statuses }, 'projection status'),
+      (error: unknown) => logger.warn({ error: String(error) }, 'status unavailable'),
+    );
+  }, 60_000);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(statusTimer);
+    logger.info({ signal }, 'stopping projector');
+    void runner
+      .stop()
+      .then(() => Promise.all([store.close(), eventStore.close()]))
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ error: String(error) }, 'unclean projector shutdown');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  await runner.start();
+  logger.info(
+    {
+      projections: projectionCatalog.map((p) => p.name),
+      eventStore: eventStore.kind,
+      readModels: store.dialect,
+    },
+    'projector started',
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,18 @@
+export * from './event-filter';
+export * from './errors';
+export * from './paged-reader';
+export * from './stream-reader';
+export * from './aggregate-registry';
+export * from './as-of';
+export * from './log-scan';
+export * from './verify';
+export * from './export';
+export * from './replay-check';
+export {
+  verifyExportFiles,
+  offlineCanonicalJson,
+  offlineEventHash,
+  type OfflineReport,
+  type Discrepancy,
+  type DiscrepancyKind,
+} from './offline-verifier';

@@ -1,0 +1,292 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  type ExportManifest,
+  type ReadAllPage,
+  type StreamPage,
+  type VerifyReport,
+  verifyExportFiles,
+} from '@pc/audit';
+import type { ManualClock } from '../../apps/api/src/platform';
+import { backends, startApp } from '../support/backends';
+import { call } from '../support/http';
+import { actors, mintToken } from '../support/tokens';
+import { tamperEventData } from './support/tamper';
+
+const profile = {
+  legalName: 'Contoso Partners s.r.o.',
+  address: { line1: 'Hlavná 1', city: 'Bratislava', postalCode: '811 01', country: 'SK' },
+  phone: '+421 2 1234 5678',
+  email: 'office@contoso.example',
+};
+
+describe.each(backends)('audit over HTTP ($name)', (backend) => {
+  let app: NestFastifyApplication;
+  let clock: ManualClock;
+  let env: Record<string, string>;
+  let tearDown: () => Promise<void>;
+  let platform: string;
+  let auditor: string;
+  let jana: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    const setup = await backend.setUp();
+    ({ env, tearDown } = setup);
+    ({ app, clock } = await startApp(env));
+    platform = await mintToken({
+      act: actors.platform(),
+      scope: 'platform queries',
+      sub: 'onboarding-service',
+    });
+    auditor = await mintToken({ act: actors.platform('auditor-1'), scope: 'audit', sub: 'audit-portal' });
+    jana = await mintToken({ act: actors.partnerUser('contoso', 'jana'), sub: 'admin-center' });
+    dir = mkdtempSync(join(tmpdir(), 'pc-audit-http-'));
+
+    const register = (partnerId: string, userId: string) =>
+      call(app, 'POST', '/partners', {
+        token: platform,
+        body: {
+          partnerId,
+          profile,
+          firstUser: { userId, email: `${userId}@${partnerId}.example`, displayName: userId },
+        },
+      });
+    expect((await register('contoso', 'jana')).status).toBe(201); // revisions 0-2, 2026-01-05
+    clock.set(new Date('2026-02-01T10:00:00.000Z'));
+    expect((await register('fabrikam', 'eve')).status).toBe(201);
+    clock.set(new Date('2026-03-01T10:00:00.000Z'));
+    const phone = await call(app, 'POST', '/partners/contoso/profile', {
+      token: jana,
+      body: { phone: '+421 900 111 222' },
+    });
+    expect(phone.status).toBe(201); // revision 3, by jana
+    clock.set(new Date('2026-03-02T10:00:00.000Z'));
+    expect((await call(app, 'POST', '/partners/contoso/profile/verify', { token: platform })).status).toBe(
+      201,
+    ); // revision 4
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await tearDown?.();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = <T>(url: string, token = auditor) => call<T>(app, 'GET', url, { token });
+
+  it('needs the audit (or platform) scope', async () => {
+    expect((await get('/audit/events', jana)).status).toBe(403);
+    expect((await call(app, 'POST', '/audit/verify', { token: jana, body: {} })).status).toBe(403);
+    expect((await get('/audit/events', platform)).status).toBe(200);
+    expect((await call(app, 'GET', '/audit/events')).status).toBe(401);
+  });
+
+  it('readStream: every event with full metadata, paged both ways', async () => {
+    const first = await get<StreamPage>('/audit/streams/partner-contoso?maxCount=2');
+    expect(first.status).toBe(200);
+    expect(first.body.events.map((e) => e.type)).toEqual(['PartnerRegistered', 'PartnerUserCreated']);
+    expect(first.body.nextRevision).toBe(2);
+    expect(first.body.events[0].metadata).toEqual({
+      commandId: expect.any(String),
+      commandType: 'RegisterPartner',
+      correlationId: expect.any(String),
+      causationId: expect.any(String),
+      actor: { kind: 'platform', id: 'ops' },
+      service: { kind: 'service', id: 'onboarding-service' },
+      occurredAt: '2026-01-05T09:00:00.000Z',
+      schemaVersion: 1,
+      prevHash: '0'.repeat(64),
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const rest = await get<StreamPage>(
+      `/audit/streams/partner-contoso?fromRevision=${first.body.nextRevision}`,
+    );
+    expect(rest.body.events.map((e) => e.revision)).toEqual([2, 3, 4]);
+    expect(rest.body.nextRevision).toBeNull();
+    const newest = await get<StreamPage>('/audit/streams/partner-contoso?direction=backwards&maxCount=2');
+    expect(newest.body.events.map((e) => [e.revision, e.metadata.commandType])).toEqual([
+      [4, 'VerifyCompanyProfile'],
+      [3, 'UpdateCompanyProfile'],
+    ]);
+    expect(newest.body.nextRevision).toBe(2);
+  });
+
+  it('readStream refuses unknown streams (404) and bad paging (400)', async () => {
+    const missing = await get('/audit/streams/partner-nobody');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ type: expect.stringMatching(/stream-not-found$/) });
+    expect((await get('/audit/streams/partner-contoso?maxCount=0')).status).toBe(400);
+    expect((await get('/audit/streams/partner-contoso?direction=sideways')).status).toBe(400);
+    expect((await get('/audit/streams/partner-contoso?bogus=1')).status).toBe(400);
+  });
+
+  it('readAll: global order, resumable by position', async () => {
+    const types: string[] = [];
+    let url = '/audit/events?maxCount=3';
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await get<ReadAllPage>(url);
+      expect(page.status).toBe(200);
+      types.push(...page.body.events.map((e) => `${e.streamName}@${e.revision}`));
+      if (page.body.nextPosition === null) break;
+      url = `/audit/events?maxCount=3&fromPosition=${page.body.nextPosition}`;
+    }
+    expect(types).toEqual([
+      'partner-contoso@0',
+      'partner-contoso@1',
+      'partner-contoso@2',
+      'partner-fabrikam@0',
+      'partner-fabrikam@1',
+      'partner-fabrikam@2',
+      'partner-contoso@3',
+      'partner-contoso@4',
+    ]);
+    const backwards = await get<ReadAllPage>('/audit/events?direction=backwards&maxCount=1');
+    expect(backwards.body.events[0]).toMatchObject({ streamName: 'partner-contoso', revision: 4 });
+  });
+
+  it('readAll filters by partner, event type, actor and business-time range', async () => {
+    const ids = (page: ReadAllPage) => page.events.map((e) => `${e.streamName}@${e.revision}`);
+    expect(ids((await get<ReadAllPage>('/audit/events?partnerId=fabrikam')).body)).toEqual([
+      'partner-fabrikam@0',
+      'partner-fabrikam@1',
+      'partner-fabrikam@2',
+    ]);
+    expect(ids((await get<ReadAllPage>('/audit/events?eventType=PartnerRegistered')).body)).toEqual([
+      'partner-contoso@0',
+      'partner-fabrikam@0',
+    ]);
+    expect(ids((await get<ReadAllPage>('/audit/events?actorId=jana')).body)).toEqual(['partner-contoso@3']);
+    const march = await get<ReadAllPage>(
+      '/audit/events?partnerId=contoso&from=2026-03-01T00:00:00Z&to=2026-03-02T10:00:00Z',
+    );
+    expect(ids(march.body)).toEqual(['partner-contoso@3']);
+    expect((await get('/audit/events?from=yesterday')).status).toBe(400);
+    const badPosition = await get('/audit/events?fromPosition=abc');
+    expect(badPosition.status).toBe(400);
+    expect(badPosition.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('getAggregateAsOf: by revision and by instant, with the revision it reflects', async () => {
+    const atTwo = await get<{
+      revision: number;
+      state: { profile: { phone: string }; verification: string };
+    }>('/audit/aggregates/partner-contoso?revision=2');
+    expect(atTwo.status).toBe(200);
+    expect(atTwo.body).toMatchObject({ aggregateType: 'partner', revision: 2, headRevision: 4 });
+    expect(atTwo.body.state.profile.phone).toBe(profile.phone);
+    const feb = await get<{ revision: number; state: { verification: string } }>(
+      '/audit/aggregates/partner-contoso?at=2026-03-01T23:00:00Z',
+    );
+    expect(feb.body).toMatchObject({
+      revision: 3,
+      occurredAt: '2026-03-01T10:00:00.000Z',
+      state: { verification: 'pending' },
+    });
+    const now = await get<{ state: { verification: string } }>(
+      '/audit/aggregates/partner-contoso?at=2030-01-01T00:00:00Z',
+    );
+    expect(now.body.state.verification).toBe('verified');
+
+    expect((await get('/audit/aggregates/widget-1?revision=0')).status).toBe(404);
+    expect((await get('/audit/aggregates/partner-nobody?revision=0')).status).toBe(404);
+    expect((await get('/audit/aggregates/partner-contoso?revision=9')).status).toBe(404);
+    expect((await get('/audit/aggregates/partner-contoso')).status).toBe(400);
+    expect((await get('/audit/aggregates/partner-contoso?revision=1&at=2026-01-01T00:00:00Z')).status).toBe(
+      400,
+    );
+  });
+
+  it('exports NDJSON with a manifest that the standalone verifier accepts', async () => {
+    const exported = await get('/audit/export');
+    expect(exported.status).toBe(200);
+    expect(exported.headers['content-type']).toContain('application/x-ndjson');
+    const position = String(exported.headers['x-export-position']);
+    const manifest = await get<ExportManifest>(`/audit/export/manifest?upToPosition=${position}`);
+    expect(manifest.body).toMatchObject({
+      formatVersion: 1,
+      eventCount: 8,
+      exportPosition: position,
+      filter: {},
+    });
+    expect(manifest.body.ndjsonSha256).toBe(createHash('sha256').update(exported.text).digest('hex'));
+    writeFileSync(join(dir, 'events.ndjson'), exported.text);
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest.body));
+    expect(await verifyExportFiles(join(dir, 'events.ndjson'), join(dir, 'manifest.json'))).toMatchObject({
+      ok: true,
+      eventsChecked: 8,
+    });
+
+    const partner = await get<ExportManifest>('/audit/export/manifest?partnerId=fabrikam');
+    expect(Object.keys(partner.body.streams)).toEqual(['partner-fabrikam']);
+    expect(partner.body.filter).toEqual({ partnerId: 'fabrikam' });
+    expect((await get('/audit/export?partnerId=fabrikam')).text.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('verifyEventHistory: healthy, then finds a byte changed by hand in the database', async () => {
+    const healthy = await call<VerifyReport>(app, 'POST', '/audit/verify', { token: auditor, body: {} });
+    expect(healthy.status).toBe(200);
+    expect(healthy.body).toMatchObject({ ok: true, eventsChecked: 8, streamsChecked: 2, breaks: [] });
+
+    // One byte of one event's data, changed behind the service's back: 'Hlavná 1' → 'Hlavná 2'.
+    await tamperEventData(env, 'partner-contoso', 0, 'Hlavná 1', 'Hlavná 2');
+
+    const broken = await call<VerifyReport>(app, 'POST', '/audit/verify', { token: auditor, body: {} });
+    expect(broken.body.ok).toBe(false);
+    expect(broken.body.breaks).toEqual([
+      expect.objectContaining({
+        stream: 'partner-contoso',
+        revision: 0,
+        kind: 'hash-mismatch',
+        found: expect.any(String),
+      }),
+    ]);
+    const contoso = await call<VerifyReport>(app, 'POST', '/audit/verify', {
+      token: auditor,
+      body: { partnerId: 'contoso' },
+    });
+    expect(contoso.body).toMatchObject({ ok: false, eventsChecked: 5, streamsChecked: 1 });
+    const fabrikam = await call<VerifyReport>(app, 'POST', '/audit/verify', {
+      token: auditor,
+      body: { partnerId: 'fabrikam' },
+    });
+    expect(fabrikam.body).toMatchObject({ ok: true, eventsChecked: 3 });
+    expect(
+      (await call(app, 'POST', '/audit/verify', { token: auditor, body: { partnerId: 'x', extra: 1 } }))
+        .status,
+    ).toBe(400);
+
+    // And an export taken now no longer verifies offline.
+    const exported = await get('/audit/export');
+    const manifest = await get<ExportManifest>(
+      `/audit/export/manifest?upToPosition=${String(exported.headers['x-export-position'])}`,
+    );
+    writeFileSync(join(dir, 'tampered.ndjson'), exported.text);
+    writeFileSync(join(dir, 'tampered.json'), JSON.stringify(manifest.body));
+    const offline = await verifyExportFiles(join(dir, 'tampered.ndjson'), join(dir, 'tampered.json'));
+    expect(offline.discrepancies.map((d) => d.kind)).toEqual(['hash-mismatch']);
+  });
+
+  it('documents every audit operation under its method name', async () => {
+    const doc = await call<{ paths: Record<string, Record<string, { operationId: string }>> }>(
+      app,
+      'GET',
+      '/openapi.json',
+    );
+    const ids = Object.entries(doc.body.paths)
+      .filter(([path]) => path.startsWith('/audit'))
+      .flatMap(([, item]) => Object.values(item).map((operation) => operation.operationId))
+      .sort();
+    expect(ids).toEqual([
+      'exportEvents',
+      'getAggregateAsOf',
+      'getExportManifest',
+      'readAll',
+      'readStream',
+      'verifyEventHistory',
+    ]);
+  });
+});

@@ -1,0 +1,274 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { type EventStore, createEventStore } from '@pc/event-store';
+import {
+  type DecisionResult,
+  type DomainEvent,
+  type Evolver,
+  DomainError,
+  defineCommand,
+  refuse,
+  registry,
+} from '@pc/domain';
+import {
+  type CommandContext,
+  ConcurrencyConflictError,
+  GENESIS_HASH,
+  PreconditionFailedError,
+  createCommandPipeline,
+  eventHash,
+} from '@pc/pipeline';
+import { createTestSchema, pgUrl } from '../support/postgres';
+
+/** A counter aggregate, and a claim: enough to exercise every path of the pipeline. */
+interface Counter {
+  value: number;
+}
+const counter: Evolver<Counter, DomainEvent> = {
+  initialState: { value: 0 },
+  evolve: (s, e) => (e.type === 'Incremented' ? { value: s.value + (e.data as { by: number }).by } : s),
+};
+const claim: Evolver<{ taken: boolean }, DomainEvent> = {
+  initialState: { taken: false },
+  evolve: (s, e) => (e.type === 'Claimed' ? { taken: true } : s),
+};
+
+const commands = registry(
+  defineCommand<{ id: string; by: number; max?: number }>({
+    type: 'Increment',
+    primary: 'counter',
+    streams: (p) => ({
+      counter: { stream: `counter-${p.id}`, evolver: counter as Evolver<unknown, DomainEvent> },
+    }),
+    decide(p, loaded, ctx): DecisionResult {
+      const { value } = loaded.counter.state as Counter;
+      if (p.max !== undefined && value + p.by > p.max) refuse('over-max', 'Too much', { value, max: p.max });
+      if (p.by === 0) return { events: {} };
+      return {
+        events: { counter: [{ type: 'Incremented', data: { by: p.by } }] },
+        ids: { tag: ctx.newId('tag') },
+      };
+    },
+  }),
+  defineCommand<{ id: string; name: string }>({
+    type: 'IncrementWithClaim',
+    primary: 'counter',
+    streams: (p) => ({
+      counter: { stream: `counter-${p.id}`, evolver: counter as Evolver<unknown, DomainEvent> },
+      name: { stream: `claim-${p.name}`, evolver: claim as Evolver<unknown, DomainEvent> },
+    }),
+    decide(p, loaded) {
+      if ((loaded.name.state as { taken: boolean }).taken)
+        refuse('name-taken', 'Taken', { name: p.name }, 'conflict');
+      return {
+        events: {
+          counter: [{ type: 'Incremented', data: { by: 1 } }],
+          name: [{ type: 'Claimed', data: { counter: p.id } }],
+        },
+      };
+    },
+  }),
+);
+
+const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({
+  commandId: randomUUID(),
+  correlationId: 'corr-1',
+  actor: { kind: 'partner-user', id: 'jana', partnerId: 'p1' },
+  service: { kind: 'service', id: 'admin-center' },
+  now: '2026-01-05T09:00:00.000Z',
+  ...over,
+});
+
+const stores: { name: string; open(): Promise<{ store: EventStore; close(): Promise<void> }> }[] = [
+  {
+    name: 'sqlite',
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'pc-pipeline-'));
+      const store = await createEventStore({ kind: 'sqlite', path: join(dir, 'events.sqlite') });
+      return {
+        store,
+        close: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })),
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      const schema = await createTestSchema('pipeline');
+      const store = await createEventStore({ kind: 'postgres', url: pgUrl(), schema: schema.name });
+      return { store, close: async () => (await store.close(), await schema.drop()) };
+    },
+  },
+];
+
+describe.each(stores)('the command pipeline ($name)', ({ open }) => {
+  let store: EventStore;
+  let close: () => Promise<void>;
+  beforeAll(async () => ({ store, close } = await open()));
+  afterAll(() => close());
+
+  const pipeline = (options: { cacheSize?: number; maxAttempts?: number } = {}) =>
+    createCommandPipeline({ store, commands, ...options });
+  const id = () => randomUUID().slice(0, 8);
+
+  it('appends decided events with the full metadata envelope and a hash chain', async () => {
+    const c = id();
+    const p = pipeline();
+    const first = await p.execute(
+      'Increment',
+      { id: c, by: 2 },
+      ctx({ commandId: 'a6c1b9a4-0000-4000-8000-000000000001' }),
+    );
+    expect(first).toMatchObject({
+      streamName: `counter-${c}`,
+      revision: 0,
+      eventTypes: ['Incremented'],
+      replayed: false,
+    });
+    expect(first.position).toEqual(expect.any(String));
+    expect(first.ids.tag).toMatch(/^[0-9a-f-]{36}$/);
+    await p.execute('Increment', { id: c, by: 3 }, ctx());
+    const events = await store.readStream(`counter-${c}`);
+    expect(events[0].metadata).toMatchObject({
+      commandId: 'a6c1b9a4-0000-4000-8000-000000000001',
+      commandType: 'Increment',
+      correlationId: 'corr-1',
+      causationId: 'a6c1b9a4-0000-4000-8000-000000000001',
+      actor: { kind: 'partner-user', id: 'jana', partnerId: 'p1' },
+      service: { kind: 'service', id: 'admin-center' },
+      occurredAt: '2026-01-05T09:00:00.000Z',
+      schemaVersion: 1,
+      prevHash: GENESIS_HASH,
+    });
+    expect(events[1].metadata.prevHash).toBe(events[0].metadata.hash);
+    for (const e of events) expect(e.metadata.hash).toBe(eventHash(e.type, e.data, e.metadata));
+  });
+
+  it('a retried command id writes nothing and answers as the first time (even from a cold cache)', async () => {
+    const c = id();
+    const command = ctx();
+    const first = await pipeline().execute('Increment', { id: c, by: 1 }, command);
+    const retry = await pipeline({ cacheSize: 0 }).execute('Increment', { id: c, by: 1 }, command);
+    expect(retry).toEqual({ ...first, replayed: true });
+    expect(await store.readStream(`counter-${c}`)).toHaveLength(1);
+  });
+
+  it('a refusal writes nothing and surfaces the typed domain error', async () => {
+    const c = id();
+    await pipeline().execute('Increment', { id: c, by: 5 }, ctx());
+    await expect(pipeline().execute('Increment', { id: c, by: 1, max: 5 }, ctx())).rejects.toMatchObject({
+      code: 'over-max',
+      facts: { value: 5, max: 5 },
+    });
+    await expect(pipeline().execute('Increment', { id: c, by: 1, max: 5 }, ctx())).rejects.toBeInstanceOf(
+      DomainError,
+    );
+    expect(await store.readStream(`counter-${c}`)).toHaveLength(1);
+  });
+
+  it('a no-op decision writes nothing and reports the current revision', async () => {
+    const c = id();
+    await pipeline().execute('Increment', { id: c, by: 1 }, ctx());
+    const noop = await pipeline().execute('Increment', { id: c, by: 0 }, ctx());
+    expect(noop).toMatchObject({ revision: 0, position: null, eventTypes: [] });
+  });
+
+  it('If-Match: a stale expected revision is a PreconditionFailedError, never retried', async () => {
+    const c = id();
+    await pipeline().execute('Increment', { id: c, by: 1 }, ctx());
+    await pipeline().execute('Increment', { id: c, by: 1 }, ctx());
+    await expect(
+      pipeline().execute('Increment', { id: c, by: 1 }, ctx({ expectedRevision: 0 })),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
+    const ok = await pipeline().execute('Increment', { id: c, by: 1 }, ctx({ expectedRevision: 1 }));
+    expect(ok.revision).toBe(2);
+  });
+
+  it('concurrent commands on one aggregate never lose an update (bounded retries on conflicts)', async () => {
+    const c = id();
+    // Separate pipelines (like separate service instances), each with its own cache.
+    const results = await Promise.all(
+      Array.from({ length: 16 }, () =>
+        pipeline({ maxAttempts: 50 }).execute('Increment', { id: c, by: 1 }, ctx()),
+      ),
+    );
+    expect(results.map((r) => r.revision).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 16 }, (_, i) => i),
+    );
+    const state = await pipeline().readAggregate<Counter>(`counter-${c}`, counter);
+    expect(state).toEqual({ state: { value: 16 }, revision: 15 });
+  });
+
+  it('gives up with a ConcurrencyConflictError after the bounded attempts', async () => {
+    const c = id();
+    const racing = createCommandPipeline({
+      store: {
+        ...store,
+        kind: store.kind,
+        readStream: (s, o) => store.readStream(s, o),
+        readAll: (o) => store.readAll(o),
+        subscribeToAll: (o) => store.subscribeToAll(o),
+        headPosition: () => store.headPosition(),
+        ping: () => store.ping(),
+        close: () => store.close(),
+        // Another writer always gets in first.
+        append: async (s, events, o) => {
+          await store.append(s, [{ id: randomUUID(), type: 'Incremented', data: { by: 1 } }]);
+          return store.append(s, events, o);
+        },
+      },
+      commands,
+      maxAttempts: 3,
+    });
+    await expect(racing.execute('Increment', { id: c, by: 1 }, ctx())).rejects.toBeInstanceOf(
+      ConcurrencyConflictError,
+    );
+  });
+
+  it('writes claims before the primary stream, and a raced claim makes exactly one command win', async () => {
+    const name = `n-${id()}`;
+    const [a, b] = await Promise.allSettled([
+      pipeline().execute('IncrementWithClaim', { id: id(), name }, ctx()),
+      pipeline().execute('IncrementWithClaim', { id: id(), name }, ctx()),
+    ]);
+    const outcomes = [a, b].map((o) => o.status);
+    expect(outcomes.sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = [a, b].find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toMatchObject({ code: 'name-taken' });
+    expect(await store.readStream(`claim-${name}`)).toHaveLength(1);
+  });
+
+  it('a command retried after a crash between its claim and its primary write completes once', async () => {
+    const c = id();
+    const name = `n-${id()}`;
+    const command = ctx();
+    let crash = true;
+    const crashing = createCommandPipeline({
+      store: {
+        kind: store.kind,
+        readStream: (s, o) => store.readStream(s, o),
+        readAll: (o) => store.readAll(o),
+        subscribeToAll: (o) => store.subscribeToAll(o),
+        headPosition: () => store.headPosition(),
+        ping: () => store.ping(),
+        close: () => store.close(),
+        append: async (s, events, o) => {
+          if (crash && s.startsWith('counter-')) throw new Error('process died');
+          return store.append(s, events, o);
+        },
+      },
+      commands,
+    });
+    await expect(crashing.execute('IncrementWithClaim', { id: c, name }, command)).rejects.toThrow(
+      'process died',
+    );
+    expect(await store.readStream(`claim-${name}`)).toHaveLength(1);
+    crash = false;
+    const retried = await pipeline().execute('IncrementWithClaim', { id: c, name }, command);
+    expect(retried.replayed).toBe(false);
+    expect(await store.readStream(`claim-${name}`)).toHaveLength(1);
+    expect(await store.readStream(`counter-${c}`)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,116 @@
+import type { JsonObject } from '@pc/event-store';
+import { EventLog, InMemoryReadModel } from '@pc/projections/testing';
+import { dueActionsProjection } from '../../apps/api/src/scheduler/due-actions.projection';
+
+/** Given events → then due rows: the projection alone, in memory, with the SQL stores' semantics. */
+describe('the due-actions projection', () => {
+  let log: EventLog;
+  let model: InMemoryReadModel;
+  const given = (...events: Array<{ type: string; data: JsonObject; streamName?: string }>) =>
+    model.given(...log.events(...events.map((e) => ({ metadata: { correlationId: 'corr-1' }, ...e }))));
+  const due = () => model.rows('actions').map((row) => [row.key, row.command_type, row.due_at, row.payload]);
+
+  const trial = (data: JsonObject = {}) => ({
+    type: 'TrialStarted',
+    streamName: 'customer-c1',
+    data: {
+      customerId: 'c1',
+      subscriptionId: 's1',
+      offerId: 'office-business-basic',
+      partnerId: 'p1',
+      partnerOfRecordId: null,
+      seats: 25,
+      startedAt: '2026-01-05T09:00:00.000Z',
+      endsAt: '2026-02-04T09:00:00.000Z',
+      ...data,
+    },
+  });
+  const onTrial = (type: string, data: JsonObject = {}) => ({
+    type,
+    streamName: 'customer-c1',
+    data: { customerId: 'c1', subscriptionId: 's1', offerId: 'office-business-basic', ...data },
+  });
+
+  beforeEach(() => {
+    log = new EventLog();
+    model = new InMemoryReadModel(dueActionsProjection);
+  });
+
+  it('a started trial schedules its 7- and 1-day notices and its expiry', async () => {
+    await given(trial());
+    expect(due()).toEqual([
+      [
+        'ExpireTrial/c1/s1',
+        'ExpireTrial',
+        '2026-02-04T09:00:00.000Z',
+        { customerId: 'c1', subscriptionId: 's1' },
+      ],
+      [
+        'MarkTrialExpiring/c1/s1/1',
+        'MarkTrialExpiring',
+        '2026-02-03T09:00:00.000Z',
+        { customerId: 'c1', subscriptionId: 's1', daysLeft: 1 },
+      ],
+      [
+        'MarkTrialExpiring/c1/s1/7',
+        'MarkTrialExpiring',
+        '2026-01-28T09:00:00.000Z',
+        { customerId: 'c1', subscriptionId: 's1', daysLeft: 7 },
+      ],
+    ]);
+    expect(model.rows('actions')[0]).toMatchObject({ partner_id: 'p1', correlation_id: 'corr-1' });
+  });
+
+  it('a trial shorter than a notice period gets no such notice', async () => {
+    await given(trial({ endsAt: '2026-01-10T09:00:00.000Z' }));
+    expect(due().map(([key]) => key)).toEqual(['ExpireTrial/c1/s1', 'MarkTrialExpiring/c1/s1/1']);
+  });
+
+  it('a sent notice is done, and so is any longer one', async () => {
+    await given(trial(), onTrial('TrialExpiring', { daysLeft: 7, endsAt: '2026-02-04T09:00:00.000Z' }));
+    expect(due().map(([key]) => key)).toEqual(['ExpireTrial/c1/s1', 'MarkTrialExpiring/c1/s1/1']);
+    await given(onTrial('TrialExpiring', { daysLeft: 1, endsAt: '2026-02-04T09:00:00.000Z' }));
+    expect(due().map(([key]) => key)).toEqual(['ExpireTrial/c1/s1']);
+  });
+
+  it.each(['TrialConverted', 'TrialExpired', 'SubscriptionCancelled'])(
+    '%s clears the trial',
+    async (type) => {
+      await given(trial(), onTrial(type));
+      expect(due()).toEqual([]);
+    },
+  );
+
+  it('an invitation with an expiry schedules it until revoked, withdrawn or expired', async () => {
+    await given(
+      {
+        type: 'TrialInviteCreated',
+        data: { inviteId: 'i1', partnerId: 'p1', expiresAt: '2026-02-01T00:00:00.000Z' },
+      },
+      { type: 'TrialInviteCreated', data: { inviteId: 'i2', partnerId: 'p1', expiresAt: null } },
+      {
+        type: 'PurchaseOfferCreated',
+        data: { purchaseOfferId: 'o1', partnerId: 'p1', expiresAt: '2026-01-25T00:00:00.000Z' },
+      },
+    );
+    expect(due()).toEqual([
+      [
+        'ExpirePurchaseOffer/o1',
+        'ExpirePurchaseOffer',
+        '2026-01-25T00:00:00.000Z',
+        { purchaseOfferId: 'o1' },
+      ],
+      ['ExpireTrialInvite/i1', 'ExpireTrialInvite', '2026-02-01T00:00:00.000Z', { inviteId: 'i1' }],
+    ]);
+    await given(
+      { type: 'TrialInviteRevoked', data: { inviteId: 'i1', partnerId: 'p1' } },
+      { type: 'PurchaseOfferWithdrawn', data: { purchaseOfferId: 'o1', partnerId: 'p1' } },
+    );
+    expect(due()).toEqual([]);
+  });
+
+  it('ignores events it does not know', async () => {
+    await given({ type: 'PartnerRegistered', data: { partnerId: 'p1' } }, trial());
+    expect(due()).toHaveLength(3);
+  });
+});

@@ -1,0 +1,152 @@
+import { Logger } from '@nestjs/common';
+import type { CommandBus } from '@nestjs/cqrs';
+import { DomainError } from '@pc/domain';
+import type { CommandResult } from '@pc/pipeline';
+import { ManualClock, ProjectionStatusRegistry } from '../../apps/api/src/platform';
+import type { DueList } from '../../apps/api/src/scheduler/due-list';
+import type { DueAction } from '../../apps/api/src/scheduler/scheduled-command';
+import type { SchedulerConfig } from '../../apps/api/src/scheduler/scheduler.config';
+import { SchedulerService } from '../../apps/api/src/scheduler/scheduler.service';
+
+/** The service alone, with a fake due list and command bus: outcomes, the timer, no overlapping ticks. */
+describe('SchedulerService', () => {
+  const action = (key: string, commandType = 'ExpireTrialInvite'): DueAction => ({
+    key,
+    commandType,
+    payload: { inviteId: key },
+    dueAt: '2026-01-01T00:00:00.000Z',
+    causedBy: 'event-1',
+    correlationId: 'corr-1',
+  });
+  const result = (overrides: Partial<CommandResult> = {}): CommandResult => ({
+    commandId: 'c',
+    streamName: 's',
+    revision: 1,
+    position: '1',
+    ids: {},
+    eventTypes: ['TrialInviteExpired'],
+    replayed: false,
+    ...overrides,
+  });
+
+  function setUp(config: Partial<SchedulerConfig> = {}) {
+    const due: DueAction[] = [];
+    const dueList = {
+      start: jest.fn(async () => undefined),
+      close: jest.fn(async () => undefined),
+      catchUp: jest.fn(async () => true),
+      dueAt: jest.fn(async () => [...due]),
+      statuses: jest.fn(async () => []),
+    };
+    const execute = jest.fn(async (): Promise<CommandResult> => result());
+    const service = new SchedulerService(
+      { execute } as unknown as CommandBus,
+      dueList as unknown as DueList,
+      new ManualClock('2026-01-02T00:00:00.000Z'),
+      { intervalMs: 1000, batchSize: 10, catchUpTimeoutMs: 100, ...config },
+      new ProjectionStatusRegistry(),
+    );
+    return { service, due, dueList, execute };
+  }
+
+  beforeAll(() => Logger.overrideLogger(false));
+  afterEach(() => jest.useRealTimers());
+
+  it('issues each due action as the scheduler, and reports what became of it', async () => {
+    const { service, due, execute } = setUp();
+    due.push(
+      action('applied'),
+      action('no-op'),
+      action('replayed'),
+      action('converted'),
+      action('odd'),
+      action('down'),
+    );
+    execute
+      .mockResolvedValueOnce(result())
+      .mockResolvedValueOnce(result({ eventTypes: [] }))
+      .mockResolvedValueOnce(result({ replayed: true }))
+      .mockRejectedValueOnce(new DomainError('not-a-trial', 'converted since'))
+      .mockRejectedValueOnce(new DomainError('invite-not-due', 'not yet'))
+      .mockRejectedValueOnce(new Error('event store unavailable'));
+
+    const report = await service.tick();
+    expect(report).toMatchObject({ now: '2026-01-02T00:00:00.000Z', caughtUp: true });
+    expect(report.actions.map((a) => [a.key, a.outcome, a.reason])).toEqual([
+      ['applied', 'applied', undefined],
+      ['no-op', 'no-op', undefined],
+      ['replayed', 'replayed', undefined],
+      ['converted', 'no-op', 'not-a-trial'],
+      ['odd', 'refused', 'invite-not-due'],
+      ['down', 'failed', 'event store unavailable'],
+    ]);
+    const [command] = execute.mock.calls[0] as unknown as [
+      { type: string; context: Record<string, unknown> },
+    ];
+    expect(command.type).toBe('ExpireTrialInvite');
+    expect(command.context).toMatchObject({
+      actor: { kind: 'platform', id: 'scheduler' },
+      service: { kind: 'service', id: 'scheduler' },
+      causationId: 'event-1',
+      correlationId: 'corr-1',
+      now: '2026-01-02T00:00:00.000Z',
+      commandId: report.actions[0].commandId,
+    });
+  });
+
+  it('the same action always gets the same command id; another due time, another id', async () => {
+    const { service, due } = setUp();
+    due.push(action('a'));
+    const first = await service.tick();
+    const second = await service.tick();
+    expect(second.actions[0].commandId).toBe(first.actions[0].commandId);
+    due.splice(0, 1, { ...action('a'), dueAt: '2026-01-01T00:00:00.001Z' });
+    expect((await service.tick()).actions[0].commandId).not.toBe(first.actions[0].commandId);
+  });
+
+  it('ticks every SCHEDULER_INTERVAL_MS once bootstrapped, and stops on shutdown', async () => {
+    jest.useFakeTimers();
+    const { service, dueList } = setUp({ intervalMs: 1000 });
+    service.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(999);
+    expect(dueList.dueAt).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(dueList.dueAt).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(dueList.dueAt).toHaveBeenCalledTimes(2);
+    await service.beforeApplicationShutdown();
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(dueList.dueAt).toHaveBeenCalledTimes(2);
+    expect(dueList.close).toHaveBeenCalled();
+  });
+
+  it('SCHEDULER_INTERVAL_MS=0 starts no timer', async () => {
+    jest.useFakeTimers();
+    const { service, dueList } = setUp({ intervalMs: 0 });
+    service.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(dueList.dueAt).not.toHaveBeenCalled();
+  });
+
+  it('ticks never overlap: a second tick waits for the first', async () => {
+    const { service, dueList } = setUp();
+    let release: () => void = () => undefined;
+    dueList.catchUp.mockImplementationOnce(
+      () => new Promise<boolean>((resolve) => (release = () => resolve(true))),
+    );
+    const first = service.tick();
+    const second = service.tick();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(dueList.catchUp).toHaveBeenCalledTimes(1);
+    release();
+    await Promise.all([first, second]);
+    expect(dueList.catchUp).toHaveBeenCalledTimes(2);
+  });
+
+  it('a tick still runs when the due list lags (actions are idempotent), and says so', async () => {
+    const { service, dueList, due } = setUp();
+    dueList.catchUp.mockResolvedValueOnce(false);
+    due.push(action('a'));
+    expect(await service.tick()).toMatchObject({ caughtUp: false, actions: [{ outcome: 'applied' }] });
+  });
+});
