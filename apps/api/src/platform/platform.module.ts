@@ -8,6 +8,7 @@ import { createEventStore } from '@pc/event-store/factory';
 import { type Catalog, createDomainCommands } from '@pc/domain';
 import { loadCatalog } from '../catalog/load-catalog';
 import { AuthGuard } from './auth/auth.guard';
+import { TenantGuard } from './auth/tenant.guard';
 import { JWT_VERIFIER, JwtVerifier } from './auth/jwt-verifier';
 import { CLOCK, SystemClock, type Clock } from './clock';
 import { CommandGateway } from './commands/command-gateway';
@@ -109,6 +110,7 @@ export class PlatformModule {
         PlatformResources,
         // Guards run in this order: authenticate first, so the rate limiter can key on the principal.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: TenantGuard },
         { provide: APP_GUARD, useClass: GuessingThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
