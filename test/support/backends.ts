@@ -56,6 +56,11 @@ export async function startApp(
   env: Record<string, string>,
   clock = new ManualClock(new Date('2026-01-05T09:00:00.000Z')),
 ): Promise<{ app: NestFastifyApplication; clock: ManualClock }> {
-  const app = await createApp({ env: { NODE_ENV: 'test', ...env }, clock, logger: false });
+  // The scheduler's timer is off: tests move the clock and call tick() themselves.
+  const app = await createApp({
+    env: { NODE_ENV: 'test', SCHEDULER_INTERVAL_MS: '0', ...env },
+    clock,
+    logger: false,
+  });
   return { app, clock };
 }

@@ -19,13 +19,11 @@ export const contosoProfile = {
 
 /**
  * The real app with the scheduler's timer off (ticks are driven by the test) and a manual clock.
- * SCHEDULER_INTERVAL_MS and CATALOG_PATH are read from process.env (as the platform reads the catalog).
  */
 export async function startAcquisitionApp(
   env: Record<string, string>,
   clock = new ManualClock(START),
 ): Promise<{ app: NestFastifyApplication; clock: ManualClock; scheduler: SchedulerService }> {
-  process.env.SCHEDULER_INTERVAL_MS = '0';
   const { app } = await startApp({ PUBLIC_BASE_URL, GUESSING_RATE_LIMIT: '1000', ...env }, clock);
   return { app, clock, scheduler: app.get(SchedulerService) };
 }

@@ -26,8 +26,7 @@ export interface JwtConfig {
 }
 
 export type ReadModelStoreConfig =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string; schema: string };
+  { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
 
 export interface RateLimitConfig {
   /** Requests allowed per window and caller on guessable endpoints. */
@@ -38,6 +37,11 @@ export interface RateLimitConfig {
 }
 
 export interface ApiConfig {
+  /**
+   * The environment the app was configured from (process.env, or what a test passed to createApp).
+   * Feature modules load their own settings from it, never from process.env directly.
+   */
+  env: Readonly<Env>;
   nodeEnv: string;
   production: boolean;
   host: string;
@@ -78,6 +82,7 @@ export function loadApiConfig(env: Env): ApiConfig {
   const production = nodeEnv === 'production';
 
   const config = {
+    env: Object.freeze({ ...env }),
     nodeEnv,
     production,
     host: read.string('HOST', '0.0.0.0'),

@@ -1,6 +1,5 @@
 /**
- * The scheduler's settings. Read from the process environment (as the catalog is): the platform's
- * ApiConfig does not carry them.
+ * The scheduler's settings, loaded from the app's environment (ApiConfig.env).
  */
 export interface SchedulerConfig {
   /** SCHEDULER_INTERVAL_MS: real time between ticks; 0 disables the timer (tests call tick()). */

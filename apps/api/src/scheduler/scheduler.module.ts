@@ -10,7 +10,11 @@ const runnerLogger = new Logger('SchedulerDueList');
 /** The in-service scheduler: its due list (a projection) and the ticking service. */
 @Module({
   providers: [
-    { provide: SCHEDULER_CONFIG, useFactory: () => loadSchedulerConfig(process.env) },
+    {
+      provide: SCHEDULER_CONFIG,
+      useFactory: (config: ApiConfig) => loadSchedulerConfig(config.env),
+      inject: [API_CONFIG],
+    },
     {
       provide: DueList,
       useFactory: (eventStore: EventStore, config: ApiConfig) =>
