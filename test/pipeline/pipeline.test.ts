@@ -11,6 +11,7 @@ import {
   defineCommand,
   refuse,
   registry,
+  releases,
 } from '@pc/domain';
 import {
   type CommandContext,
@@ -32,7 +33,7 @@ const counter: Evolver<Counter, DomainEvent> = {
 };
 const claim: Evolver<{ taken: boolean }, DomainEvent> = {
   initialState: { taken: false },
-  evolve: (s, e) => (e.type === 'Claimed' ? { taken: true } : s),
+  evolve: (s, e) => (releases(e, 'Claimed') ? { taken: false } : e.type === 'Claimed' ? { taken: true } : s),
 };
 
 const commands = registry(
@@ -66,6 +67,29 @@ const commands = registry(
         events: {
           counter: [{ type: 'Incremented', data: { by: 1 } }],
           name: [{ type: 'Claimed', data: { counter: p.id } }],
+        },
+      };
+    },
+  }),
+  // Two claims, written in this order: `first`, then `second` (like a domain, then a product key).
+  defineCommand<{ id: string; first: string; second: string }>({
+    type: 'ClaimTwo',
+    primary: 'counter',
+    streams: (p) => ({
+      first: { stream: `claim-${p.first}`, evolver: claim as Evolver<unknown, DomainEvent> },
+      second: { stream: `claim-${p.second}`, evolver: claim as Evolver<unknown, DomainEvent> },
+      counter: { stream: `counter-${p.id}`, evolver: counter as Evolver<unknown, DomainEvent> },
+    }),
+    decide(p, loaded) {
+      for (const alias of ['first', 'second']) {
+        if ((loaded[alias].state as { taken: boolean }).taken)
+          refuse(`${alias}-taken`, 'Taken', {}, 'conflict');
+      }
+      return {
+        events: {
+          counter: [{ type: 'Incremented', data: { by: 1 } }],
+          first: [{ type: 'Claimed', data: { counter: p.id } }],
+          second: [{ type: 'Claimed', data: { counter: p.id } }],
         },
       };
     },
@@ -270,5 +294,72 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     expect(retried.replayed).toBe(false);
     expect(await store.readStream(`claim-${name}`)).toHaveLength(1);
     expect(await store.readStream(`counter-${c}`)).toHaveLength(1);
+  });
+
+  it('a command refused after writing a claim gives it back (nothing stays claimed by a command that never happened)', async () => {
+    const [domainA, domainB, key] = [`d-${id()}`, `d-${id()}`, `k-${id()}`];
+    // Two commands race for the same `second` claim (a product key), each with its own `first` (a domain).
+    const results = await Promise.allSettled([
+      pipeline().execute('ClaimTwo', { id: id(), first: domainA, second: key }, ctx()),
+      pipeline().execute('ClaimTwo', { id: id(), first: domainB, second: key }, ctx()),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const loserFirst = results[0].status === 'rejected' ? domainA : domainB;
+    const winnerFirst = loserFirst === domainA ? domainB : domainA;
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({
+      code: 'second-taken',
+    });
+    const loserEvents = await store.readStream(`claim-${loserFirst}`);
+    expect(loserEvents.map((e) => e.type)).toEqual(['Claimed', 'ClaimReleased']);
+    expect(loserEvents[1].data).toMatchObject({ undoes: ['Claimed'], reason: 'second-taken' });
+    expect(loserEvents[1].metadata.prevHash).toBe(loserEvents[0].metadata.hash);
+    expect((await store.readStream(`claim-${winnerFirst}`)).map((e) => e.type)).toEqual(['Claimed']);
+    // The released claim can be taken by someone else.
+    const other = await pipeline().execute(
+      'ClaimTwo',
+      { id: id(), first: loserFirst, second: `k-${id()}` },
+      ctx(),
+    );
+    expect(other.eventTypes).toEqual(['Claimed', 'Claimed', 'Incremented']);
+  });
+
+  it('a refused command retried with the same id, once the obstacle is gone, claims anew', async () => {
+    const [first, second, c] = [`d-${id()}`, `k-${id()}`, id()];
+    const command = ctx();
+    // Right after our claim of `first` lands, someone else takes `second`: we are refused and give `first` back.
+    const interleaved = createCommandPipeline({
+      store: {
+        kind: store.kind,
+        readStream: (s, o) => store.readStream(s, o),
+        readAll: (o) => store.readAll(o),
+        subscribeToAll: (o) => store.subscribeToAll(o),
+        headPosition: () => store.headPosition(),
+        ping: () => store.ping(),
+        close: () => store.close(),
+        append: async (s, events, o) => {
+          const result = await store.append(s, events, o);
+          if (s === `claim-${first}`) {
+            await pipeline().execute('ClaimTwo', { id: id(), first: `d-${id()}`, second }, ctx());
+          }
+          return result;
+        },
+      },
+      commands,
+    });
+    await expect(interleaved.execute('ClaimTwo', { id: c, first, second }, command)).rejects.toMatchObject({
+      code: 'second-taken',
+    });
+    expect((await store.readStream(`claim-${first}`)).map((e) => e.type)).toEqual([
+      'Claimed',
+      'ClaimReleased',
+    ]);
+    // Same command id, a free `second` this time: it completes, and `first` is claimed again.
+    const retried = await pipeline().execute('ClaimTwo', { id: c, first, second: `k-${id()}` }, command);
+    expect(retried.replayed).toBe(false);
+    expect((await store.readStream(`claim-${first}`)).map((e) => e.type)).toEqual([
+      'Claimed',
+      'ClaimReleased',
+      'Claimed',
+    ]);
   });
 });

@@ -109,6 +109,109 @@ describe('the due-actions projection', () => {
     expect(due()).toEqual([]);
   });
 
+  const onDelegation = (type: string, data: JsonObject = {}) => ({
+    type,
+    streamName: 'customer-c1',
+    data: { customerId: 'c1', partnerId: 'p1', delegationId: 'd1', access: 'limited', ...data },
+  });
+  const offered = () =>
+    onDelegation('DelegationOffered', {
+      offeredAt: '2026-01-05T09:00:00.000Z',
+      offerExpiresAt: '2026-04-05T09:00:00.000Z',
+    });
+  const accepted = () =>
+    onDelegation('DelegationAccepted', {
+      startsAt: '2026-01-10T09:00:00.000Z',
+      endsAt: '2026-03-11T09:00:00.000Z',
+    });
+
+  it('a delegation offer schedules its expiry until it is answered', async () => {
+    await given(offered());
+    expect(due()).toEqual([
+      [
+        'ExpireDelegationOffer/c1/d1',
+        'ExpireDelegationOffer',
+        '2026-04-05T09:00:00.000Z',
+        { customerId: 'c1', delegationId: 'd1' },
+      ],
+    ]);
+    expect(model.rows('actions')[0]).toMatchObject({ partner_id: 'p1', correlation_id: 'corr-1' });
+  });
+
+  it.each(['DelegationDeclined', 'DelegationOfferExpired', 'DelegationRemoved'])(
+    '%s clears the offer',
+    async (type) => {
+      await given(offered(), onDelegation(type));
+      expect(due()).toEqual([]);
+    },
+  );
+
+  it('an accepted delegation schedules its 30-, 7- and 1-day reminders and its end', async () => {
+    await given(offered(), accepted());
+    const ref = { customerId: 'c1', delegationId: 'd1' };
+    expect(due()).toEqual([
+      ['EndDelegation/c1/d1', 'EndDelegation', '2026-03-11T09:00:00.000Z', ref],
+      [
+        'MarkDelegationEnding/c1/d1/1',
+        'MarkDelegationEnding',
+        '2026-03-10T09:00:00.000Z',
+        { ...ref, daysLeft: 1 },
+      ],
+      [
+        'MarkDelegationEnding/c1/d1/30',
+        'MarkDelegationEnding',
+        '2026-02-09T09:00:00.000Z',
+        { ...ref, daysLeft: 30 },
+      ],
+      [
+        'MarkDelegationEnding/c1/d1/7',
+        'MarkDelegationEnding',
+        '2026-03-04T09:00:00.000Z',
+        { ...ref, daysLeft: 7 },
+      ],
+    ]);
+  });
+
+  it('a sent reminder is done, and so is any longer one; auto-extension moves them all', async () => {
+    await given(offered(), accepted(), onDelegation('DelegationEnding', { daysLeft: 7 }));
+    expect(due().map(([key]) => key)).toEqual(['EndDelegation/c1/d1', 'MarkDelegationEnding/c1/d1/1']);
+    await given(
+      onDelegation('DelegationAutoExtended', {
+        endsAt: { from: '2026-03-11T09:00:00.000Z', to: '2026-09-07T09:00:00.000Z' },
+      }),
+    );
+    expect(due().map(([key, , dueAt]) => [key, dueAt])).toEqual([
+      ['EndDelegation/c1/d1', '2026-09-07T09:00:00.000Z'],
+      ['MarkDelegationEnding/c1/d1/1', '2026-09-06T09:00:00.000Z'],
+      ['MarkDelegationEnding/c1/d1/30', '2026-08-08T09:00:00.000Z'],
+      ['MarkDelegationEnding/c1/d1/7', '2026-08-31T09:00:00.000Z'],
+    ]);
+  });
+
+  it.each(['DelegationEnded', 'DelegationRemoved'])('%s clears an accepted delegation', async (type) => {
+    await given(offered(), accepted(), onDelegation(type));
+    expect(due()).toEqual([]);
+  });
+
+  it('a delegation accepted at redemption is scheduled under its redemption id; a short one gets fewer reminders', async () => {
+    await given({
+      type: 'DelegatedAdminAcceptedAtRedemption',
+      streamName: 'customer-c1',
+      data: {
+        customerId: 'c1',
+        partnerId: 'p1',
+        via: { kind: 'trial-invite', id: 'i1', partnerId: 'p1' },
+        terms: { access: 'limited', durationDays: 10, autoExtend: false },
+        acceptedAt: '2026-01-05T09:00:00.000Z',
+      },
+    });
+    expect(due().map(([key, , dueAt]) => [key, dueAt])).toEqual([
+      ['EndDelegation/c1/trial-invite-i1', '2026-01-15T09:00:00.000Z'],
+      ['MarkDelegationEnding/c1/trial-invite-i1/1', '2026-01-14T09:00:00.000Z'],
+      ['MarkDelegationEnding/c1/trial-invite-i1/7', '2026-01-08T09:00:00.000Z'],
+    ]);
+  });
+
   it('ignores events it does not know', async () => {
     await given({ type: 'PartnerRegistered', data: { partnerId: 'p1' } }, trial());
     expect(due()).toHaveLength(3);

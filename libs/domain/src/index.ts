@@ -2,6 +2,7 @@ export * from './shared/types';
 export * from './shared/errors';
 export * from './shared/command';
 export * from './shared/time';
+export * from './shared/claims';
 export * from './partner';
 export * from './catalog';
 export * from './invitation';

@@ -9,7 +9,8 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
     return value === undefined ? 'null' : JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -26,5 +27,7 @@ export const GENESIS_HASH = '0'.repeat(64);
  */
 export function eventHash(type: string, data: unknown, metadata: Record<string, unknown>): string {
   const { hash: _ignored, ...rest } = metadata;
-  return createHash('sha256').update(canonicalJson({ type, data, metadata: rest })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ type, data, metadata: rest }))
+    .digest('hex');
 }

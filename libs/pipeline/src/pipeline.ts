@@ -17,6 +17,7 @@ import {
   type Evolver,
   type Loaded,
   type StreamSpec,
+  CLAIM_RELEASED,
   DomainError,
   domainCommands,
 } from '@pc/domain';
@@ -56,9 +57,25 @@ export const EVENT_SCHEMA_VERSION = 1;
 /** Namespace of the deterministic (UUIDv5) ids the pipeline derives from a command id. */
 export const PIPELINE_ID_NAMESPACE = '6f1c2b1e-0c55-4a4e-9a51-2f3c9a7e8b10';
 
-export const deriveId = (commandId: string, name: string): string => uuidv5(`${commandId}/${name}`, PIPELINE_ID_NAMESPACE);
-const eventIdFor = (commandId: string, stream: string, index: number): string =>
-  uuidv5(`${commandId}/event/${stream}/${index}`, PIPELINE_ID_NAMESPACE);
+export const deriveId = (commandId: string, name: string): string =>
+  uuidv5(`${commandId}/${name}`, PIPELINE_ID_NAMESPACE);
+/**
+ * Event ids derive from the command, so a re-append is a no-op. `generation` counts how often this
+ * command's claims on the stream were released before: a retry after a release claims anew.
+ */
+const eventIdFor = (commandId: string, stream: string, index: number | string, generation = 0): string =>
+  uuidv5(
+    generation === 0
+      ? `${commandId}/event/${stream}/${index}`
+      : `${commandId}/event/${stream}/g${generation}/${index}`,
+    PIPELINE_ID_NAMESPACE,
+  );
+
+const decisionContext = (ctx: CommandContext): DecisionContext => ({
+  actor: ctx.actor,
+  now: ctx.now,
+  newId: (name) => deriveId(ctx.commandId, name),
+});
 
 export interface AggregateView<S> {
   state: S;
@@ -94,7 +111,11 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
     }
   }
 
-  function extend(base: FoldedStream, evolver: Evolver<unknown, DomainEvent>, events: RecordedEvent[]): FoldedStream {
+  function extend(
+    base: FoldedStream,
+    evolver: Evolver<unknown, DomainEvent>,
+    events: RecordedEvent[],
+  ): FoldedStream {
     let { state, lastHash } = base;
     const commandsSeen = events.length > 0 ? new Map(base.commands) : base.commands;
     for (const e of events) {
@@ -106,8 +127,18 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
         commandsSeen.set(
           commandId,
           trace
-            ? { ...trace, lastRevision: e.revision, position: e.position, eventTypes: [...trace.eventTypes, e.type] }
-            : { firstRevision: e.revision, lastRevision: e.revision, position: e.position, eventTypes: [e.type] },
+            ? {
+                ...trace,
+                lastRevision: e.revision,
+                position: e.position,
+                eventTypes: [...trace.eventTypes, e.type],
+              }
+            : {
+                firstRevision: e.revision,
+                lastRevision: e.revision,
+                position: e.position,
+                eventTypes: [e.type],
+              },
         );
       }
     }
@@ -130,14 +161,82 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
   }
 
   /**
-   * A stream folded WITHOUT the events of one command (used when that command is being retried
-   * after a crash between its writes): what the command saw the first time.
+   * A stream folded WITHOUT the events of one command (used when that command is being retried):
+   * what the command saw the first time. After a crash between its writes, the command re-appends
+   * the same events at the same place (a no-op that answers as before). After its claim was
+   * released (it was refused), it appends after everything, with a new generation of ids.
    */
-  async function loadExcluding(spec: StreamSpec, commandId: string): Promise<FoldedStream> {
+  async function loadExcluding(
+    spec: StreamSpec,
+    commandId: string,
+  ): Promise<FoldedStream & { generation: number }> {
     const all = await readFrom(spec.stream, 0);
+    const ours = all.filter((e) => e.metadata.commandId === commandId);
+    const generation = ours.filter((e) => e.type === CLAIM_RELEASED).length;
+    const empty: FoldedStream = {
+      state: spec.evolver.initialState,
+      revision: -1,
+      lastHash: null,
+      commands: new Map(),
+    };
+    if (ours.length > 0 && ours[ours.length - 1].type === CLAIM_RELEASED) {
+      // Released: fold everything else, append at the head.
+      const folded = extend(
+        empty,
+        spec.evolver,
+        all.filter((e) => e.metadata.commandId !== commandId),
+      );
+      const head = all[all.length - 1];
+      return {
+        ...folded,
+        revision: head.revision,
+        lastHash: (head.metadata.hash as string) ?? null,
+        generation,
+      };
+    }
     const first = all.findIndex((e) => e.metadata.commandId === commandId);
-    const before = first < 0 ? all : all.slice(0, first);
-    return extend({ state: spec.evolver.initialState, revision: -1, lastHash: null, commands: new Map() }, spec.evolver, before);
+    return { ...extend(empty, spec.evolver, first < 0 ? all : all.slice(0, first)), generation };
+  }
+
+  /**
+   * The command was refused (or gave up) after writing claims: give each one back, so that no domain,
+   * code or product key stays claimed by a command that never happened. Idempotent (deterministic id).
+   */
+  async function releaseClaims(
+    definition: CommandDefinition,
+    payload: Record<string, unknown>,
+    ctx: CommandContext,
+    reason: string,
+    claimed: ReadonlySet<string>,
+  ) {
+    const specs = definition.streams(payload, decisionContext(ctx));
+    for (const [alias, spec] of Object.entries(specs)) {
+      if (alias === definition.primary || !claimed.has(spec.stream)) continue;
+      for (let tries = 0; tries < 5; tries++) {
+        const all = await readFrom(spec.stream, 0);
+        const ours = all.filter((e) => e.metadata.commandId === ctx.commandId);
+        if (ours.length === 0 || ours[ours.length - 1].type === CLAIM_RELEASED) break;
+        const generation = ours.filter((e) => e.type === CLAIM_RELEASED).length;
+        const lastRelease = ours.map((e) => e.type).lastIndexOf(CLAIM_RELEASED);
+        const undoes = ours.slice(lastRelease + 1).map((e) => e.type);
+        const head = all[all.length - 1];
+        const [event] = toNewEvents(
+          spec.stream,
+          [{ type: CLAIM_RELEASED, data: { commandId: ctx.commandId, undoes, reason } }],
+          (head.metadata.hash as string) ?? null,
+          definition.type,
+          ctx,
+        );
+        event.id = eventIdFor(ctx.commandId, spec.stream, 'release', generation);
+        try {
+          await store.append(spec.stream, [event], { expectedRevision: head.revision });
+          cache.evict(spec.stream);
+          break;
+        } catch (e) {
+          if (!(e instanceof WrongExpectedVersionError)) throw e;
+        }
+      }
+    }
   }
 
   function toNewEvents(
@@ -163,16 +262,22 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       const data = JSON.parse(JSON.stringify(event.data)) as JsonObject;
       metadata.hash = eventHash(event.type, data, metadata);
       previous = metadata.hash as string;
-      return { id: eventIdFor(ctx.commandId, stream, index), type: event.type, data, metadata: metadata as JsonObject };
+      return {
+        id: eventIdFor(ctx.commandId, stream, index),
+        type: event.type,
+        data,
+        metadata: metadata as JsonObject,
+      };
     });
   }
 
-  async function attempt(definition: CommandDefinition, payload: Record<string, unknown>, ctx: CommandContext): Promise<CommandResult> {
-    const decisionCtx: DecisionContext = {
-      actor: ctx.actor,
-      now: ctx.now,
-      newId: (name) => deriveId(ctx.commandId, name),
-    };
+  async function attempt(
+    definition: CommandDefinition,
+    payload: Record<string, unknown>,
+    ctx: CommandContext,
+    claimed: Set<string>,
+  ): Promise<CommandResult> {
+    const decisionCtx = decisionContext(ctx);
     const specs = definition.streams(payload, decisionCtx);
     const aliases = Object.keys(specs);
     const primarySpec = specs[definition.primary];
@@ -187,7 +292,8 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       let ids: Record<string, string> = {};
       try {
         const loaded: Record<string, Loaded<unknown>> = { [definition.primary]: before };
-        for (const alias of aliases) if (alias !== definition.primary) loaded[alias] = byAlias.get(alias) as FoldedStream;
+        for (const alias of aliases)
+          if (alias !== definition.primary) loaded[alias] = byAlias.get(alias) as FoldedStream;
         ids = definition.decide(payload, loaded, decisionCtx).ids ?? {};
       } catch {
         ids = {};
@@ -207,11 +313,15 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       throw new PreconditionFailedError(primarySpec.stream, ctx.expectedRevision, primary.revision);
     }
 
-    // Secondary (claim) streams this command already wrote before a crash are seen as they were.
+    // Secondary (claim) streams this command already wrote are seen as they were before it.
+    const generations = new Map<string, number>();
     for (const alias of aliases) {
       const f = byAlias.get(alias) as FoldedStream;
       if (alias !== definition.primary && f.commands.has(ctx.commandId)) {
-        byAlias.set(alias, await loadExcluding(specs[alias], ctx.commandId));
+        const excluded = await loadExcluding(specs[alias], ctx.commandId);
+        byAlias.set(alias, excluded);
+        generations.set(alias, excluded.generation);
+        claimed.add(specs[alias].stream);
       }
     }
 
@@ -229,7 +339,13 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       const spec = specs[alias];
       const base = byAlias.get(alias) as FoldedStream;
       const domainEvents = result.events[alias] as DomainEvent[];
-      const newEvents = toNewEvents(spec.stream, domainEvents, base.lastHash, definition.type, ctx);
+      const generation = generations.get(alias) ?? 0;
+      const newEvents = toNewEvents(spec.stream, domainEvents, base.lastHash, definition.type, ctx).map(
+        (e, i) => ({
+          ...e,
+          id: eventIdFor(ctx.commandId, spec.stream, i, generation),
+        }),
+      );
       const started = performance.now();
       const appended = await store.append(spec.stream, newEvents, {
         expectedRevision: base.revision < 0 ? 'no_stream' : base.revision,
@@ -237,6 +353,7 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       observer.appended?.(definition.type, spec.stream, newEvents.length, performance.now() - started);
       position = appended.position;
       if (alias === definition.primary) revision = appended.nextExpectedRevision;
+      else claimed.add(spec.stream);
       eventTypes.push(...newEvents.map((e) => e.type));
       // Keep the cache warm with what we just wrote, when it extends exactly what we read.
       if (appended.nextExpectedRevision === base.revision + newEvents.length) {
@@ -269,27 +386,33 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
     async execute(commandType, payload, ctx) {
       const definition = commands.get(commandType);
       if (!definition) throw new UnknownCommandError(commandType);
+      // Claim streams this command has written to (in any attempt, or before a crash).
+      const claimed = new Set<string>();
       for (let attemptNo = 1; ; attemptNo++) {
         try {
-          const result = await attempt(definition, payload, ctx);
+          const result = await attempt(definition, payload, ctx, claimed);
           observer.accepted?.(commandType);
           return result;
         } catch (e) {
           if (e instanceof DomainError) {
             observer.refused?.(commandType, e.code);
+            await releaseClaims(definition, payload, ctx, e.code, claimed);
             throw e;
           }
           if (!(e instanceof WrongExpectedVersionError)) throw e;
           cache.evict(e.streamName);
-          const primaryStream = definition.streams(payload, {
-            actor: ctx.actor,
-            now: ctx.now,
-            newId: (name) => deriveId(ctx.commandId, name),
-          })[definition.primary].stream;
+          const primaryStream = definition.streams(payload, decisionContext(ctx))[definition.primary].stream;
           if (ctx.expectedRevision !== undefined && e.streamName === primaryStream) {
-            throw new PreconditionFailedError(e.streamName, ctx.expectedRevision, typeof e.actual === 'number' ? e.actual : -1);
+            throw new PreconditionFailedError(
+              e.streamName,
+              ctx.expectedRevision,
+              typeof e.actual === 'number' ? e.actual : -1,
+            );
           }
-          if (attemptNo >= maxAttempts) throw new ConcurrencyConflictError(e.streamName, attemptNo);
+          if (attemptNo >= maxAttempts) {
+            await releaseClaims(definition, payload, ctx, 'concurrency-conflict', claimed);
+            throw new ConcurrencyConflictError(e.streamName, attemptNo);
+          }
           observer.conflictRetried?.(commandType, e.streamName);
           // Jittered back-off keeps colliding writers from colliding again in lock step.
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attemptNo));

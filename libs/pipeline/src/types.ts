@@ -36,7 +36,11 @@ export interface CommandResult {
 }
 
 export interface CommandPipeline {
-  execute(commandType: string, payload: Record<string, unknown>, context: CommandContext): Promise<CommandResult>;
+  execute(
+    commandType: string,
+    payload: Record<string, unknown>,
+    context: CommandContext,
+  ): Promise<CommandResult>;
 }
 
 /** If-Match did not match the aggregate's current revision (HTTP 412). */

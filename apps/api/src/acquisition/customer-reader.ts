@@ -9,11 +9,17 @@ import {
   customerNotFound,
 } from '../platform';
 
-/** The partners that see a customer: its advisors and its Partner of Record. */
+/**
+ * The partners that see a customer: its advisors, its Partner of Record, and partners holding a
+ * delegation the customer accepted (recorded active: they administer it; the scheduler ends it).
+ */
 export function partnersOf(state: CustomerState): string[] {
   const partners = [...state.advisors];
   if (state.partnerOfRecord !== null && !partners.includes(state.partnerOfRecord))
     partners.push(state.partnerOfRecord);
+  for (const d of Object.values(state.delegations)) {
+    if (d.status === 'active' && !partners.includes(d.partnerId)) partners.push(d.partnerId);
+  }
   return partners;
 }
 

@@ -1,13 +1,15 @@
 import type { JsonObject, RecordedEvent } from '@pc/event-store';
-import { TRIAL_NOTICES, addDays } from '@pc/domain';
+import { DELEGATION_NOTICES, TRIAL_NOTICES, addDays, delegationIdAtRedemption } from '@pc/domain';
 import { type Change, defineProjection, remove, upsert } from '@pc/projections';
 
 /**
  * The scheduler's durable due list: one row per time-driven command still to issue, kept by the
  * events themselves. A trial that starts schedules its two notices and its expiry; converting,
  * cancelling or expiring it clears them; an invitation with an expiry schedules it until revoked,
- * withdrawn or expired. Being a projection, it survives restarts, and rebuilding it from the log
- * gives the same rows.
+ * withdrawn or expired; a delegation offer schedules its expiry until answered or withdrawn; an
+ * accepted delegation schedules its 30-, 7- and 1-day reminders and its end, moved when it
+ * auto-extends and cleared when it ends or is removed. Being a projection, it survives restarts, and
+ * rebuilding it from the log gives the same rows.
  */
 export const DUE_ACTIONS_PROJECTION = 'scheduler_due';
 export const DUE_ACTIONS_TABLE = 'actions';
@@ -19,6 +21,11 @@ export const dueKeys = {
     `MarkTrialExpiring/${customerId}/${subscriptionId}/${daysLeft}`,
   inviteExpiry: (inviteId: string) => `ExpireTrialInvite/${inviteId}`,
   offerExpiry: (purchaseOfferId: string) => `ExpirePurchaseOffer/${purchaseOfferId}`,
+  delegationOfferExpiry: (customerId: string, delegationId: string) =>
+    `ExpireDelegationOffer/${customerId}/${delegationId}`,
+  delegationNotice: (customerId: string, delegationId: string, daysLeft: number) =>
+    `MarkDelegationEnding/${customerId}/${delegationId}/${daysLeft}`,
+  delegationEnd: (customerId: string, delegationId: string) => `EndDelegation/${customerId}/${delegationId}`,
 };
 
 const text = (data: JsonObject, field: string): string => {
@@ -65,9 +72,58 @@ function clearTrial(event: RecordedEvent): Change[] {
   ];
 }
 
+/** The offer's expiry, once the offer is answered, withdrawn or expired. */
+function clearDelegationOffer(event: RecordedEvent): Change[] {
+  const key = dueKeys.delegationOfferExpiry(text(event.data, 'customerId'), text(event.data, 'delegationId'));
+  return [remove(DUE_ACTIONS_TABLE, { key })];
+}
+
+/**
+ * The reminders and the end of a delegation in force until `endsAt` (at acceptance, and again for the
+ * new end when it auto-extends: same keys, so the rows move). A reminder that would fall before the
+ * delegation started (a term shorter than the notice) is never sent.
+ */
+function scheduleDelegationEnd(
+  event: RecordedEvent,
+  delegationId: string,
+  startsAt: string,
+  endsAt: string,
+): Change[] {
+  const customerId = text(event.data, 'customerId');
+  const ref = { customerId, delegationId };
+  return [
+    ...DELEGATION_NOTICES.map((daysLeft) => ({ daysLeft, dueAt: addDays(endsAt, -daysLeft) }))
+      .filter(({ dueAt }) => dueAt >= startsAt)
+      .map(({ daysLeft, dueAt }) =>
+        schedule(
+          event,
+          dueKeys.delegationNotice(customerId, delegationId, daysLeft),
+          'MarkDelegationEnding',
+          { ...ref, daysLeft },
+          dueAt,
+        ),
+      ),
+    schedule(event, dueKeys.delegationEnd(customerId, delegationId), 'EndDelegation', ref, endsAt),
+  ];
+}
+
+/** Every action of a delegation (its offer's expiry included), once it is over one way or another. */
+function clearDelegation(event: RecordedEvent): Change[] {
+  const customerId = text(event.data, 'customerId');
+  const delegationId = text(event.data, 'delegationId');
+  return [
+    ...clearDelegationOffer(event),
+    remove(DUE_ACTIONS_TABLE, { key: dueKeys.delegationEnd(customerId, delegationId) }),
+    ...DELEGATION_NOTICES.map((days) =>
+      remove(DUE_ACTIONS_TABLE, { key: dueKeys.delegationNotice(customerId, delegationId, days) }),
+    ),
+  ];
+}
+
 export const dueActionsProjection = defineProjection({
   name: DUE_ACTIONS_PROJECTION,
-  version: 1,
+  // 2: delegation timers; the bump rebuilds the list so delegations offered before them are scheduled.
+  version: 2,
   schema: {
     tables: {
       [DUE_ACTIONS_TABLE]: {
@@ -157,5 +213,60 @@ export const dueActionsProjection = defineProjection({
     PurchaseOfferExpired: (event) => [
       remove(DUE_ACTIONS_TABLE, { key: dueKeys.offerExpiry(text(event.data, 'purchaseOfferId')) }),
     ],
+    DelegationOffered(event) {
+      const customerId = text(event.data, 'customerId');
+      const delegationId = text(event.data, 'delegationId');
+      return [
+        schedule(
+          event,
+          dueKeys.delegationOfferExpiry(customerId, delegationId),
+          'ExpireDelegationOffer',
+          { customerId, delegationId },
+          text(event.data, 'offerExpiresAt'),
+        ),
+      ];
+    },
+    DelegationAccepted: (event) => [
+      ...clearDelegationOffer(event),
+      ...scheduleDelegationEnd(
+        event,
+        text(event.data, 'delegationId'),
+        text(event.data, 'startsAt'),
+        text(event.data, 'endsAt'),
+      ),
+    ],
+    // In force from the redemption, under the id the customer state gives it (never a separate offer).
+    DelegatedAdminAcceptedAtRedemption(event) {
+      const via = event.data.via as {
+        kind: 'trial-invite' | 'purchase-offer';
+        id: string;
+        partnerId: string;
+      };
+      const terms = event.data.terms as { durationDays: number };
+      const acceptedAt = text(event.data, 'acceptedAt');
+      return scheduleDelegationEnd(
+        event,
+        delegationIdAtRedemption(via),
+        acceptedAt,
+        addDays(acceptedAt, terms.durationDays),
+      );
+    },
+    DelegationDeclined: clearDelegationOffer,
+    DelegationOfferExpired: clearDelegationOffer,
+    DelegationRemoved: clearDelegation,
+    DelegationEnded: clearDelegation,
+    DelegationAutoExtended(event) {
+      const endsAt = event.data.endsAt as { from: string; to: string };
+      return scheduleDelegationEnd(event, text(event.data, 'delegationId'), endsAt.from, endsAt.to);
+    },
+    DelegationEnding(event) {
+      const customerId = text(event.data, 'customerId');
+      const delegationId = text(event.data, 'delegationId');
+      const sent = Number(event.data.daysLeft);
+      // This reminder is done, and a longer one the domain would now answer as stale.
+      return DELEGATION_NOTICES.filter((days) => days >= sent).map((days) =>
+        remove(DUE_ACTIONS_TABLE, { key: dueKeys.delegationNotice(customerId, delegationId, days) }),
+      );
+    },
   },
 });

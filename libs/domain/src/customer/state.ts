@@ -2,6 +2,7 @@ import type { CustomerAccess } from '../partner/events';
 import type { StreamSpec } from '../shared/command';
 import { addDays } from '../shared/time';
 import type { DomainEvent, Evolver } from '../shared/types';
+import { type ClaimReleased, releases } from '../shared/claims';
 import type {
   ActingRef,
   AdminContact,
@@ -426,9 +427,11 @@ export interface CustomerDomainState {
 
 export const customerDomainStream = (domain: string): string => `customer-domain-${domain.toLowerCase()}`;
 
-export const customerDomainEvolver: Evolver<CustomerDomainState, CustomerDomainEvent> = {
+export const customerDomainEvolver: Evolver<CustomerDomainState, CustomerDomainEvent | ClaimReleased> = {
   initialState: { claimedBy: null },
   evolve(state, event) {
+    // A sign-up refused after claiming the domain gave it back (see shared/claims.ts).
+    if (releases(event, 'CustomerDomainClaimed')) return { claimedBy: null };
     if (event.type !== 'CustomerDomainClaimed' || state.claimedBy !== null) return state;
     return { claimedBy: event.data.customerId };
   },

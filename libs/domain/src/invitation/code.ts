@@ -1,6 +1,7 @@
 import type { StreamSpec } from '../shared/command';
 import { refuse } from '../shared/errors';
 import type { DomainEvent, Evolver } from '../shared/types';
+import { type ClaimReleased, releases } from '../shared/claims';
 
 /**
  * An invitation code is the secret embedded in a trial-invite or purchase-offer URL. It is generated
@@ -24,9 +25,11 @@ export interface InvitationCodeState {
 
 export const invitationCodeStream = (code: string): string => `invitation-code-${code}`;
 
-export const invitationCodeEvolver: Evolver<InvitationCodeState, InvitationCodeEvent> = {
+export const invitationCodeEvolver: Evolver<InvitationCodeState, InvitationCodeEvent | ClaimReleased> = {
   initialState: { claimed: false, kind: null, invitationId: null, partnerId: null },
   evolve(state, event) {
+    // A create refused after claiming the code gave it back (see shared/claims.ts).
+    if (releases(event, 'InvitationCodeClaimed')) return invitationCodeEvolver.initialState;
     if (event.type !== 'InvitationCodeClaimed') return state;
     // The first claim wins; the stream never holds a second one (no_stream), but a fold stays stable.
     if (state.claimed) return state;

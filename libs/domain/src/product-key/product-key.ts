@@ -21,6 +21,7 @@ import { type CommandDefinition, defineCommand, type StreamSpec } from '../share
 import { DomainError, refuse } from '../shared/errors';
 import { addMonths, toInstant } from '../shared/time';
 import type { DecisionContext, DomainEvent, Evolver } from '../shared/types';
+import { type ClaimReleased, releases } from '../shared/claims';
 
 /**
  * Product keys: bought by a partner, each sets up one subscription, once (ApplyProductKey).
@@ -97,7 +98,7 @@ export interface ProductKeyState {
 export const productKeyStream = (keyHash: string): string => `product-key-${keyHash}`;
 export const productKeyBatchStream = (batchId: string): string => `product-key-batch-${batchId}`;
 
-export const productKeyEvolver: Evolver<ProductKeyState, ProductKeyEvent> = {
+export const productKeyEvolver: Evolver<ProductKeyState, ProductKeyEvent | ClaimReleased> = {
   initialState: {
     registered: false,
     keyHash: '',
@@ -109,6 +110,9 @@ export const productKeyEvolver: Evolver<ProductKeyState, ProductKeyEvent> = {
     appliedTo: null,
   },
   evolve(state, event) {
+    // A command refused after claiming the key gave it back (see shared/claims.ts).
+    if (releases(event, 'ProductKeyRegistered')) return productKeyEvolver.initialState;
+    if (releases(event, 'ProductKeyApplied')) return { ...state, appliedTo: null };
     switch (event.type) {
       case 'ProductKeyRegistered':
         if (state.registered) return state;

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { CustomerRelations } from './customer-relations';
+import { DelegationsController } from './delegations.controller';
+import { PartnerOfRecordController } from './partner-of-record.controller';
+import { PasswordResetController } from './password-reset.controller';
+import { GetDelegationHandler } from './queries/get-delegation.query';
+
+/**
+ * Delegated administration over HTTP: delegations, acting for a customer (password resets), and the
+ * customer's choice of Partner of Record. Exports the tenant check acting-for-customer routes share.
+ */
+@Module({
+  controllers: [DelegationsController, PasswordResetController, PartnerOfRecordController],
+  providers: [CustomerRelations, GetDelegationHandler],
+  exports: [CustomerRelations],
+})
+export class DelegationModule {}
