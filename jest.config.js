@@ -17,8 +17,8 @@ const swcEsm = [
   { isModule: 'unknown', jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
 ];
 const moduleNameMapper = {
-  '^@pc/(event-store|domain|pipeline|projections|audit)$': '<rootDir>/libs/$1/src/index.ts',
-  '^@pc/(event-store|domain|pipeline|projections|audit)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@pc/(event-store|domain|pipeline|projections|audit|read-models)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@pc/(event-store|domain|pipeline|projections|audit|read-models)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const common = {
   transform: { '^.+\\.ts$': swc, '/node_modules/.+\\.m?js$': swcEsm },

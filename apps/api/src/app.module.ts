@@ -11,6 +11,10 @@ import { PartnersModule } from './partners/partners.module';
 import { AuditModule } from './audit/audit.module';
 import { AcquisitionModule } from './acquisition/acquisition.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { ReadModelsModule } from './read-models/read-models.module';
+import { DelegationModule } from './delegation/delegation.module';
+import { ServiceRequestsModule } from './service-requests/service-requests.module';
+import { ProductKeysModule } from './product-keys/product-keys.module';
 
 type FeatureModule = Type<unknown> | DynamicModule;
 
@@ -24,8 +28,12 @@ type FeatureModule = Type<unknown> | DynamicModule;
 export const DOMAIN_MODULES: FeatureModule[] = [
   PartnersModule,
   AcquisitionModule,
+  DelegationModule,
+  ServiceRequestsModule,
+  ProductKeysModule,
   SchedulerModule,
   AuditModule,
+  ReadModelsModule,
 ];
 
 export interface AppModuleOptions extends PlatformOverrides {

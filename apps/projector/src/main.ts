@@ -4,7 +4,9 @@
  *   EVENT_STORE, EVENT_STORE_PATH / EVENT_STORE_URL / EVENT_STORE_SCHEMA   (the event store)
  *   READ_MODEL_STORE, READ_MODEL_PATH / READ_MODEL_URL / READ_MODEL_SCHEMA (the read models)
  *   PROJECTION_BATCH_SIZE, PROJECTION_LEASE_TTL_MS
- * Run the API with PROJECTIONS_IN_PROCESS=false when this process does the projecting. Several
+ * It runs the product catalog (libs/projections/src/catalog.ts: partner overview, client list, POR
+ * inbox — libs/read-models). Run the API with PROJECTIONS_IN_PROCESS=false when this process does
+ * the projecting (it then reads checkpoints for read-your-writes). Several
  * projectors may run: each projection is run by one of them at a time (advisory lock on
  * PostgreSQL, lease row on SQLite), the others stand by and take over.
  *
@@ -43,6 +45,11 @@ async function main(): Promise<void> {
     leaseTtlMs: projector.leaseTtlMs,
     logger: log,
   });
+
+  // One debug line per committed batch (LOG_LEVEL=debug): progress for operators and tests.
+  runner.changes$.subscribe((change) =>
+    logger.debug({ projection: change.projection, position: change.position }, 'committed'),
+  );
 
   // Periodic status in the logs (lag, errors); also keeps the process alive with an empty catalog.
   const statusTimer = setInterval(() => {

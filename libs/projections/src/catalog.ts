@@ -1,7 +1,9 @@
+import { readModelProjections } from '@pc/read-models';
 import type { Projection } from './definition/projection';
 
 /**
- * The product's projections, run by the API (PROJECTIONS_IN_PROCESS=true) or by apps/projector.
- * Empty until the read models (partner overview, client list, POR inbox) are written; add each one here.
+ * The product's projections, run by the API (PROJECTIONS_IN_PROCESS=true) or by apps/projector:
+ * partner overview, client list, POR notifications inbox (libs/read-models). The read models import
+ * the runtime by subpath only, so this import closes no module cycle.
  */
-export const projectionCatalog: Projection[] = [];
+export const projectionCatalog: Projection[] = [...readModelProjections];

@@ -5,7 +5,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { EventStore } from '@pc/event-store';
 import { createCommandPipeline, type CommandPipeline, type PipelineObserver } from '@pc/pipeline';
 import { createEventStore } from '@pc/event-store/factory';
-import { type Catalog, createDomainCommands } from '@pc/domain';
+import { type Catalog, createDomainCommands, registry } from '@pc/domain';
+import { readModelCommands } from '@pc/read-models';
 import { loadCatalog } from '../catalog/load-catalog';
 import { AuthGuard } from './auth/auth.guard';
 import { TenantGuard } from './auth/tenant.guard';
@@ -48,9 +49,17 @@ class PlatformResources implements OnApplicationShutdown {
   }
 }
 
-/** The real pipeline over every command of the domain, deciding with the catalog loaded at boot. */
-function defaultPipeline(deps: { store: EventStore; observer: PipelineObserver; catalog: Catalog }): CommandPipeline {
-  return createCommandPipeline({ store: deps.store, observer: deps.observer, commands: createDomainCommands(deps.catalog) });
+/**
+ * The real pipeline over every command of the domain, deciding with the catalog loaded at boot, plus
+ * the read side's own commands (MarkPorNotificationsRead), which live beside their read models.
+ */
+function defaultPipeline(deps: {
+  store: EventStore;
+  observer: PipelineObserver;
+  catalog: Catalog;
+}): CommandPipeline {
+  const commands = registry(...createDomainCommands(deps.catalog).values(), ...readModelCommands);
+  return createCommandPipeline({ store: deps.store, observer: deps.observer, commands });
 }
 
 /**

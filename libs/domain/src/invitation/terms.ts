@@ -95,7 +95,7 @@ export function delegatedAdminTerms(
   const autoExtend = terms.autoExtend ?? false;
   // Full administration must be re-confirmed by the customer; it never renews by itself.
   if (autoExtend && terms.access === 'full') {
-    refuse('auto-extend-not-allowed-with-full-access', 'Full delegated administration cannot auto-extend', {
+    refuse('auto-extend-not-allowed-for-full', 'Full delegated administration cannot auto-extend', {
       access: 'full',
     });
   }

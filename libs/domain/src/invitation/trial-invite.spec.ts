@@ -238,7 +238,7 @@ describe('CreateTrialInvite', () => {
           { ...cmd, includeDelegatedAdmin: true, delegation: { access: 'full', autoExtend: true } },
           { actor: admin },
         )
-        .thenRefused('auto-extend-not-allowed-with-full-access');
+        .thenRefused('auto-extend-not-allowed-for-full');
     });
 
     it.each([0, 731, 1.5, -1])('refuses a duration of %s days', (durationDays) => {

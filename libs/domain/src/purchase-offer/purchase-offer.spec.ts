@@ -192,7 +192,7 @@ describe('CreatePurchaseOffer', () => {
         { ...cmd, includeDelegatedAdmin: true, delegation: { access: 'full', autoExtend: true } },
         { actor: admin },
       )
-      .thenRefused('auto-extend-not-allowed-with-full-access');
+      .thenRefused('auto-extend-not-allowed-for-full');
   });
 
   it('stores an expiry in the future, and refuses one in the past', () => {

@@ -1,0 +1,119 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { MAX_NOTIFICATION_IDS, NOTIFICATION_KIND_VALUES } from '@pc/read-models';
+import { CommandBodyDto } from '../../platform';
+
+export const RELATIONSHIPS = ['advisor', 'por', 'delegated', 'delegation-offered'] as const;
+export type Relationship = (typeof RELATIONSHIPS)[number];
+export const CLIENT_SORTS = ['name', 'lastChange'] as const;
+export type ClientSort = (typeof CLIENT_SORTS)[number];
+export const SEARCH_MODES = ['contains', 'prefix'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+const POSITION = /^[0-9A-Za-z:._/-]{1,100}$/;
+
+/** Every read-model query may name the position it must reflect (read-your-writes). */
+class ReadQueryDto {
+  @ApiPropertyOptional({
+    description: 'A command response `position` the answer must reflect (or X-Min-Position)',
+  })
+  @IsOptional()
+  @Matches(POSITION)
+  minPosition?: string;
+
+  @ApiPropertyOptional({ description: 'From the previous page (opaque)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1000)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class ListClientsQueryDto extends ReadQueryDto {
+  @ApiPropertyOptional({ description: 'Name or primary domain, case-insensitive', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  search?: string;
+
+  @ApiPropertyOptional({
+    enum: SEARCH_MODES,
+    default: 'contains',
+    description: 'Substring (default) or prefix match',
+  })
+  @IsOptional()
+  @IsIn(SEARCH_MODES)
+  match?: SearchMode;
+
+  @ApiPropertyOptional({ enum: RELATIONSHIPS })
+  @IsOptional()
+  @IsIn(RELATIONSHIPS)
+  relationship?: Relationship;
+
+  @ApiPropertyOptional({
+    enum: CLIENT_SORTS,
+    default: 'name',
+    description: 'name ascending, or lastChange newest first',
+  })
+  @IsOptional()
+  @IsIn(CLIENT_SORTS)
+  sort?: ClientSort;
+}
+
+export class ListPorNotificationsQueryDto extends ReadQueryDto {
+  @ApiPropertyOptional({ description: 'true: unread only; false: read only' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  unread?: boolean;
+
+  @ApiPropertyOptional({ enum: NOTIFICATION_KIND_VALUES })
+  @IsOptional()
+  @IsIn(NOTIFICATION_KIND_VALUES)
+  kind?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  customerId?: string;
+}
+
+export class MarkPorNotificationsReadDto extends CommandBodyDto {
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_NOTIFICATION_IDS })
+  @IsOptional()
+  @IsString({ each: true })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_NOTIFICATION_IDS)
+  notificationIds?: string[];
+
+  @ApiPropertyOptional({ description: 'Mark every notification at or before this position' })
+  @IsOptional()
+  @Matches(POSITION)
+  upToPosition?: string;
+
+  @ApiPropertyOptional({ description: 'Mark every notification there is now' })
+  @IsOptional()
+  @IsBoolean()
+  all?: boolean;
+}

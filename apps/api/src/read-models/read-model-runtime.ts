@@ -1,0 +1,226 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { EventStore } from '@pc/event-store';
+import {
+  createReadModelStore,
+  PositionWaiter,
+  projectionCatalog,
+  ProjectionRunner,
+  type ProjectionStatus as RunnerStatus,
+  type ReadModelStore,
+} from '@pc/projections';
+import { computeLag } from '@pc/projections/runtime/lag';
+import { map, type Observable, Subject } from 'rxjs';
+import {
+  API_CONFIG,
+  type ApiConfig,
+  EVENT_STORE,
+  MetricsService,
+  ProblemException,
+  type ProjectionStatus,
+  type ProjectionStatusProvider,
+  ProjectionStatusRegistry,
+} from '../platform';
+import { PolledChanges, type ReadModelChange } from './read-model-changes';
+import { READ_MODELS_CONFIG, type ReadModelsConfig } from './read-models.config';
+
+const HEALTH_STATE: Record<RunnerStatus['state'], ProjectionStatus['state']> = {
+  'catching-up': 'catching-up',
+  running: 'live',
+  rebuilding: 'rebuilding',
+  'stopped-on-error': 'failed',
+  stopped: 'stopped',
+  // Another process holds the lease and runs it: nothing is wrong here.
+  standby: 'live',
+};
+
+/** How often projection lag is pushed into the Prometheus gauges (also on every status call). */
+const LAG_METRICS_INTERVAL_MS = 15_000;
+
+/**
+ * The read side's runtime in the API: the read-model store the queries read, and either the
+ * projection runner over the product catalog (PROJECTIONS_IN_PROCESS=true, the default) or, when
+ * apps/projector runs them, a PositionWaiter and polled change notifications.
+ *
+ * Shutdown order (Nest: onModuleDestroy → beforeApplicationShutdown → HTTP server closes →
+ * onApplicationShutdown): update streams end first (an open SSE response would hold the server's
+ * close), then the runner stops — its batch in flight commits while the event store (closed by the
+ * platform in onApplicationShutdown) is still open — and the store closes last, after in-flight
+ * queries have drained.
+ */
+@Injectable()
+export class ReadModelRuntime
+  implements
+    ProjectionStatusProvider,
+    OnModuleInit,
+    OnModuleDestroy,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown
+{
+  private readonly logger = new Logger('ReadModels');
+  private readonly closing = new Subject<void>();
+  /** Emits once when the app starts shutting down: long-lived responses end on it. */
+  readonly closing$: Observable<void> = this.closing.asObservable();
+  private storeHandle: ReadModelStore | undefined;
+  private runner: ProjectionRunner | undefined;
+  private waiter: PositionWaiter | undefined;
+  private polled: PolledChanges | undefined;
+  private metricsTimer: NodeJS.Timeout | undefined;
+  readonly projections = projectionCatalog;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(API_CONFIG) private readonly api: ApiConfig,
+    @Inject(READ_MODELS_CONFIG) readonly config: ReadModelsConfig,
+    private readonly registry: ProjectionStatusRegistry,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const store = await createReadModelStore(this.api.readModelStore);
+    this.storeHandle = store;
+    if (this.config.inProcess) {
+      this.runner = new ProjectionRunner({
+        eventStore: this.eventStore,
+        store,
+        projections: this.projections,
+        batchSize: this.config.batchSize,
+        leaseTtlMs: this.config.leaseTtlMs,
+        logger: {
+          info: (context, message) => this.logger.log(context, message),
+          warn: (context, message) => this.logger.warn(context, message),
+          error: (context, message) => this.logger.error(context, message),
+        },
+      });
+      await this.runner.start();
+    } else {
+      this.waiter = new PositionWaiter({ eventStore: this.eventStore, store, projections: this.projections });
+      this.polled = new PolledChanges(
+        store,
+        this.projections.map((p) => p.name),
+        this.config.pollMs,
+      );
+      this.polled.start();
+    }
+    this.registry.register(this);
+    this.metricsTimer = setInterval(
+      () => void this.statuses().catch(() => undefined),
+      LAG_METRICS_INTERVAL_MS,
+    );
+    this.metricsTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    this.closing.next();
+    this.closing.complete();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.metricsTimer) clearInterval(this.metricsTimer);
+    this.polled?.stop();
+    await this.runner?.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.storeHandle?.close();
+  }
+
+  get store(): ReadModelStore {
+    if (!this.storeHandle) throw new Error('The read-model store is not open yet');
+    return this.storeHandle;
+  }
+
+  get runsProjections(): boolean {
+    return this.runner !== undefined;
+  }
+
+  /** Committed changes of the read models (in-process: every batch; otherwise: polled checkpoints). */
+  get changes$(): Observable<ReadModelChange> {
+    if (this.runner) {
+      return this.runner.changes$.pipe(
+        map((change) => ({
+          projection: change.projection,
+          position: change.position,
+          partnerIds: change.swapped ? 'all' : change.partnerIds,
+        })),
+      );
+    }
+    if (this.polled) return this.polled.changes$;
+    throw new Error('The read-model runtime has not started');
+  }
+
+  /** True once every named projection reflects `position`; false when `timeoutMs` passed first. */
+  waitFor(position: string, projections: string[], timeoutMs: number): Promise<boolean> {
+    if (this.runner) return this.runner.waitForPosition(position, timeoutMs, projections);
+    if (this.waiter) return this.waiter.waitForPosition(position, timeoutMs, projections);
+    return Promise.resolve(false);
+  }
+
+  rebuild(name: string): void {
+    if (!this.runner) {
+      throw new ProblemException(
+        409,
+        'projections-run-elsewhere',
+        'Projections run elsewhere',
+        'This API does not run the projections (PROJECTIONS_IN_PROCESS=false); rebuild them through apps/projector.',
+        { projection: name },
+      );
+    }
+    this.runner.rebuild(name);
+  }
+
+  /** The runner's view of every projection (or, when they run elsewhere, what the store records). */
+  async status(): Promise<RunnerStatus[]> {
+    if (this.runner) return this.runner.status();
+    const store = this.store;
+    const head = await this.eventStore.headPosition();
+    const generations = await store.listGenerations();
+    return Promise.all(
+      this.projections.map(async (projection): Promise<RunnerStatus> => {
+        const own = generations.filter((g) => g.projection === projection.name);
+        const live = own.find((g) => g.status === 'live');
+        const building = own.find((g) => g.status === 'building');
+        return {
+          name: projection.name,
+          version: projection.version,
+          state: live?.state ?? 'standby',
+          ownedHere: false,
+          generation: live?.generation ?? null,
+          position: live?.position ?? null,
+          head,
+          lag: await computeLag(
+            this.eventStore,
+            projection,
+            live?.position ?? null,
+            live?.positionRecordedAt ?? null,
+          ),
+          error: live?.error ?? null,
+          rebuild: building
+            ? { generation: building.generation, position: building.position, error: building.error }
+            : null,
+        };
+      }),
+    );
+  }
+
+  /** For readiness (/ready) and the lag gauges. */
+  async statuses(): Promise<ProjectionStatus[]> {
+    const statuses = await this.status();
+    for (const s of statuses) this.metrics.setProjectionLag(s.name, s.lag.events, s.lag.seconds);
+    return statuses.map((s) => ({
+      name: s.name,
+      state: HEALTH_STATE[s.state],
+      checkpoint: s.position,
+      lagEvents: s.lag.events,
+      lagSeconds: s.lag.seconds,
+      ...(s.error ? { lastError: s.error.message } : {}),
+    }));
+  }
+}

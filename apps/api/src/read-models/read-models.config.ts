@@ -1,0 +1,57 @@
+import { loadProjectorConfig } from '@pc/projections';
+
+/**
+ * The read side's settings, loaded from the app's environment (ApiConfig.env); the projector
+ * process reads the same variables.
+ */
+export interface ReadModelsConfig {
+  /** PROJECTIONS_IN_PROCESS (default true): this API runs the projection runner itself. */
+  inProcess: boolean;
+  /** PROJECTION_BATCH_SIZE (default 500). */
+  batchSize: number;
+  /** PROJECTION_LEASE_TTL_MS (default 15000; SQLite lease rows). */
+  leaseTtlMs: number;
+  /** READ_YOUR_WRITES_TIMEOUT_MS (default 5000): the longest a query waits for a minimum position. */
+  readYourWritesTimeoutMs: number;
+  /** SSE_HEARTBEAT_MS (default 15000): comment lines that keep idle update streams open through proxies. */
+  heartbeatMs: number;
+  /** READ_MODEL_POLL_MS (default 1000): how often updates are polled when the projector runs elsewhere. */
+  pollMs: number;
+}
+
+export const READ_MODELS_CONFIG = Symbol('READ_MODELS_CONFIG');
+
+export class ReadModelsConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`Invalid read-model configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ReadModelsConfigError';
+  }
+}
+
+export function loadReadModelsConfig(env: Record<string, string | undefined>): ReadModelsConfig {
+  const problems: string[] = [];
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got '${raw}')`);
+      return fallback;
+    }
+    return value;
+  };
+  let projector = { inProcess: true, batchSize: 500, leaseTtlMs: 15_000 };
+  try {
+    projector = loadProjectorConfig(env);
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+  const config = {
+    ...projector,
+    readYourWritesTimeoutMs: integer('READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60_000),
+    heartbeatMs: integer('SSE_HEARTBEAT_MS', 15_000, 10, 300_000),
+    pollMs: integer('READ_MODEL_POLL_MS', 1000, 10, 60_000),
+  };
+  if (problems.length > 0) throw new ReadModelsConfigError(problems);
+  return config;
+}

@@ -1,0 +1,177 @@
+import type { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { eventually } from '@pc/projections/testing';
+import { ReadWorld } from '../read-models/world';
+import { SseClient } from '../read-models/sse-client';
+import {
+  mintTokens,
+  registerPartner,
+  http,
+  startAcquisitionApp,
+  type Tokens,
+} from '../scheduler/support/acquisition-world';
+import { backends } from '../support/backends';
+import { call } from '../support/http';
+
+type Body = Record<string, unknown>;
+
+/**
+ * The live side of the read models on the real app: Server-Sent Events over a real socket,
+ * read-your-writes that gives up (503), the API reading beside a separate projector
+ * (PROJECTIONS_IN_PROCESS=false), and streams closed on shutdown.
+ */
+describe.each(backends)('live read models ($name)', (backend) => {
+  let env: Record<string, string>;
+  let app: NestFastifyApplication;
+  let port: number;
+  let tearDown: () => Promise<void>;
+  let t: Tokens;
+  const w = new ReadWorld(() => app);
+  const clients: SseClient[] = [];
+  const apps: NestFastifyApplication[] = [];
+
+  /** Fast heartbeats and a short read-your-writes bound, so the suite observes both without waiting long. */
+  const start = async (extra: Record<string, string>) => {
+    const started = (
+      await startAcquisitionApp({
+        ...env,
+        SSE_HEARTBEAT_MS: '50',
+        READ_YOUR_WRITES_TIMEOUT_MS: '300',
+        ...extra,
+      })
+    ).app;
+    apps.push(started);
+    return started;
+  };
+
+  beforeAll(async () => {
+    const setup = await backend.setUp();
+    env = setup.env;
+    tearDown = setup.tearDown;
+    t = await mintTokens();
+    app = await start({});
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    port = (app.getHttpServer().address() as AddressInfo).port;
+    await registerPartner(
+      http(() => app),
+      t.platform,
+      'contoso',
+      'jana',
+      ['advisor'],
+    );
+    await registerPartner(
+      http(() => app),
+      t.platform,
+      'fabrikam',
+      'eve',
+      ['advisor'],
+    );
+  });
+
+  afterAll(async () => {
+    clients.forEach((client) => client.abort());
+    await Promise.all(apps.map((a) => a.close().catch(() => undefined)));
+    await tearDown?.();
+  });
+
+  const open = (path: string, token: string) => {
+    const client = new SseClient(port, path, token);
+    clients.push(client);
+    return client;
+  };
+
+  it("streams which of the partner's read models changed and at what position, with heartbeats", async () => {
+    const stream = open('/partners/contoso/updates', t.jana);
+    await stream.next('ready', (e) => e.event === 'ready');
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toContain('text/event-stream');
+    expect(stream.events[0].data).toEqual({
+      partnerId: 'contoso',
+      readModels: ['overview', 'clients', 'por-notifications'],
+    });
+
+    const other = await w.command('/partners/fabrikam/users', t.eve, {
+      userId: 'x1',
+      email: 'x1@f.example',
+      displayName: 'X',
+    });
+    const own = await w.command('/partners/contoso/users', t.jana, {
+      userId: 'igor',
+      email: 'igor@c.example',
+      displayName: 'Igor',
+    });
+    const changed = await stream.next(
+      'overview change at the command position',
+      (e) =>
+        e.event === 'changed' && e.data.readModel === 'overview' && String(e.id) >= String(own.body.position),
+    );
+    expect(changed.data.position).toBe(changed.id);
+    // Another partner's write is never announced on this partner's stream.
+    expect(stream.events.some((e) => e.id === other.body.position)).toBe(false);
+    await eventually('a heartbeat comment', () => stream.comments > 0);
+    // The announced position is what a re-read passes back for read-your-writes.
+    const overview = await w.read<Body>('/partners/contoso/overview', t.jana, String(changed.data.position));
+    expect((overview.body.users as Body).total).toBe(2);
+    stream.abort();
+    await eventually('client side closed', () => stream.ended);
+  });
+
+  it('hides the stream of another tenant: 404 problem before any event', async () => {
+    const stream = open('/partners/contoso/updates', t.eve);
+    await eventually('response', () => stream.ended || stream.status !== 0);
+    await eventually('body', () => stream.ended);
+    expect(stream.status).toBe(404);
+    expect(stream.headers['content-type']).toContain('application/problem+json');
+    expect(stream.events).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After when a read model does not reach the position in time', async () => {
+    const res = await call(app, 'GET', '/partners/contoso/clients', {
+      token: t.jana,
+      headers: { 'X-Min-Position': '99999999999999999999' },
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toMatchObject({
+      type: expect.stringMatching(/\/errors\/read-model-behind$/),
+      projections: ['client_list'],
+    });
+    const byQuery = await call(app, 'GET', '/partners/contoso/overview?minPosition=99999999999999999999', {
+      token: t.jana,
+    });
+    expect(byQuery.status).toBe(503);
+  });
+
+  it('with PROJECTIONS_IN_PROCESS=false the API only reads, waiting on the checkpoints another process writes', async () => {
+    const reader = await start({ PROJECTIONS_IN_PROCESS: 'false', READ_YOUR_WRITES_TIMEOUT_MS: '10000' });
+    const written = await w.command('/partners/contoso/users', t.jana, {
+      userId: 'zora',
+      email: 'z@c.example',
+      displayName: 'Zora',
+    });
+    const res = await call<Body>(reader, 'GET', '/partners/contoso/overview', {
+      token: t.jana,
+      headers: { 'X-Min-Position': String(written.body.position) },
+    });
+    expect(res.status).toBe(200);
+    expect((res.body.users as Body).total).toBe(3);
+    const status = await call<Body>(reader, 'GET', '/projections', { token: t.platform });
+    expect(status.body.inProcess).toBe(false);
+    expect((status.body.projections as Body[]).every((p) => p.ownedHere === false)).toBe(true);
+    const rebuild = await call<Body>(reader, 'POST', '/projections/client_list/rebuild', {
+      token: t.platform,
+    });
+    expect(rebuild.status).toBe(409);
+    expect(rebuild.body).toMatchObject({ type: expect.stringMatching(/projections-run-elsewhere$/) });
+    await reader.close();
+    apps.splice(apps.indexOf(reader), 1);
+  });
+
+  it('ends open streams on shutdown, so the server can close', async () => {
+    const stream = open('/partners/contoso/updates', t.platform);
+    await stream.next('ready', (e) => e.event === 'ready');
+    await app.close();
+    apps.splice(apps.indexOf(app), 1);
+    await eventually('stream ended by the server', () => stream.ended);
+  });
+});
