@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { Pool } from 'pg';
+import {
+  type Actor,
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type NewEvent,
+  createEventStore,
+} from '@pc/event-store';
+import { type Catalog, createDomainCommands } from '@pc/domain';
+import { createCommandPipeline } from '@pc/pipeline';
+import type { BackendRun } from './backend';
+import type { World } from './generator';
+import { elapsedMs, forEachLimited } from './stats';
+
+interface RecordedAppend {
+  stream: string;
+  firstRevision: number;
+  events: NewEvent[];
+}
+
+/** Delegates to the real store and remembers every append, so the raw baseline writes the same rows. */
+class RecordingStore implements EventStore {
+  readonly appends: RecordedAppend[] = [];
+  recording = false;
+  constructor(private readonly inner: EventStore) {}
+  get kind() {
+    return this.inner.kind;
+  }
+  async append(streamName: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    const result = await this.inner.append(streamName, events, options);
+    if (this.recording) {
+      this.appends.push({
+        stream: streamName,
+        firstRevision: result.nextExpectedRevision - events.length + 1,
+        events,
+      });
+    }
+    return result;
+  }
+  readStream: EventStore['readStream'] = (name, options) => this.inner.readStream(name, options);
+  readAll: EventStore['readAll'] = (options) => this.inner.readAll(options);
+  subscribeToAll: EventStore['subscribeToAll'] = (options) => this.inner.subscribeToAll(options);
+  headPosition: EventStore['headPosition'] = () => this.inner.headPosition();
+  ping: EventStore['ping'] = () => this.inner.ping();
+  close: EventStore['close'] = () => this.inner.close();
+}
+
+export interface PipelineBenchResult {
+  commands: number;
+  appends: number;
+  events: number;
+  concurrency: number;
+  pipelineSeconds: number;
+  pipelineCommandsPerSecond: number;
+  rawSeconds: number;
+  rawCommandsPerSecond: number;
+  rawRowsPerSecond: number;
+  ratio: number;
+  refused: number;
+}
+
+interface Job {
+  type: string;
+  payload: Record<string, unknown>;
+  actor: Actor;
+}
+
+/** The same mix as the HTTP benchmark (40 % UpdatePartnerUser, 20 % AssignAdminRole, 40 % ChangeLicenseCount). */
+function* jobs(world: World, count: number, offset: number): Iterable<Job> {
+  const partners = world.partners.filter((p) => p.userIds.length > 0);
+  const subs = world.paid.slice(0, 5000);
+  const roles = new Map<string, string>();
+  const licenses = subs.map((s) => s.licenses);
+  for (let k = 0; k < count; k++) {
+    const n = k + offset;
+    const slot = n % 10;
+    if (slot < 6 || subs.length === 0) {
+      const p = partners[n % partners.length];
+      const userId = p.userIds[Math.floor(n / partners.length) % p.userIds.length];
+      const actor: Actor = { kind: 'partner-user', id: p.adminId, partnerId: p.partnerId };
+      if (slot < 4 || subs.length === 0) {
+        yield {
+          type: 'UpdatePartnerUser',
+          payload: { partnerId: p.partnerId, userId, displayName: `P ${n}` },
+          actor,
+        };
+        continue;
+      }
+      const key = `${p.partnerId}/${userId}`;
+      const role = roles.get(key) === 'full' ? 'limited' : 'full';
+      roles.set(key, role);
+      yield {
+        type: 'AssignAdminRole',
+        payload: { partnerId: p.partnerId, userId, scope: 'customers', role },
+        actor,
+      };
+      continue;
+    }
+    const i = n % subs.length;
+    const s = subs[i];
+    const value = licenses[i] === s.minLicenses + 1 ? s.minLicenses + 2 : s.minLicenses + 1;
+    licenses[i] = value;
+    yield {
+      type: 'ChangeLicenseCount',
+      payload: { customerId: s.customerId, subscriptionId: s.subscriptionId, licenses: value },
+      actor: { kind: 'customer-user', id: s.adminUserId, customerId: s.customerId },
+    };
+  }
+}
+
+/**
+ * Measurement (2): the in-process pipeline (load → fold → decide → append, stream cache warm after a
+ * warm-up of 10 %) on the generated store, then a raw insert of exactly the rows it appended — one
+ * transaction per append, as the adapter does — through the same driver with the same durability
+ * settings (SQLite: WAL, synchronous=NORMAL; PostgreSQL: default synchronous_commit, pool of 10).
+ * Raw rows go to `raw-…` streams with fresh ids; data/metadata are serialised before the clock starts.
+ */
+export async function runPipelineBench(options: {
+  backend: BackendRun;
+  world: World;
+  catalog: Catalog;
+  commands: number;
+  concurrency: number;
+}): Promise<PipelineBenchResult> {
+  const inner = await createEventStore(options.backend.eventStore);
+  const store = new RecordingStore(inner);
+  const pipeline = createCommandPipeline({ store, commands: createDomainCommands(options.catalog) });
+  let refused = 0;
+  let seq = 0;
+  const execute = async (job: Job) => {
+    const n = seq++;
+    try {
+      await pipeline.execute(job.type, job.payload, {
+        commandId: randomUUID(),
+        correlationId: `pipeline-bench-${n}`,
+        actor: job.actor,
+        service: { kind: 'service', id: 'bench' },
+        now: new Date().toISOString(),
+      });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === undefined) throw error;
+      refused++;
+    }
+  };
+  const warmup = Math.max(100, Math.floor(options.commands / 10));
+  await forEachLimited(jobs(options.world, warmup, 0), options.concurrency, execute);
+  refused = 0;
+  store.recording = true;
+  const started = process.hrtime.bigint();
+  await forEachLimited(jobs(options.world, options.commands, warmup), options.concurrency, execute);
+  const pipelineSeconds = elapsedMs(started) / 1000;
+  store.recording = false;
+  await store.close();
+
+  const rows = store.appends.map((a) => ({
+    stream: `raw-${a.stream}`,
+    firstRevision: a.firstRevision,
+    events: a.events.map((e) => ({
+      id: randomUUID(),
+      type: e.type,
+      data: JSON.stringify(e.data),
+      metadata: JSON.stringify(e.metadata ?? {}),
+    })),
+  }));
+  const events = rows.reduce((n, r) => n + r.events.length, 0);
+  let rawSeconds: number;
+  if (options.backend.eventStore.kind === 'sqlite') {
+    const db = new Database(options.backend.eventStore.path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    const insert = db.prepare(
+      `INSERT INTO events (stream_name, revision, event_id, type, data, metadata, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const write = db.transaction((row: (typeof rows)[number], recordedAt: string) => {
+      row.events.forEach((e, i) =>
+        insert.run(row.stream, row.firstRevision + i, e.id, e.type, e.data, e.metadata, recordedAt),
+      );
+    });
+    const t = process.hrtime.bigint();
+    for (const row of rows) write.immediate(row, new Date().toISOString());
+    rawSeconds = elapsedMs(t) / 1000;
+    db.close();
+  } else {
+    const config = options.backend.eventStore;
+    if (config.kind !== 'postgres') throw new Error('unsupported backend');
+    const pool = new Pool({ connectionString: config.url, max: 10 });
+    const table = `"${config.schema}".events`;
+    let position = 1_000_000_000_000;
+    const t = process.hrtime.bigint();
+    await forEachLimited(rows, 10, async (row) => {
+      const client = await pool.connect();
+      try {
+        const first = position;
+        position += row.events.length;
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO ${table} (global_position, stream_name, revision, event_id, type, data, metadata, recorded_at)
+           SELECT $1::bigint + e.n - 1, $2, $3::bigint + e.n - 1, e.id, e.type, e.data, e.metadata, statement_timestamp()
+           FROM unnest($4::uuid[], $5::text[], $6::json[], $7::json[]) WITH ORDINALITY AS e(id, type, data, metadata, n)`,
+          [
+            first,
+            row.stream,
+            row.firstRevision,
+            row.events.map((e) => e.id),
+            row.events.map((e) => e.type),
+            row.events.map((e) => e.data),
+            row.events.map((e) => e.metadata),
+          ],
+        );
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    });
+    rawSeconds = elapsedMs(t) / 1000;
+    await pool.end();
+  }
+  const pipelineCommandsPerSecond = options.commands / pipelineSeconds;
+  const rawCommandsPerSecond = options.commands / rawSeconds;
+  return {
+    commands: options.commands,
+    appends: rows.length,
+    events,
+    concurrency: options.concurrency,
+    pipelineSeconds,
+    pipelineCommandsPerSecond,
+    rawSeconds,
+    rawCommandsPerSecond,
+    rawRowsPerSecond: events / rawSeconds,
+    ratio: pipelineCommandsPerSecond / rawCommandsPerSecond,
+    refused,
+  };
+}
