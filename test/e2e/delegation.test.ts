@@ -48,6 +48,7 @@ const KEYS = {
   alpha: 'ALPHA-AAAAA-BBBBB-CCCCC-00002',
   spare: 'SPARE-AAAAA-BBBBB-CCCCC-00003',
   race: 'RACEE-AAAAA-BBBBB-CCCCC-00004',
+  sameKey: 'SAMEK-AAAAA-BBBBB-CCCCC-00005',
 };
 /** Every way the plaintext could show up: as typed, normalised, lower case. */
 const plaintextForms = (key: string): string[] => [key, key.replace(/-/g, ''), key.toLowerCase()];
@@ -368,6 +369,7 @@ describe.each(backends)(
           { ...line, key: KEYS.alpha.toLowerCase().replace(/-/g, ' ') },
           { ...line, key: KEYS.spare },
           { ...line, key: KEYS.race },
+          { ...line, key: KEYS.sameKey },
         ],
       });
       expect(registered.status).toBe(201);
@@ -377,11 +379,12 @@ describe.each(backends)(
         'ProductKeyRegistered',
         'ProductKeyRegistered',
         'ProductKeyRegistered',
+        'ProductKeyRegistered',
         'ProductKeyBatchRegistered',
       ]);
       const batch = await streamEvents(app, 'product-key-batch-b1');
       const keys = (batch[0]?.data.keys ?? []) as Array<{ keyHash: string; suffix: string }>;
-      expect(keys.map((k) => k.suffix)).toEqual(['00001', '00002', '00003', '00004']);
+      expect(keys.map((k) => k.suffix)).toEqual(['00001', '00002', '00003', '00004', '00005']);
       for (const k of keys) expect(k.keyHash).toMatch(/^[0-9a-f]{64}$/);
       const text = JSON.stringify(batch) + registered.text;
       for (const key of Object.values(KEYS))
@@ -502,6 +505,28 @@ describe.each(backends)(
       expect(fold(customerDomainEvolver, loserDomain as never[]).claimedBy).toBeNull();
       if (loserDomain.length > 0)
         expect(loserDomain.map((e) => e.type)).toEqual(['CustomerDomainClaimed', 'ClaimReleased']);
+    });
+
+    it('regression: two different concurrent requests reusing one Idempotency-Key cannot apply a key twice', async () => {
+      const apply = (customerId: string) =>
+        api.post(
+          '/partners/contoso/product-keys/apply',
+          t.jana,
+          { key: KEYS.sameKey, customerId, newCustomer: newCustomer(customerId, `${customerId}.example`) },
+          { 'Idempotency-Key': 'same-key-for-both' },
+        );
+      const results = await Promise.all([apply('same-a'), apply('same-b')]);
+      const created = results.filter((r) => r.status === 201);
+      expect(created).toHaveLength(1);
+      const customers = await Promise.all(
+        ['same-a', 'same-b'].map((id) =>
+          streamEvents(app, `customer-${id}`).then(
+            (events) => events.length,
+            () => 0,
+          ),
+        ),
+      );
+      expect(customers.filter((n) => n > 0)).toHaveLength(1);
     });
 
     it('a key applied for an EXISTING customer of the partner; a license change by the full delegated admin reaches the POR', async () => {

@@ -71,6 +71,15 @@ const commands = registry(
       };
     },
   }),
+  // Writes to a claim stream as its primary (used to observe the stream's hash chain).
+  defineCommand<{ name: string }>({
+    type: 'Note',
+    primary: 'name',
+    streams: (p) => ({
+      name: { stream: `claim-${p.name}`, evolver: claim as Evolver<unknown, DomainEvent> },
+    }),
+    decide: () => ({ events: { name: [{ type: 'Noted', data: {} }] } }),
+  }),
   // Two claims, written in this order: `first`, then `second` (like a domain, then a product key).
   defineCommand<{ id: string; first: string; second: string }>({
     type: 'ClaimTwo',
@@ -269,6 +278,7 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     const name = `n-${id()}`;
     const command = ctx();
     let crash = true;
+    let dead = false;
     const crashing = createCommandPipeline({
       store: {
         kind: store.kind,
@@ -278,8 +288,13 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
         headPosition: () => store.headPosition(),
         ping: () => store.ping(),
         close: () => store.close(),
+        // The process dies when it reaches the primary write: nothing it tries afterwards lands
+        // (not even the pipeline's best-effort release of the claim).
         append: async (s, events, o) => {
-          if (crash && s.startsWith('counter-')) throw new Error('process died');
+          if (crash && (dead || s.startsWith('counter-'))) {
+            dead = true;
+            throw new Error('process died');
+          }
           return store.append(s, events, o);
         },
       },
@@ -290,10 +305,21 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     );
     expect(await store.readStream(`claim-${name}`)).toHaveLength(1);
     crash = false;
-    const retried = await pipeline().execute('IncrementWithClaim', { id: c, name }, command);
+    // The client retries later: same command id, another business time (so other metadata and hashes).
+    const later = pipeline();
+    const retried = await later.execute(
+      'IncrementWithClaim',
+      { id: c, name },
+      { ...command, now: '2026-01-06T00:00:00.000Z' },
+    );
     expect(retried.replayed).toBe(false);
     expect(await store.readStream(`claim-${name}`)).toHaveLength(1);
     expect(await store.readStream(`counter-${c}`)).toHaveLength(1);
+    // Regression: the next event on the claim stream chains to the hash the STORE holds, not to the
+    // hash of the re-append the store ignored.
+    await later.execute('Note', { name }, ctx());
+    const chain = await store.readStream(`claim-${name}`);
+    expect(chain[1].metadata.prevHash).toBe(chain[0].metadata.hash);
   });
 
   it('a command refused after writing a claim gives it back (nothing stays claimed by a command that never happened)', async () => {
@@ -361,5 +387,18 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
       'ClaimReleased',
       'Claimed',
     ]);
+  });
+
+  it('regression: reading a stream with another evolver never hands that state to a decision', async () => {
+    const name = `n-${id()}`;
+    await pipeline().execute('IncrementWithClaim', { id: id(), name }, ctx());
+    // Another instance, cold: a query folds the claim stream with the wrong evolver first
+    // (e.g. a customer read of `customer-domain-x`), which must not poison the claim check.
+    const p = pipeline();
+    await p.readAggregate(`claim-${name}`, counter);
+    await expect(p.execute('IncrementWithClaim', { id: id(), name }, ctx())).rejects.toMatchObject({
+      code: 'name-taken',
+    });
+    expect(await store.readStream(`claim-${name}`)).toHaveLength(1);
   });
 });

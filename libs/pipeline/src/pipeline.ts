@@ -117,38 +117,41 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
     events: RecordedEvent[],
   ): FoldedStream {
     let { state, lastHash } = base;
-    const commandsSeen = events.length > 0 ? new Map(base.commands) : base.commands;
+    // The command map only ever gains facts (committed events), so it is extended in place rather
+    // than copied per append (a copy is O(stream length) on every command). The revision guard makes
+    // folding the same events twice harmless.
+    const commandsSeen = base.commands;
     for (const e of events) {
       state = evolver.evolve(state, { type: e.type, data: e.data });
       lastHash = typeof e.metadata.hash === 'string' ? e.metadata.hash : lastHash;
       const commandId = e.metadata.commandId;
       if (typeof commandId === 'string') {
         const trace = commandsSeen.get(commandId);
-        commandsSeen.set(
-          commandId,
-          trace
-            ? {
-                ...trace,
-                lastRevision: e.revision,
-                position: e.position,
-                eventTypes: [...trace.eventTypes, e.type],
-              }
-            : {
-                firstRevision: e.revision,
-                lastRevision: e.revision,
-                position: e.position,
-                eventTypes: [e.type],
-              },
-        );
+        if (!trace) {
+          commandsSeen.set(commandId, {
+            firstRevision: e.revision,
+            lastRevision: e.revision,
+            position: e.position,
+            eventTypes: [e.type],
+          });
+        } else if (e.revision > trace.lastRevision) {
+          commandsSeen.set(commandId, {
+            ...trace,
+            lastRevision: e.revision,
+            position: e.position,
+            eventTypes: [...trace.eventTypes, e.type],
+          });
+        }
       }
     }
     const revision = events.length > 0 ? events[events.length - 1].revision : base.revision;
-    return { state, revision, lastHash, commands: commandsSeen };
+    return { evolver, state, revision, lastHash, commands: commandsSeen };
   }
 
   /** The stream folded to its head: from the cache, extended by whatever was appended since. */
   async function load(spec: StreamSpec): Promise<FoldedStream> {
-    const cached = cache.get(spec.stream);
+    const hit = cache.get(spec.stream);
+    const cached = hit && hit.evolver === spec.evolver ? hit : undefined;
     const base: FoldedStream = cached ?? {
       state: spec.evolver.initialState,
       revision: -1,
@@ -355,8 +358,10 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       if (alias === definition.primary) revision = appended.nextExpectedRevision;
       else claimed.add(spec.stream);
       eventTypes.push(...newEvents.map((e) => e.type));
-      // Keep the cache warm with what we just wrote, when it extends exactly what we read.
-      if (appended.nextExpectedRevision === base.revision + newEvents.length) {
+      // Keep the cache warm with what we just wrote, when it extends exactly what we read. Not after
+      // re-appending a crashed attempt's events: the store kept the ORIGINAL events (other metadata,
+      // other hashes), so only a fresh read knows the stream's real last hash.
+      if (!generations.has(alias) && appended.nextExpectedRevision === base.revision + newEvents.length) {
         const recorded: RecordedEvent[] = newEvents.map((e, i) => ({
           ...e,
           streamName: spec.stream,
@@ -399,10 +404,20 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
             await releaseClaims(definition, payload, ctx, e.code, claimed);
             throw e;
           }
-          if (!(e instanceof WrongExpectedVersionError)) throw e;
+          if (e instanceof PreconditionFailedError) {
+            await releaseClaims(definition, payload, ctx, e.code, claimed);
+            throw e;
+          }
+          if (!(e instanceof WrongExpectedVersionError)) {
+            // Best effort: the store may be the thing that failed. A retry of the same command id
+            // re-claims what could not be released here.
+            await releaseClaims(definition, payload, ctx, 'failed', claimed).catch(() => undefined);
+            throw e;
+          }
           cache.evict(e.streamName);
           const primaryStream = definition.streams(payload, decisionContext(ctx))[definition.primary].stream;
           if (ctx.expectedRevision !== undefined && e.streamName === primaryStream) {
+            await releaseClaims(definition, payload, ctx, 'precondition-failed', claimed);
             throw new PreconditionFailedError(
               e.streamName,
               ctx.expectedRevision,

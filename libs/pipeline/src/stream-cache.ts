@@ -10,6 +10,11 @@ export interface CommandTrace {
 
 /** A stream folded up to `revision`, with the facts the pipeline needs to write after it. */
 export interface FoldedStream {
+  /**
+   * The evolver that folded `state`. A cached entry is only reused with the same evolver: a stream
+   * name read with another aggregate's evolver must never hand that state to a decision.
+   */
+  evolver?: object;
   state: unknown;
   revision: number;
   lastHash: string | null;

@@ -72,6 +72,11 @@ export function customerFor(
   if (!p.newCustomer) return { customerId, state: current, events: [], claims: {}, ids: { customerId } };
 
   const input = p.newCustomer;
+  // Ids become part of stream names: without dots they can never collide with a claim stream such
+  // as `customer-domain-{domain}` (every domain has a dot).
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(customerId)) {
+    refuse('invalid-customer-id', 'customerId must be 1-64 letters, digits, "-" or "_"', { customerId });
+  }
   if (current.exists) {
     refuse('customer-already-exists', `Customer ${customerId} already exists`, { customerId }, 'conflict');
   }

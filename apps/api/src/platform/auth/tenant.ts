@@ -35,7 +35,11 @@ export function customerNotFound(customerId: string): ProblemException {
 
 /** Platform actors and auditors see every tenant. */
 function seesEverything(principal: Principal): boolean {
-  return principal.actor.kind === 'platform' || principal.scopes.has('audit');
+  // An audit token reads across tenants; one that can also run commands gets no such pass.
+  return (
+    principal.actor.kind === 'platform' ||
+    (principal.scopes.has('audit') && !principal.scopes.has('commands'))
+  );
 }
 
 export function canSeePartner(principal: Principal, partnerId: string): boolean {

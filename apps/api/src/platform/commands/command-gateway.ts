@@ -67,7 +67,7 @@ export class CommandGateway {
     }
 
     const context: CommandContext = {
-      commandId: commandIdFor(service, key),
+      commandId: commandIdFor(service, key, fingerprint),
       correlationId: meta.correlationId,
       actor: principal.actor,
       service: principal.service,

@@ -6,6 +6,9 @@ describe('command ids and request fingerprints', () => {
     expect(commandIdFor('svc', 'k')).not.toBe(commandIdFor('other', 'k'));
     expect(commandIdFor('svc', 'k')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-/);
     expect(commandIdFor('svc', undefined)).not.toBe(commandIdFor('svc', undefined));
+    // Another request (actor, path or body) reusing the key is another command.
+    expect(commandIdFor('svc', 'k', 'request-a')).toBe(commandIdFor('svc', 'k', 'request-a'));
+    expect(commandIdFor('svc', 'k', 'request-a')).not.toBe(commandIdFor('svc', 'k', 'request-b'));
   });
 
   it('parses strong, weak and bare ETags', () => {

@@ -18,9 +18,16 @@ export function validIdempotencyKey(raw: unknown, source: string): string | unde
   return raw;
 }
 
-/** The same (service, key) always gives the same command id, so a retry is recognised downstream too. */
-export function commandIdFor(serviceId: string, key: string | undefined): string {
-  return key === undefined ? randomUUID() : uuidv5(`${serviceId}\n${key}`, COMMAND_ID_NAMESPACE);
+/**
+ * The same (service, key, request) always gives the same command id, so a retry is recognised
+ * downstream too. The request fingerprint (method, path, actor, body) is part of it: two DIFFERENT
+ * requests that reuse one key, even concurrently and before either is recorded, are two different
+ * commands to the pipeline, so neither can pass as the other's retry (and slip past its claims).
+ */
+export function commandIdFor(serviceId: string, key: string | undefined, fingerprint = ''): string {
+  return key === undefined
+    ? randomUUID()
+    : uuidv5(`${serviceId}\n${key}\n${fingerprint}`, COMMAND_ID_NAMESPACE);
 }
 
 /** `"7"`, `W/"7"` or `7` → 7; `*` or absent → undefined (no expectation). */
