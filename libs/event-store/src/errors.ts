@@ -13,7 +13,9 @@ export class WrongExpectedVersionError extends EventStoreError {
     readonly expected: ExpectedRevision,
     readonly actual: ActualRevision,
   ) {
-    super(`Append to stream '${streamName}' expected revision ${String(expected)} but the stream is at ${String(actual)}`);
+    super(
+      `Append to stream '${streamName}' expected revision ${String(expected)} but the stream is at ${String(actual)}`,
+    );
     this.name = 'WrongExpectedVersionError';
   }
 }

@@ -10,24 +10,35 @@ import {
 } from '../platform';
 
 /**
- * The partners that see a customer: its advisors, its Partner of Record, and partners holding a
- * delegation the customer accepted (recorded active: they administer it; the scheduler ends it).
+ * Which partners a customer route lets through.
+ * - `'sees'` (customer and subscription routes): the partners that see the customer — its advisors,
+ *   its Partner of Record, and partners holding a delegation the customer accepted (recorded active:
+ *   they administer it; the scheduler ends it).
+ * - `'delegation'` (delegation, acting-for-customer, Partner-of-Record and service-request routes):
+ *   those, and any partner that ever offered the customer a delegation. It may ask about its own
+ *   offers and hear WHY it cannot act (pending, declined, expired): it learns nothing it did not
+ *   already know by offering.
  */
-export function partnersOf(state: CustomerState): string[] {
-  const partners = [...state.advisors];
-  if (state.partnerOfRecord !== null && !partners.includes(state.partnerOfRecord))
-    partners.push(state.partnerOfRecord);
+export type CustomerCircle = 'sees' | 'delegation';
+
+/** The partners related to a customer in the given circle (see CustomerCircle). */
+export function partnersOf(state: CustomerState, circle: CustomerCircle = 'sees'): string[] {
+  const partners = new Set(state.advisors);
+  if (state.partnerOfRecord !== null) partners.add(state.partnerOfRecord);
   for (const d of Object.values(state.delegations)) {
-    if (d.status === 'active' && !partners.includes(d.partnerId)) partners.push(d.partnerId);
+    if (circle === 'delegation' || d.status === 'active') partners.add(d.partnerId);
   }
-  return partners;
+  return [...partners];
 }
 
 /**
  * Customer aggregates for the edge: folded from the customer stream (through the pipeline's cache),
  * and the tenant rule of customer routes. A customer user sees only its own customer; a partner user
- * only customers whose advisor or Partner of Record its partner is; platform and auditors see all.
- * Anyone else gets the same 404 as for a customer that does not exist.
+ * only customers its partner is related to in the route's circle (see CustomerCircle); platform and
+ * auditors see all (the domain still refuses the platform what is not its to do). Anyone else gets
+ * the same 404 as for a customer that does not exist. A related partner user reaches the domain,
+ * whose rules then say exactly which condition failed (no-delegation, delegation-pending,
+ * access-too-low...).
  */
 @Injectable()
 export class CustomerReader {
@@ -38,20 +49,28 @@ export class CustomerReader {
   }
 
   /** The customer, when it exists and the principal may see it; 404 customer-not-found otherwise. */
-  async readVisible(principal: Principal, customerId: string): Promise<AggregateView<CustomerState>> {
+  async readVisible(
+    principal: Principal,
+    customerId: string,
+    circle: CustomerCircle = 'sees',
+  ): Promise<AggregateView<CustomerState>> {
     const view = await this.read(customerId);
     if (!view.state.exists) throw customerNotFound(customerId);
-    assertCustomerVisible(principal, customerId, partnersOf(view.state));
+    assertCustomerVisible(principal, customerId, partnersOf(view.state, circle));
     return view;
   }
 
   /** The tenant check alone, before a command: reads the customer only when the answer depends on it. */
-  async assertVisible(principal: Principal, customerId: string): Promise<void> {
+  async assertVisible(
+    principal: Principal,
+    customerId: string,
+    circle: CustomerCircle = 'sees',
+  ): Promise<void> {
     if (principal.actor.kind !== 'partner-user' || canSeeCustomer(principal, customerId)) {
       assertCustomerVisible(principal, customerId);
       return;
     }
     const { state } = await this.read(customerId);
-    assertCustomerVisible(principal, customerId, state.exists ? partnersOf(state) : []);
+    assertCustomerVisible(principal, customerId, state.exists ? partnersOf(state, circle) : []);
   }
 }

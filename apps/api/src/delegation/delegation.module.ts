@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CustomerRelations } from './customer-relations';
+import { CustomerReader } from '../acquisition/customer-reader';
 import { DelegationsController } from './delegations.controller';
 import { PartnerOfRecordController } from './partner-of-record.controller';
 import { PasswordResetController } from './password-reset.controller';
@@ -11,7 +11,7 @@ import { GetDelegationHandler } from './queries/get-delegation.query';
  */
 @Module({
   controllers: [DelegationsController, PasswordResetController, PartnerOfRecordController],
-  providers: [CustomerRelations, GetDelegationHandler],
-  exports: [CustomerRelations],
+  providers: [CustomerReader, GetDelegationHandler],
+  exports: [CustomerReader],
 })
 export class DelegationModule {}

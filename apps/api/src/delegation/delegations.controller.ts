@@ -13,8 +13,9 @@ import {
   ProblemResponses,
   RequireScope,
 } from '../platform';
-import { CustomerRelations, delegationNotFound } from './customer-relations';
+import { CustomerReader } from '../acquisition/customer-reader';
 import { OfferDelegationDto, SetDelegationAutoExtendDto } from './dto/delegation.dto';
+import { delegationNotFound } from './errors';
 import { GetDelegationQuery } from './queries/get-delegation.query';
 import { DelegationView } from './views/delegation.view';
 
@@ -30,7 +31,7 @@ export class DelegationsController {
   constructor(
     private readonly commands: CommandGateway,
     private readonly queries: QueryBus,
-    private readonly relations: CustomerRelations,
+    private readonly customers: CustomerReader,
   ) {}
 
   @Post()
@@ -73,7 +74,7 @@ export class DelegationsController {
     @Param('delegationId') delegationId: string,
     @CommandMeta() meta: CommandRequestMeta,
   ) {
-    const { state } = await this.relations.readRelated(meta.principal, customerId);
+    const { state } = await this.customers.readVisible(meta.principal, customerId, 'delegation');
     // The domain checks the offering partner's certification at acceptance, so it needs its id.
     const delegation = state.delegations[delegationId];
     if (!delegation) throw delegationNotFound(customerId, delegationId);
@@ -151,7 +152,7 @@ export class DelegationsController {
   }
 
   private async send(type: string, customerId: string, payload: object, meta: CommandRequestMeta) {
-    await this.relations.assertRelated(meta.principal, customerId);
+    await this.customers.assertVisible(meta.principal, customerId, 'delegation');
     return this.commands.send(type, { ...payload, customerId }, meta);
   }
 }

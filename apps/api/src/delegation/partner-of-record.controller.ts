@@ -1,7 +1,7 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiCommand, CommandGateway, CommandMeta, type CommandRequestMeta } from '../platform';
-import { CustomerRelations } from './customer-relations';
+import { CustomerReader } from '../acquisition/customer-reader';
 import { ChangePartnerOfRecordDto } from './dto/partner-of-record.dto';
 
 /** The customer's own choice of its Partner of Record (never a partner's, not even a delegated admin's). */
@@ -11,7 +11,7 @@ import { ChangePartnerOfRecordDto } from './dto/partner-of-record.dto';
 export class PartnerOfRecordController {
   constructor(
     private readonly commands: CommandGateway,
-    private readonly relations: CustomerRelations,
+    private readonly customers: CustomerReader,
   ) {}
 
   @Post()
@@ -25,7 +25,7 @@ export class PartnerOfRecordController {
     @Body() body: ChangePartnerOfRecordDto,
     @CommandMeta() meta: CommandRequestMeta,
   ) {
-    await this.relations.assertRelated(meta.principal, customerId);
+    await this.customers.assertVisible(meta.principal, customerId, 'delegation');
     return this.commands.send('ChangePartnerOfRecord', { customerId, partnerId: body.partnerId }, meta);
   }
 }

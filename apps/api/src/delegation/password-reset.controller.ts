@@ -8,7 +8,7 @@ import {
   type CommandRequestMeta,
   type CommandResponseBody,
 } from '../platform';
-import { CustomerRelations } from './customer-relations';
+import { CustomerReader } from '../acquisition/customer-reader';
 import { newTemporaryPassword } from './temporary-password';
 
 /**
@@ -38,7 +38,7 @@ function watchingReplays(meta: CommandRequestMeta): { meta: CommandRequestMeta; 
 export class PasswordResetController {
   constructor(
     private readonly commands: CommandGateway,
-    private readonly relations: CustomerRelations,
+    private readonly customers: CustomerReader,
   ) {}
 
   @Post('reset-password')
@@ -61,7 +61,7 @@ export class PasswordResetController {
     @Param('userId') userId: string,
     @CommandMeta() meta: CommandRequestMeta,
   ): Promise<CommandResponseBody> {
-    await this.relations.assertRelated(meta.principal, customerId);
+    await this.customers.assertVisible(meta.principal, customerId, 'delegation');
     const watched = watchingReplays(meta);
     const result = await this.commands.send(
       'ResetCustomerUserPassword',

@@ -1,7 +1,7 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiCommand, CommandGateway, CommandMeta, type CommandRequestMeta } from '../platform';
-import { CustomerRelations } from '../delegation/customer-relations';
+import { CustomerReader } from '../acquisition/customer-reader';
 import {
   CloseServiceRequestDto,
   CreateServiceRequestDto,
@@ -19,7 +19,7 @@ import {
 export class ServiceRequestsController {
   constructor(
     private readonly commands: CommandGateway,
-    private readonly relations: CustomerRelations,
+    private readonly customers: CustomerReader,
   ) {}
 
   @Post()
@@ -60,7 +60,7 @@ export class ServiceRequestsController {
   }
 
   private async send(type: string, customerId: string, payload: object, meta: CommandRequestMeta) {
-    await this.relations.assertRelated(meta.principal, customerId);
+    await this.customers.assertVisible(meta.principal, customerId, 'delegation');
     return this.commands.send(type, { ...payload, customerId }, meta);
   }
 }

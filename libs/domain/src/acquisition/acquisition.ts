@@ -12,17 +12,14 @@ import {
 } from '../customer/sign-up';
 import { type CustomerState, liveSubscriptionOf } from '../customer/state';
 import { trialConverted } from '../customer/subscriptions';
+import type { DelegatedAdminTerms } from '../delegation/terms';
 import {
   trialInviteSpec,
   type TrialInviteState,
   requireInviteOf,
   requireUsableInvite,
 } from '../invitation/trial-invite';
-import {
-  type DelegatedAdminTerms,
-  requireAdvisor,
-  requireDelegatedAdminCertified,
-} from '../invitation/terms';
+import { requireAdvisor, requireDelegatedAdminCertified } from '../invitation/terms';
 import { partnerSpec } from '../partner/commands';
 import { requirePlatform } from '../partner/permissions';
 import type { PartnerState } from '../partner/state';

@@ -1,5 +1,5 @@
+import type { DelegatedAdminTerms } from '../delegation/terms';
 import type { InvitationKind } from '../invitation/code';
-import type { DelegatedAdminTerms } from '../invitation/terms';
 import type { CustomerAccess } from '../partner/events';
 import type { DomainEvent } from '../shared/types';
 

@@ -1,6 +1,7 @@
 import { type ActingContext, authorizeDelegatedAdmin, type DelegatedAdmin } from '../delegation/access';
 import type { CustomerAccess } from '../partner/events';
 import { DomainError } from '../shared/errors';
+import { requireActiveUser } from '../shared/tenant-user';
 import type { Actor } from '../shared/types';
 import type { CustomerState, CustomerUser } from './state';
 
@@ -73,23 +74,7 @@ export function authorizeCustomerAction(
     return authorizeDelegatedAdmin(state, acting.partner, actor, acting.now, required);
   }
   if (actor.kind !== 'customer-user' || actor.customerId !== state.id) throw notFound(state, customerId);
-  const user = state.users[actor.id];
-  if (!user) {
-    throw new DomainError(
-      'actor-not-a-customer-user',
-      `User ${actor.id} is not a user of customer ${state.id}`,
-      { customerId: state.id, actorId: actor.id },
-      'forbidden',
-    );
-  }
-  if (!user.active) {
-    throw new DomainError(
-      'actor-inactive',
-      `User ${actor.id} is deactivated`,
-      { actorId: actor.id },
-      'forbidden',
-    );
-  }
+  const user = requireActiveUser('customer', state.id, state.users, actor.id);
   if (user.role !== 'global-admin') {
     throw new DomainError(
       'access-denied',

@@ -8,7 +8,7 @@ import {
 } from '../customer/events';
 import { authorizeCustomerAction } from '../customer/permissions';
 import { customerSpec, type CustomerState, type Delegation } from '../customer/state';
-import { type DelegatedAdminTerms, requireDelegatedAdminCertified } from '../invitation/terms';
+import { requireDelegatedAdminCertified } from '../invitation/terms';
 import { partnerSpec } from '../partner/commands';
 import { authorizePartnerAction, requirePlatform } from '../partner/permissions';
 import type { PartnerState, PartnerUser } from '../partner/state';
@@ -19,6 +19,7 @@ import type { Actor, Loaded } from '../shared/types';
 import { ACTING_PARTNER, actingPartnerStreams, isOpenOffer } from './access';
 import {
   AUTO_EXTEND_DAYS,
+  type DelegatedAdminTerms,
   DELEGATION_OFFER_DAYS,
   delegationTerms,
   type DelegationTermsInput,

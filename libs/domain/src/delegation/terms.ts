@@ -1,6 +1,15 @@
-import { type DelegatedAdminTerms, MAX_DELEGATION_DAYS } from '../invitation/terms';
 import { CUSTOMER_ACCESS_LEVELS, type CustomerAccess } from '../partner/events';
 import { refuse } from '../shared/errors';
+
+/**
+ * What a partner offers to do as the customer's delegated administrator, as the customer is asked
+ * to accept it: in a delegation offer, a product key, or an invitation's delegated-admin option.
+ */
+export interface DelegatedAdminTerms {
+  access: CustomerAccess;
+  durationDays: number;
+  autoExtend: boolean;
+}
 
 /** What a partner asks for when offering delegated administration. */
 export interface DelegationTermsInput {
@@ -11,6 +20,7 @@ export interface DelegationTermsInput {
   autoExtend?: boolean;
 }
 
+export const MAX_DELEGATION_DAYS = 730;
 /** An offer not accepted within this many days expires. */
 export const DELEGATION_OFFER_DAYS = 90;
 /** An auto-extending delegation is extended by this many days at each end. */
@@ -27,7 +37,7 @@ export function requireAutoExtendAllowed(access: CustomerAccess, autoExtend: boo
 
 /**
  * Validated terms with their defaults filled in, so the event says exactly what the customer is
- * asked to accept. Same shape and rules as an invitation's delegated-admin option.
+ * asked to accept. The one rule for every way of offering delegated administration.
  */
 export function delegationTerms(input: DelegationTermsInput | undefined | null): DelegatedAdminTerms {
   if (!input || !(CUSTOMER_ACCESS_LEVELS as readonly string[]).includes(input.access)) {

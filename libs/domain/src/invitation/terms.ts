@@ -1,26 +1,9 @@
-import { CUSTOMER_ACCESS_LEVELS, type CustomerAccess } from '../partner/events';
+import { type DelegatedAdminTerms, delegationTerms, type DelegationTermsInput } from '../delegation/terms';
 import { authorizePartnerAction } from '../partner/permissions';
 import { holdsAuthorization, type PartnerState } from '../partner/state';
 import { refuse } from '../shared/errors';
 import { toInstant } from '../shared/time';
 import type { DecisionContext } from '../shared/types';
-
-/** What a partner offers to do as the customer's delegated administrator, fixed in the invitation. */
-export interface DelegatedAdminTerms {
-  access: CustomerAccess;
-  durationDays: number;
-  autoExtend: boolean;
-}
-
-export interface DelegatedAdminTermsInput {
-  access: CustomerAccess;
-  /** 1–730, default 730. */
-  durationDays?: number;
-  /** Default false; only with limited access. */
-  autoExtend?: boolean;
-}
-
-export const MAX_DELEGATION_DAYS = 730;
 
 /**
  * The actor may create (or revoke, withdraw) invitations for this partner, and the partner is an
@@ -59,13 +42,13 @@ export function requireDelegatedAdminCertified(partner: PartnerState, at: string
 }
 
 /**
- * The delegated-admin option of an invitation: null when not included; otherwise validated terms
- * with their defaults filled in (so the event says exactly what the customer is asked to accept).
+ * The delegated-admin option of an invitation: null when not included; otherwise, for a certified
+ * partner, the terms validated by the one rule of delegated administration (delegationTerms).
  */
 export function delegatedAdminTerms(
   partner: PartnerState,
   include: boolean | undefined,
-  input: DelegatedAdminTermsInput | undefined,
+  input: DelegationTermsInput | undefined,
   at: string,
 ): DelegatedAdminTerms | null {
   if (!include) {
@@ -79,27 +62,31 @@ export function delegatedAdminTerms(
     return null;
   }
   requireDelegatedAdminCertified(partner, at);
-  if (!input || !(CUSTOMER_ACCESS_LEVELS as readonly string[]).includes(input.access)) {
-    refuse('invalid-delegation-access', 'Delegated admin access must be "full" or "limited"', {
-      access: input?.access ?? null,
-    });
-  }
-  const terms = input as DelegatedAdminTermsInput;
-  const durationDays = terms.durationDays ?? MAX_DELEGATION_DAYS;
-  if (!Number.isInteger(durationDays) || durationDays < 1 || durationDays > MAX_DELEGATION_DAYS) {
-    refuse('invalid-delegation-duration', `Delegation lasts from 1 to ${MAX_DELEGATION_DAYS} days`, {
-      durationDays,
-      max: MAX_DELEGATION_DAYS,
-    });
-  }
-  const autoExtend = terms.autoExtend ?? false;
-  // Full administration must be re-confirmed by the customer; it never renews by itself.
-  if (autoExtend && terms.access === 'full') {
-    refuse('auto-extend-not-allowed-for-full', 'Full delegated administration cannot auto-extend', {
-      access: 'full',
-    });
-  }
-  return { access: terms.access, durationDays, autoExtend };
+  return delegationTerms(input);
+}
+
+/** What every invitation (trial invite, purchase offer) is created with, besides what it offers. */
+export interface CreateInvitation {
+  partnerId: string;
+  /** The invitation code (base64url, ≥22 chars) generated at the edge. */
+  code: string;
+  includeDelegatedAdmin?: boolean;
+  delegation?: DelegationTermsInput;
+  expiresAt?: string;
+}
+
+/**
+ * An invitation's options, validated in this order: the delegated-admin option (see
+ * delegatedAdminTerms), then the expiry (see futureExpiry).
+ */
+export function invitationOptions(
+  partner: PartnerState,
+  p: CreateInvitation,
+  now: string,
+): { delegatedAdmin: DelegatedAdminTerms | null; expiresAt: string | null } {
+  const delegatedAdmin = delegatedAdminTerms(partner, p.includeDelegatedAdmin, p.delegation, now);
+  const expiresAt = futureExpiry(p.expiresAt, now);
+  return { delegatedAdmin, expiresAt };
 }
 
 /** An optional expiry, canonical and strictly in the future, or null. */

@@ -1,4 +1,5 @@
 import { type Catalog, serviceOf } from '../catalog/catalog';
+import type { DelegatedAdminTerms } from '../delegation/terms';
 import { partnerSpec } from '../partner/commands';
 import { requirePlatform } from '../partner/permissions';
 import type { PartnerState } from '../partner/state';
@@ -12,11 +13,10 @@ import { DomainError, refuse } from '../shared/errors';
 import { toInstant } from '../shared/time';
 import type { DomainEvent, Evolver, Loaded } from '../shared/types';
 import { claimCode, invitationCodeSpec, type InvitationCodeState, requireValidCode } from './code';
+import { expiryDecision, hasLapsed, isInvitationOf } from './lifecycle';
 import {
-  type DelegatedAdminTerms,
-  type DelegatedAdminTermsInput,
-  delegatedAdminTerms,
-  futureExpiry,
+  type CreateInvitation,
+  invitationOptions,
   requireInvitingActor,
   requireInvitingAdvisor,
 } from './terms';
@@ -96,7 +96,7 @@ export const trialInviteSpec = (inviteId: string): StreamSpec => ({
 export function requireUsableInvite(invite: TrialInviteState, now: string): void {
   if (invite.revoked)
     refuse('invite-revoked', `Trial invite ${invite.id} was revoked`, { inviteId: invite.id });
-  if (invite.expired || (invite.expiresAt !== null && invite.expiresAt <= now)) {
+  if (hasLapsed(invite, now)) {
     refuse('invite-expired', `Trial invite ${invite.id} has expired`, {
       inviteId: invite.id,
       expiresAt: invite.expiresAt,
@@ -106,23 +106,17 @@ export function requireUsableInvite(invite: TrialInviteState, now: string): void
 
 /** Not found, also when it belongs to another partner than the one named (ids are not probeable). */
 export function requireInviteOf(invite: TrialInviteState, inviteId: string, partnerId: string | null): void {
-  if (!invite.exists || (partnerId !== null && invite.partnerId !== partnerId)) {
+  if (!isInvitationOf(invite, partnerId)) {
     throw new DomainError('trial-invite-not-found', 'No such trial invite', { inviteId }, 'not-found');
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 
-export interface CreateTrialInvite {
-  partnerId: string;
+export interface CreateTrialInvite extends CreateInvitation {
   inviteId?: string;
-  /** The invitation code (base64url, ≥22 chars) generated at the edge. */
-  code: string;
   /** The one service the invitation offers a trial of. */
   offerId: string;
-  includeDelegatedAdmin?: boolean;
-  delegation?: DelegatedAdminTermsInput;
-  expiresAt?: string;
 }
 
 export interface TrialInviteRef {
@@ -160,8 +154,7 @@ export function trialInviteCommands(catalog: Catalog): CommandDefinition[] {
       const service = serviceOf(catalog, p.offerId);
       if (service.trial === null)
         refuse('offer-has-no-trial', `${service.name} has no trial`, { offerId: service.offerId });
-      const delegatedAdmin = delegatedAdminTerms(partner, p.includeDelegatedAdmin, p.delegation, now);
-      const expiresAt = futureExpiry(p.expiresAt, now);
+      const { delegatedAdmin, expiresAt } = invitationOptions(partner, p, now);
       return {
         ids: { inviteId },
         events: {
@@ -214,8 +207,9 @@ export function trialInviteCommands(catalog: Catalog): CommandDefinition[] {
       const invite = stateOf<TrialInviteState>(loaded, 'invite');
       requireInviteOf(invite, p.inviteId, null);
       // Already out of use: a scheduler firing again (or late) changes nothing.
-      if (invite.expired || invite.revoked) return nothing();
-      if (invite.expiresAt === null || now < invite.expiresAt) {
+      const expiry = expiryDecision(invite, invite.revoked, now);
+      if (expiry === 'out-of-use') return nothing();
+      if (expiry === 'not-due') {
         refuse('invite-not-due', `Trial invite ${invite.id} is not due to expire`, {
           inviteId: invite.id,
           expiresAt: invite.expiresAt,

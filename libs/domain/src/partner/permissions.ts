@@ -1,4 +1,5 @@
 import { DomainError } from '../shared/errors';
+import { requireActiveUser } from '../shared/tenant-user';
 import type { Actor } from '../shared/types';
 import type { PartnerState, PartnerUser } from './state';
 
@@ -71,23 +72,7 @@ export function authorizePartnerAction(
   if (actor.kind !== 'partner-user' || actor.partnerId !== state.id) {
     throw new DomainError('partner-not-found', 'No such partner', { partnerId: state.id }, 'not-found');
   }
-  const user = state.users[actor.id];
-  if (!user) {
-    throw new DomainError(
-      'actor-not-a-partner-user',
-      `User ${actor.id} is not a user of partner ${state.id}`,
-      { partnerId: state.id, actorId: actor.id },
-      'forbidden',
-    );
-  }
-  if (!user.active) {
-    throw new DomainError(
-      'actor-inactive',
-      `User ${actor.id} is deactivated`,
-      { actorId: actor.id },
-      'forbidden',
-    );
-  }
+  const user = requireActiveUser('partner', state.id, state.users, actor.id);
   const rule = RULES[action];
   if (!rule.allows(user)) {
     throw new DomainError(

@@ -1,15 +1,15 @@
 import { type Catalog, requireLicensesWithinBounds, serviceOf } from '../catalog/catalog';
+import type { DelegatedAdminTerms } from '../delegation/terms';
 import {
   claimCode,
   invitationCodeSpec,
   type InvitationCodeState,
   requireValidCode,
 } from '../invitation/code';
+import { expiryDecision, hasLapsed, isInvitationOf } from '../invitation/lifecycle';
 import {
-  type DelegatedAdminTerms,
-  type DelegatedAdminTermsInput,
-  delegatedAdminTerms,
-  futureExpiry,
+  type CreateInvitation,
+  invitationOptions,
   requireInvitingActor,
   requireInvitingAdvisor,
 } from '../invitation/terms';
@@ -108,7 +108,7 @@ export function requirePurchaseOfferOf(
   purchaseOfferId: string,
   partnerId: string | null,
 ): void {
-  if (!offer.exists || (partnerId !== null && offer.partnerId !== partnerId)) {
+  if (!isInvitationOf(offer, partnerId)) {
     throw new DomainError(
       'purchase-offer-not-found',
       'No such purchase offer',
@@ -125,7 +125,7 @@ export function requireAcceptableOffer(offer: PurchaseOfferState, now: string): 
       purchaseOfferId: offer.id,
     });
   }
-  if (offer.expired || (offer.expiresAt !== null && offer.expiresAt <= now)) {
+  if (hasLapsed(offer, now)) {
     refuse('purchase-offer-expired', `Purchase offer ${offer.id} has expired`, {
       purchaseOfferId: offer.id,
       expiresAt: offer.expiresAt,
@@ -156,14 +156,9 @@ export function validLines(
 
 // ---------------------------------------------------------------------------------------------
 
-export interface CreatePurchaseOffer {
-  partnerId: string;
+export interface CreatePurchaseOffer extends CreateInvitation {
   purchaseOfferId?: string;
-  code: string;
   lines: PurchaseOfferLine[];
-  includeDelegatedAdmin?: boolean;
-  delegation?: DelegatedAdminTermsInput;
-  expiresAt?: string;
 }
 
 export interface PurchaseOfferRef {
@@ -205,8 +200,7 @@ export function purchaseOfferCommands(catalog: Catalog): CommandDefinition[] {
         partner.id,
       );
       const lines = validLines(catalog, p.lines);
-      const delegatedAdmin = delegatedAdminTerms(partner, p.includeDelegatedAdmin, p.delegation, now);
-      const expiresAt = futureExpiry(p.expiresAt, now);
+      const { delegatedAdmin, expiresAt } = invitationOptions(partner, p, now);
       return {
         ids: { purchaseOfferId },
         events: {
@@ -261,8 +255,10 @@ export function purchaseOfferCommands(catalog: Catalog): CommandDefinition[] {
       const now = toInstant(ctx.now, 'now');
       const offer = stateOf<PurchaseOfferState>(loaded, 'offer');
       requirePurchaseOfferOf(offer, p.purchaseOfferId, null);
-      if (offer.expired || offer.withdrawn) return nothing();
-      if (offer.expiresAt === null || now < offer.expiresAt) {
+      // Already out of use: a scheduler firing again (or late) changes nothing.
+      const expiry = expiryDecision(offer, offer.withdrawn, now);
+      if (expiry === 'out-of-use') return nothing();
+      if (expiry === 'not-due') {
         refuse('purchase-offer-not-due', `Purchase offer ${offer.id} is not due to expire`, {
           purchaseOfferId: offer.id,
           expiresAt: offer.expiresAt,

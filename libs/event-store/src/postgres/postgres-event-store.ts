@@ -165,6 +165,7 @@ export class PostgresEventStore implements EventStore {
     const subscription = new PollingSubscription(
       {
         readAll: (readOptions) => this.readAll(readOptions),
+        headPosition: () => this.headPosition(),
         // Local appends wake at once; appends by other processes arrive through LISTEN/NOTIFY.
         onAppend: (wake) => {
           this.local.on('append', wake);

@@ -10,6 +10,8 @@ import type {
 /** What a polling subscription needs from its store. */
 export interface PollingSource {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** The newest position in the log (a filtered subscription skips ahead to it once it has scanned that far). */
+  headPosition(): Promise<Position | null>;
   /** Registers a wake-up callback fired when new events may exist; returns the unregister function. */
   onAppend(listener: () => void): () => void;
 }
@@ -70,6 +72,10 @@ export class PollingSubscription implements StoreSubscription {
     try {
       while (!this.closed) {
         this.signalled = false;
+        // Read BEFORE the batch: the adapters expose positions in commit order (gap-safe), so once a
+        // short filtered batch is delivered, nothing at or below this head is left for this filter.
+        const filtered = this.options.filter !== undefined;
+        const head = filtered ? await this.source.headPosition() : null;
         const batch = await this.source.readAll({
           fromPosition: cursor,
           maxCount: batchSize,
@@ -86,6 +92,9 @@ export class PollingSubscription implements StoreSubscription {
           live = false;
           continue;
         }
+        // Without this, a filtered subscription that matches rarely would rescan every event since
+        // its last match on each wake-up (the cost grew with the log: see bench/README.md).
+        if (head !== null && (cursor === undefined || head > cursor)) cursor = head;
         if (!live) {
           live = true;
           yield { type: 'caught-up', position: cursor ?? null };

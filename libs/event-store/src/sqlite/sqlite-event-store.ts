@@ -133,6 +133,7 @@ export class SqliteEventStore implements EventStore {
     const subscription = new PollingSubscription(
       {
         readAll: (readOptions) => this.readAll(readOptions),
+        headPosition: () => this.headPosition(),
         onAppend: (listener) => {
           this.appended.on('append', listener);
           return () => this.appended.off('append', listener);

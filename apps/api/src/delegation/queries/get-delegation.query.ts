@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock, type Principal } from '../../platform';
-import { CustomerRelations, delegationNotFound } from '../customer-relations';
+import { CustomerReader } from '../../acquisition/customer-reader';
+import { delegationNotFound } from '../errors';
 import { type DelegationView, toDelegationView } from '../views/delegation.view';
 
 /** One delegation of a customer. The principal travels with it: what it may see depends on the state. */
@@ -22,12 +23,12 @@ export class GetDelegationQuery extends Query<DelegationView> {
 @QueryHandler(GetDelegationQuery)
 export class GetDelegationHandler implements IQueryHandler<GetDelegationQuery, DelegationView> {
   constructor(
-    private readonly relations: CustomerRelations,
+    private readonly customers: CustomerReader,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute({ principal, customerId, delegationId }: GetDelegationQuery): Promise<DelegationView> {
-    const { state, revision } = await this.relations.readRelated(principal, customerId);
+    const { state, revision } = await this.customers.readVisible(principal, customerId, 'delegation');
     const d = state.delegations[delegationId];
     const { actor } = principal;
     const hidden =
