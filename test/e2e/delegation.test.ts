@@ -557,6 +557,14 @@ describe.each(backends)(
           licenses: { from: 10, to: 12 },
         }),
       ]);
+      // ...and it reaches the POR's notification inbox (read model), read with read-your-writes.
+      const inbox = await call(app, 'GET', '/partners/contoso/por-notifications?customerId=alpha', {
+        token: t.jana,
+        headers: { 'X-Min-Position': String(changed.body.position) },
+      });
+      expect(inbox.status).toBe(200);
+      expect(JSON.stringify(inbox.body)).toContain(subscriptionId);
+      expect(JSON.stringify(inbox.body)).toMatch(/"from":10[^}]*"to":12|"to":12[^}]*"from":10/);
       const limited = await api.post(
         `/customers/alpha/subscriptions/${subscriptionId}/license-count`,
         users.lena,
