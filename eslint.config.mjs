@@ -16,7 +16,17 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['@nestjs/*', 'fs', 'node:*', 'crypto', '@pc/event-store*', '@pc/pipeline*', '@pc/projections*'] },
+        {
+          patterns: [
+            '@nestjs/*',
+            'fs',
+            'node:*',
+            'crypto',
+            '@pc/event-store*',
+            '@pc/pipeline*',
+            '@pc/projections*',
+          ],
+        },
       ],
       'no-restricted-globals': ['error', 'Date', 'setTimeout', 'setInterval', 'process'],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random' }],

@@ -14,7 +14,11 @@ const swc = [
 // Node 20: node_modules JavaScript goes through swc too ('unknown' leaves CommonJS files as they are).
 const swcEsm = [
   '@swc/jest',
-  { isModule: 'unknown', jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  {
+    isModule: 'unknown',
+    jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
+    module: { type: 'commonjs' },
+  },
 ];
 const moduleNameMapper = {
   '^@pc/(event-store|domain|pipeline|projections|audit|read-models)$': '<rootDir>/libs/$1/src/index.ts',
@@ -30,7 +34,11 @@ module.exports = {
   // Integration suites talk to real servers; a generous bound stops a hang, it asserts nothing about speed.
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'integration',

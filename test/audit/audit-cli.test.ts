@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSqliteEventStore } from '@pc/event-store';
 import { projectionCatalog } from '@pc/projections';
@@ -13,29 +12,7 @@ import {
   platformActor,
   registerPartner,
 } from '../../libs/audit/src/testing/fixtures';
-
-const ROOT = resolve(__dirname, '../..');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The CLI as an auditor runs it: a real child process, configured only through the environment. */
-function run(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['-r', '@swc-node/register', script, ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
+import { runScript as run } from './support/cli';
 
 describe('auditor CLI (child process, SQLite file)', () => {
   let dir: string;
@@ -79,6 +56,7 @@ describe('auditor CLI (child process, SQLite file)', () => {
     });
     expect(helps[1].stdout).toContain('--out <dir>');
     expect(helps[4].stdout).toMatch(/--revision <n>[\s\S]*--at <iso>/);
+    expect(helps[4].stdout).toMatch(/--read-model <name>[\s\S]*--partner <id>[\s\S]*--position <position>/);
   });
 
   it('usage errors and missing things exit 2 with one line on stderr', async () => {

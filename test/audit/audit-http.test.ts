@@ -284,8 +284,11 @@ describe.each(backends)('audit over HTTP ($name)', (backend) => {
       'exportEvents',
       'getAggregateAsOf',
       'getExportManifest',
+      'getReadModelAsOf',
+      'listActivity',
       'readAll',
       'readStream',
+      'replayCheck',
       'verifyEventHistory',
     ]);
   });

@@ -65,8 +65,8 @@ describe('a bad catalog stops the boot', () => {
   });
 
   it('names CATALOG_PATH when the file does not exist', async () => {
-    await expect(createApp({ env: { ...env, CATALOG_PATH: join(dir, 'missing.json') }, logger: false })).rejects.toThrow(
-      /CATALOG_PATH: cannot read the catalog at .*missing\.json/,
-    );
+    await expect(
+      createApp({ env: { ...env, CATALOG_PATH: join(dir, 'missing.json') }, logger: false }),
+    ).rejects.toThrow(/CATALOG_PATH: cannot read the catalog at .*missing\.json/);
   });
 });

@@ -436,6 +436,7 @@ describe.each(backends)('read models over HTTP ($name)', (backend) => {
       ['partner_overview', 'running', true],
       ['client_list', 'running', true],
       ['por_inbox', 'running', true],
+      ['activity_log', 'running', true],
     ]);
     const ready = await call<Body>(app, 'GET', '/ready');
     expect(ready.status).toBe(200);

@@ -3,7 +3,11 @@
  * message. Facts ride along so neither has to parse the message.
  */
 export type AuditNotFoundCode =
-  'stream-not-found' | 'unknown-aggregate-type' | 'revision-not-found' | 'aggregate-not-yet-existing';
+  | 'stream-not-found'
+  | 'unknown-aggregate-type'
+  | 'revision-not-found'
+  | 'aggregate-not-yet-existing'
+  | 'position-not-reached';
 
 export class AuditNotFoundError extends Error {
   constructor(

@@ -8,6 +8,9 @@ export * from './log-scan';
 export * from './verify';
 export * from './export';
 export * from './replay-check';
+export * from './replay-diff';
+export { eventRef } from './replay-trace';
+export * from './read-models-as-of';
 export {
   verifyExportFiles,
   offlineCanonicalJson,

@@ -46,19 +46,68 @@ describe('replayCheck', () => {
     expect((await replayCheck({ eventStore: events, live, projections: [streamStats] })).ok).toBe(true);
   });
 
-  it('finds a live row changed by hand, and names the table and key', async () => {
+  it('finds a live row changed by hand: table, key, both sides, differing columns, the events behind it', async () => {
     const table = generationTableName('stream_stats', 'streams', 1);
     live.db.prepare(`UPDATE "${table}" SET events = 99 WHERE stream = 'thing-1'`).run();
     live.db.prepare(`DELETE FROM "${generationTableName('stream_stats', 'totals', 1)}"`).run();
     const report = await replayCheck({ eventStore: events, live, projections: [streamStats] });
     expect(report.ok).toBe(false);
+    const thing1 = (await events.readStream('thing-1')).map((event) => event.id);
     expect(report.projections[0]).toMatchObject({
       status: 'different',
       differences: [
-        { table: 'streams', changed: 1, missingInLive: 0, extraInLive: 0, exampleKeys: ['["thing-1"]'] },
-        { table: 'totals', changed: 0, missingInLive: 1, extraInLive: 0 },
+        {
+          table: 'streams',
+          changed: 1,
+          missingInLive: 0,
+          extraInLive: 0,
+          exampleKeys: ['["thing-1"]'],
+          rows: [
+            {
+              kind: 'changed',
+              key: { stream: 'thing-1' },
+              columns: ['events'],
+              live: { stream: 'thing-1', events: 99 },
+              rebuilt: { stream: 'thing-1', events: 3 },
+              eventCount: 3,
+            },
+          ],
+        },
+        {
+          table: 'totals',
+          changed: 0,
+          missingInLive: 1,
+          extraInLive: 0,
+          rows: [{ kind: 'missing-in-live', key: { id: 'all' }, live: null, columns: [], eventCount: 6 }],
+        },
       ],
     });
+    const [streams] = report.projections[0].differences;
+    expect(streams.rows[0].events.map((event) => event.id)).toEqual(thing1);
+    expect(streams.rows[0].events[0]).toMatchObject({
+      streamName: 'thing-1',
+      revision: 0,
+      type: 'Sample.Added',
+      commandType: expect.any(String),
+      occurredAt: '2026-01-01T00:00:00Z',
+    });
+  });
+
+  it('a row the replay does not produce is extra in live, traced to no event', async () => {
+    const table = generationTableName('stream_stats', 'streams', 1);
+    live.db
+      .prepare(
+        `INSERT INTO "${table}" (stream, partner_id, events, last_revision, last_type) VALUES ('ghost', NULL, 1, 0, 'X')`,
+      )
+      .run();
+    const report = await replayCheck({ eventStore: events, live, projections: [streamStats] });
+    expect(report.projections[0].differences).toEqual([
+      expect.objectContaining({
+        table: 'streams',
+        extraInLive: 1,
+        rows: [expect.objectContaining({ kind: 'extra-in-live', key: { stream: 'ghost' }, events: [] })],
+      }),
+    ]);
   });
 
   it('a projection without a live generation is reported, not passed', async () => {

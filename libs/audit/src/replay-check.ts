@@ -1,29 +1,15 @@
 import type { EventStore, Position } from '@pc/event-store';
-import { canonicalJson } from '@pc/pipeline';
 import {
   type Projection,
   type ReadModelStore,
-  type Row,
   type TableDump,
   SqliteReadModelStore,
-  keyId,
-  keyOf,
   rebuildInto,
 } from '@pc/projections';
+import { type TableDifference, compareDumps } from './replay-diff';
+import { traceDifferences } from './replay-trace';
 
 export type ReplayStatus = 'identical' | 'different' | 'not-built' | 'unstable';
-
-export interface TableDifference {
-  table: string;
-  /** Rows the replay produced that the live table lacks. */
-  missingInLive: number;
-  /** Rows the live table has that the replay did not produce. */
-  extraInLive: number;
-  /** Rows present in both with different values. */
-  changed: number;
-  /** A few primary keys, to start the investigation from. */
-  exampleKeys: string[];
-}
 
 export interface ProjectionReplayResult {
   projection: string;
@@ -50,13 +36,12 @@ export interface ReplayCheckOptions {
   onProjection?: (name: string) => void;
 }
 
-const EXAMPLES = 5;
-
 /**
  * "Read models are disposable": rebuilds each projection from the event history into a scratch
  * store, up to exactly the live checkpoint, and compares every row of every table with the live
  * tables. The live runner may commit while we dump, so the checkpoint is read before and after the
- * dump and the dump retried until both agree.
+ * dump and the dump retried until both agree. Differing rows come back with both sides and the
+ * events whose changes touched their keys.
  */
 export async function replayCheck(options: ReplayCheckOptions): Promise<ReplayCheckReport> {
   const results: ProjectionReplayResult[] = [];
@@ -79,6 +64,9 @@ async function checkOne(
   try {
     const replayed = await replay(projection, options.eventStore, scratch, snapshot.position);
     const differences = compareDumps(projection, replayed.dump, snapshot.dump);
+    if (differences.length > 0 && snapshot.position !== null) {
+      await traceDifferences(options.eventStore, projection, snapshot.position, differences);
+    }
     return {
       ...base,
       status: differences.length === 0 ? 'identical' : 'different',
@@ -129,43 +117,4 @@ async function livePosition(
 ): Promise<Position | null | undefined> {
   const generations = await live.listGenerations(projection.name);
   return generations.find((generation) => generation.status === 'live')?.position;
-}
-
-export function compareDumps(
-  projection: Projection,
-  replayed: TableDump,
-  live: TableDump,
-): TableDifference[] {
-  const differences: TableDifference[] = [];
-  for (const table of projection.tables.values()) {
-    const index = (rows: Row[]) =>
-      new Map(rows.map((row) => [keyId(table, keyOf(table, row)), canonicalJson(row)]));
-    const expected = index(replayed[table.name] ?? []);
-    const actual = index(live[table.name] ?? []);
-    const examples: string[] = [];
-    const note = (key: string) => examples.length < EXAMPLES && examples.push(key);
-    let missingInLive = 0;
-    let changed = 0;
-    for (const [key, row] of expected) {
-      const found = actual.get(key);
-      if (found === undefined) {
-        missingInLive++;
-        note(key);
-      } else if (found !== row) {
-        changed++;
-        note(key);
-      }
-    }
-    let extraInLive = 0;
-    for (const key of actual.keys()) {
-      if (!expected.has(key)) {
-        extraInLive++;
-        note(key);
-      }
-    }
-    if (missingInLive + extraInLive + changed > 0) {
-      differences.push({ table: table.name, missingInLive, extraInLive, changed, exampleKeys: examples });
-    }
-  }
-  return differences;
 }

@@ -34,6 +34,6 @@ import { ReadYourWrites } from './read-your-writes';
     ListPorNotificationsHandler,
     GetProjectionStatusHandler,
   ],
-  exports: [ReadModelRuntime],
+  exports: [ReadModelRuntime, ReadYourWrites],
 })
 export class ReadModelsModule {}

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'nest-commander';
-import { type ReplayCheckReport, replayCheck } from '@pc/audit';
+import { type ReplayCheckReport, type RowDifference, replayCheck } from '@pc/audit';
 import {
   type Projection,
   ReadModelConfigError,
@@ -96,6 +96,24 @@ function print(report: ReplayCheckReport, json: boolean): void {
       out(
         `  ${d.table}: ${d.missingInLive} missing in live, ${d.extraInLive} extra in live, ${d.changed} changed; e.g. ${d.exampleKeys.join(' ')}`,
       );
+      for (const row of d.rows) printRow(row);
     }
+  }
+}
+
+/** One differing row: its key, what differs, and the events to look at (newest last). */
+function printRow(row: RowDifference): void {
+  out(`    ${row.kind} ${JSON.stringify(row.key)}`);
+  for (const column of row.columns) {
+    out(
+      `      ${column}: live ${JSON.stringify(row.live?.[column])}, rebuilt ${JSON.stringify(row.rebuilt?.[column])}`,
+    );
+  }
+  const shown = row.events.length < row.eventCount ? ` (last ${row.events.length})` : '';
+  out(`      ${row.eventCount} events touched this row${shown}:`);
+  for (const event of row.events) {
+    out(
+      `        ${event.position} ${event.streamName}@${event.revision} ${event.type}${event.commandType ? ` (${event.commandType})` : ''} ${event.id}`,
+    );
   }
 }

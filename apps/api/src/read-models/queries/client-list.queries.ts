@@ -1,5 +1,12 @@
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { decodeCursor, encodeCursor, type RawSql, sql, type SqlFragment } from '@pc/projections';
+import {
+  decodeCursor,
+  encodeCursor,
+  type RawSql,
+  type ReadModelStore,
+  sql,
+  type SqlFragment,
+} from '@pc/projections';
 import { CLIENT_LIST, clientListProjection } from '@pc/read-models';
 import { customerNotFound, ProblemException } from '../../platform';
 import type { ClientSort, Relationship, SearchMode } from '../dto/read-model.dto';
@@ -92,48 +99,59 @@ export class ListClientsHandler implements IQueryHandler<ListClientsQuery, Clien
 
   async execute({ partnerId, params, minPosition }: ListClientsQuery): Promise<ClientPageView> {
     await this.readYourWrites.atLeast(minPosition, [CLIENT_LIST]);
-    const store = this.runtime.store;
-    const sort = params.sort ?? 'name';
-    const limit = params.limit ?? 50;
-    const after = params.cursor === undefined ? null : decodeCursor(params.cursor);
-    if (
-      params.cursor !== undefined &&
-      (after?.s !== sort || typeof after.k !== 'string' || typeof after.id !== 'string')
-    ) {
-      throw invalidCursor();
-    }
-    const rows = await store.query<ClientRow>(clientListProjection, (t) => {
-      const where: SqlFragment[] = [sql`c.partner_id = ${partnerId}`];
-      const relationship = relationshipFilter(params.relationship);
-      if (relationship) where.push(relationship);
-      const term = params.search?.trim().toLowerCase();
-      if (term)
-        where.push(searchFilter(store.dialect, term, params.match ?? 'contains', t.object('clients_fts')));
-      if (after) {
-        where.push(
-          sort === 'name'
-            ? sql`(c.name_lower, c.customer_id) > (${after.k}, ${after.id})`
-            : sql`(c.last_change, c.customer_id) < (${after.k}, ${after.id})`,
-        );
-      }
-      const order =
-        sort === 'name'
-          ? sql.raw('c.name_lower, c.customer_id')
-          : sql.raw('c.last_change DESC, c.customer_id DESC');
-      return sql`SELECT c.* FROM ${t('clients')} c WHERE ${sql.join(where, ' AND ')} ORDER BY ${order} LIMIT ${limit + 1}`;
-    });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    const nextCursor =
-      rows.length > limit && last
-        ? encodeCursor({
-            s: sort,
-            k: String(sort === 'name' ? last.name_lower : last.last_change),
-            id: String(last.customer_id),
-          })
-        : null;
-    return { items: page.map(toClientView), nextCursor };
+    return listClientsPage(this.runtime.store, partnerId, params);
   }
+}
+
+/**
+ * The page itself, over any store holding the client list: the live one, or an auditor's scratch
+ * store rebuilt up to a past position (getReadModelAsOf), so both answer with the same code.
+ */
+export async function listClientsPage(
+  store: ReadModelStore,
+  partnerId: string,
+  params: ListClientsParams,
+): Promise<ClientPageView> {
+  const sort = params.sort ?? 'name';
+  const limit = params.limit ?? 50;
+  const after = params.cursor === undefined ? null : decodeCursor(params.cursor);
+  if (
+    params.cursor !== undefined &&
+    (after?.s !== sort || typeof after.k !== 'string' || typeof after.id !== 'string')
+  ) {
+    throw invalidCursor();
+  }
+  const rows = await store.query<ClientRow>(clientListProjection, (t) => {
+    const where: SqlFragment[] = [sql`c.partner_id = ${partnerId}`];
+    const relationship = relationshipFilter(params.relationship);
+    if (relationship) where.push(relationship);
+    const term = params.search?.trim().toLowerCase();
+    if (term)
+      where.push(searchFilter(store.dialect, term, params.match ?? 'contains', t.object('clients_fts')));
+    if (after) {
+      where.push(
+        sort === 'name'
+          ? sql`(c.name_lower, c.customer_id) > (${after.k}, ${after.id})`
+          : sql`(c.last_change, c.customer_id) < (${after.k}, ${after.id})`,
+      );
+    }
+    const order =
+      sort === 'name'
+        ? sql.raw('c.name_lower, c.customer_id')
+        : sql.raw('c.last_change DESC, c.customer_id DESC');
+    return sql`SELECT c.* FROM ${t('clients')} c WHERE ${sql.join(where, ' AND ')} ORDER BY ${order} LIMIT ${limit + 1}`;
+  });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > limit && last
+      ? encodeCursor({
+          s: sort,
+          k: String(sort === 'name' ? last.name_lower : last.last_change),
+          id: String(last.customer_id),
+        })
+      : null;
+  return { items: page.map(toClientView), nextCursor };
 }
 
 function relationshipFilter(relationship: Relationship | undefined): SqlFragment | null {

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { addDays } from '@pc/domain';
-import { sql } from '@pc/projections';
+import { type ReadModelStore, sql } from '@pc/projections';
 import {
   CLIENT_LIST,
   clientListProjection,
@@ -49,94 +49,105 @@ export class GetPartnerOverviewHandler implements IQueryHandler<
 
   async execute({ partnerId, minPosition }: GetPartnerOverviewQuery): Promise<PartnerOverviewView> {
     await this.readYourWrites.atLeast(minPosition, OVERVIEW_SOURCES);
-    const store = this.runtime.store;
-    const now = this.clock.now().toISOString();
-    const own = <R extends object>(build: Parameters<typeof store.query>[1]) =>
-      store.query<R>(partnerOverviewProjection, build);
-
-    const [partner] = await own<Record<string, unknown>>(
-      (t) => sql`SELECT * FROM ${t('partners')} WHERE partner_id = ${partnerId}`,
-    );
-    if (!partner) throw partnerNotFound(partnerId);
-
-    // "authorization" is a reserved word in PostgreSQL: quoted.
-    const authorizations = await own<{ authorization: string; periods: unknown }>(
-      (t) => sql`SELECT "authorization", periods FROM ${t('authorizations')}
-                 WHERE partner_id = ${partnerId} ORDER BY "authorization"`,
-    );
-    const users = await own<{
-      active: unknown;
-      company_role: string | null;
-      customer_access: string | null;
-      n: unknown;
-    }>(
-      (t) => sql`SELECT active, company_role, customer_access, COUNT(*) AS n FROM ${t('users')}
-                 WHERE partner_id = ${partnerId} GROUP BY active, company_role, customer_access`,
-    );
-    const invitations = await own<{ kind: string; state: string; n: unknown; take_ups: unknown }>(
-      (t) => sql`SELECT kind, state, COUNT(*) AS n, SUM(take_ups) AS take_ups FROM ${t('invitations')}
-                 WHERE partner_id = ${partnerId} GROUP BY kind, state`,
-    );
-    const [totals] = await store.query<Record<string, unknown>>(
-      clientListProjection,
-      (t) => sql`SELECT * FROM ${t('totals')} WHERE partner_id = ${partnerId}`,
-    );
-    const [ending] = await store.query<{ n: unknown }>(
-      clientListProjection,
-      (t) =>
-        sql`SELECT COUNT(*) AS n FROM ${t('trials')} WHERE partner_id = ${partnerId} AND ends_at <= ${addDays(now, 7)}`,
-    );
-
-    const byCompanyRole: Record<string, number> = {};
-    const byCustomerAccess: Record<string, number> = { full: 0, limited: 0 };
-    let active = 0;
-    let inactive = 0;
-    for (const row of users) {
-      const n = num(row.n);
-      if (!bool(row.active)) {
-        inactive += n;
-        continue;
-      }
-      // Roles count for active users only: a deactivated user holds no effective access.
-      active += n;
-      if (row.company_role) byCompanyRole[row.company_role] = (byCompanyRole[row.company_role] ?? 0) + n;
-      if (row.customer_access)
-        byCustomerAccess[row.customer_access] = (byCustomerAccess[row.customer_access] ?? 0) + n;
-    }
-    const invitationCounts = (kind: string): InvitationCountsView => {
-      const rows = invitations.filter((r) => r.kind === kind);
-      return {
-        open: rows.filter((r) => r.state === 'open').reduce((sum, r) => sum + num(r.n), 0),
-        closed: rows.filter((r) => r.state !== 'open').reduce((sum, r) => sum + num(r.n), 0),
-        takeUps: rows.reduce((sum, r) => sum + num(r.take_ups), 0),
-      };
-    };
-
-    return {
-      partnerId,
-      legalName: String(partner.legal_name),
-      profile: json<Record<string, unknown>>(partner.profile),
-      verification: String(partner.verification),
-      rejectionReason: str(partner.rejection_reason),
-      reverifyFields: partner.reverify_fields === null ? null : json<string[]>(partner.reverify_fields),
-      authorizations: authorizations.map((row) => {
-        const periods = parsePeriods(json<JsonValue>(row.periods));
-        return { authorization: row.authorization, active: holdsAt(periods, now), periods };
-      }),
-      users: { total: active + inactive, active, inactive, byCompanyRole, byCustomerAccess },
-      clients: {
-        total: num(totals?.clients),
-        withActiveDelegation: num(totals?.delegated),
-        partnerOfRecord: num(totals?.por),
-      },
-      trials: { active: num(totals?.trials), endingWithin7Days: num(ending?.n) },
-      trialInvites: invitationCounts('trial-invite'),
-      purchaseOffers: invitationCounts('purchase-offer'),
-      subscriptions: { count: num(totals?.subscriptions), licenses: num(totals?.licenses) },
-      unreadPorNotifications: await countUnread(store, partnerId),
-      registeredAt: String(partner.registered_at),
-      lastActivityAt: String(partner.last_activity),
-      asOf: now,
-    };
+    return readPartnerOverview(this.runtime.store, partnerId, this.clock.now().toISOString());
   }
+}
+
+/**
+ * The overview itself, over any store holding its three source projections: the live one, or an
+ * auditor's scratch store rebuilt up to a past position (getReadModelAsOf). `now` is the instant
+ * clock-dependent figures are evaluated at.
+ */
+export async function readPartnerOverview(
+  store: ReadModelStore,
+  partnerId: string,
+  now: string,
+): Promise<PartnerOverviewView> {
+  const own = <R extends object>(build: Parameters<typeof store.query>[1]) =>
+    store.query<R>(partnerOverviewProjection, build);
+
+  const [partner] = await own<Record<string, unknown>>(
+    (t) => sql`SELECT * FROM ${t('partners')} WHERE partner_id = ${partnerId}`,
+  );
+  if (!partner) throw partnerNotFound(partnerId);
+
+  // "authorization" is a reserved word in PostgreSQL: quoted.
+  const authorizations = await own<{ authorization: string; periods: unknown }>(
+    (t) => sql`SELECT "authorization", periods FROM ${t('authorizations')}
+               WHERE partner_id = ${partnerId} ORDER BY "authorization"`,
+  );
+  const users = await own<{
+    active: unknown;
+    company_role: string | null;
+    customer_access: string | null;
+    n: unknown;
+  }>(
+    (t) => sql`SELECT active, company_role, customer_access, COUNT(*) AS n FROM ${t('users')}
+               WHERE partner_id = ${partnerId} GROUP BY active, company_role, customer_access`,
+  );
+  const invitations = await own<{ kind: string; state: string; n: unknown; take_ups: unknown }>(
+    (t) => sql`SELECT kind, state, COUNT(*) AS n, SUM(take_ups) AS take_ups FROM ${t('invitations')}
+               WHERE partner_id = ${partnerId} GROUP BY kind, state`,
+  );
+  const [totals] = await store.query<Record<string, unknown>>(
+    clientListProjection,
+    (t) => sql`SELECT * FROM ${t('totals')} WHERE partner_id = ${partnerId}`,
+  );
+  const [ending] = await store.query<{ n: unknown }>(
+    clientListProjection,
+    (t) =>
+      sql`SELECT COUNT(*) AS n FROM ${t('trials')} WHERE partner_id = ${partnerId} AND ends_at <= ${addDays(now, 7)}`,
+  );
+
+  const byCompanyRole: Record<string, number> = {};
+  const byCustomerAccess: Record<string, number> = { full: 0, limited: 0 };
+  let active = 0;
+  let inactive = 0;
+  for (const row of users) {
+    const n = num(row.n);
+    if (!bool(row.active)) {
+      inactive += n;
+      continue;
+    }
+    // Roles count for active users only: a deactivated user holds no effective access.
+    active += n;
+    if (row.company_role) byCompanyRole[row.company_role] = (byCompanyRole[row.company_role] ?? 0) + n;
+    if (row.customer_access)
+      byCustomerAccess[row.customer_access] = (byCustomerAccess[row.customer_access] ?? 0) + n;
+  }
+  const invitationCounts = (kind: string): InvitationCountsView => {
+    const rows = invitations.filter((r) => r.kind === kind);
+    return {
+      open: rows.filter((r) => r.state === 'open').reduce((sum, r) => sum + num(r.n), 0),
+      closed: rows.filter((r) => r.state !== 'open').reduce((sum, r) => sum + num(r.n), 0),
+      takeUps: rows.reduce((sum, r) => sum + num(r.take_ups), 0),
+    };
+  };
+
+  return {
+    partnerId,
+    legalName: String(partner.legal_name),
+    profile: json<Record<string, unknown>>(partner.profile),
+    verification: String(partner.verification),
+    rejectionReason: str(partner.rejection_reason),
+    reverifyFields: partner.reverify_fields === null ? null : json<string[]>(partner.reverify_fields),
+    authorizations: authorizations.map((row) => {
+      const periods = parsePeriods(json<JsonValue>(row.periods));
+      return { authorization: row.authorization, active: holdsAt(periods, now), periods };
+    }),
+    users: { total: active + inactive, active, inactive, byCompanyRole, byCustomerAccess },
+    clients: {
+      total: num(totals?.clients),
+      withActiveDelegation: num(totals?.delegated),
+      partnerOfRecord: num(totals?.por),
+    },
+    trials: { active: num(totals?.trials), endingWithin7Days: num(ending?.n) },
+    trialInvites: invitationCounts('trial-invite'),
+    purchaseOffers: invitationCounts('purchase-offer'),
+    subscriptions: { count: num(totals?.subscriptions), licenses: num(totals?.licenses) },
+    unreadPorNotifications: await countUnread(store, partnerId),
+    registeredAt: String(partner.registered_at),
+    lastActivityAt: String(partner.last_activity),
+    asOf: now,
+  };
 }

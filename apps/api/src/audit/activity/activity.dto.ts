@@ -1,0 +1,69 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+/** Ids as they appear in stream names and event data (as in audit.dto). */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
+const ID_MESSAGE = 'must be 1-128 characters: letters, digits, ".", "@", "-" or "_"';
+const POSITION = /^[0-9A-Za-z:._/-]{1,100}$/;
+
+/** The filters and paging shared by the auditors' and the partner's activity lists. */
+export class PartnerActivityQueryDto {
+  @ApiPropertyOptional({
+    description: 'Entries filed under this customer (its records, or its users acting)',
+  })
+  @IsOptional()
+  @Matches(ID, { message: `customerId ${ID_MESSAGE}` })
+  customerId?: string;
+
+  @ApiPropertyOptional({ description: 'Who acted: metadata.actor.id' })
+  @IsOptional()
+  @Matches(ID, { message: `actorId ${ID_MESSAGE}` })
+  actorId?: string;
+
+  @ApiPropertyOptional({
+    description: 'A command type or an event type',
+    example: 'UpdateCompanyProfile',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z][A-Za-z0-9._-]{0,127}$/, { message: 'operation must be a command or event type name' })
+  operation?: string;
+
+  @ApiPropertyOptional({ description: 'occurredAt ≥ from (ISO-8601)', example: '2026-01-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'occurredAt < to (ISO-8601)', example: '2026-02-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1000)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({
+    description: 'A command response `position` the answer must reflect (or X-Min-Position)',
+  })
+  @IsOptional()
+  @Matches(POSITION)
+  minPosition?: string;
+}
+
+export class ListActivityQueryDto extends PartnerActivityQueryDto {
+  @ApiPropertyOptional({ description: 'Entries filed under this partner (its records, or its users acting)' })
+  @IsOptional()
+  @Matches(ID, { message: `partnerId ${ID_MESSAGE}` })
+  partnerId?: string;
+}
