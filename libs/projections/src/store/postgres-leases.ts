@@ -27,6 +27,17 @@ export class PostgresLeaseManager implements LeaseManager {
     readonly ttlMs: number,
   ) {}
 
+  /**
+   * One query at a time on the lease session: several projections acquire and release concurrently,
+   * and a pg Client must not be handed a query while another is running (deprecated, an error in pg 9).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   private connection(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
@@ -51,24 +62,30 @@ export class PostgresLeaseManager implements LeaseManager {
     return this.connecting;
   }
 
-  async tryAcquire(projection: string): Promise<boolean> {
-    if (this.held.has(projection)) return true;
-    const client = await this.connection();
-    const [classId, objectId] = lockKey(this.schema, projection);
-    const result = await client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [classId, objectId]);
-    const ok = (result.rows[0] as { ok: boolean }).ok;
-    if (ok) this.held.add(projection);
-    return ok;
+  tryAcquire(projection: string): Promise<boolean> {
+    return this.serial(async () => {
+      if (this.held.has(projection)) return true;
+      const client = await this.connection();
+      const [classId, objectId] = lockKey(this.schema, projection);
+      const result = await client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [classId, objectId]);
+      const ok = (result.rows[0] as { ok: boolean }).ok;
+      if (ok) this.held.add(projection);
+      return ok;
+    });
   }
 
   isHeld(projection: string): boolean {
     return this.held.has(projection);
   }
 
-  async release(projection: string): Promise<void> {
-    if (!this.held.delete(projection) || !this.client) return;
-    const [classId, objectId] = lockKey(this.schema, projection);
-    await this.client.query('SELECT pg_advisory_unlock($1, $2)', [classId, objectId]).catch(() => undefined);
+  release(projection: string): Promise<void> {
+    return this.serial(async () => {
+      if (!this.held.delete(projection) || !this.client) return;
+      const [classId, objectId] = lockKey(this.schema, projection);
+      await this.client
+        .query('SELECT pg_advisory_unlock($1, $2)', [classId, objectId])
+        .catch(() => undefined);
+    });
   }
 
   async close(): Promise<void> {
