@@ -35,7 +35,7 @@ describe('SchedulerService', () => {
       start: jest.fn(async () => undefined),
       close: jest.fn(async () => undefined),
       catchUp: jest.fn(async () => true),
-      dueAt: jest.fn(async () => [...due]),
+      dueAt: jest.fn(async (_now: string, limit: number) => due.slice(0, limit)),
       statuses: jest.fn(async () => []),
     };
     const execute = jest.fn(async (): Promise<CommandResult> => result());
@@ -51,6 +51,24 @@ describe('SchedulerService', () => {
 
   beforeAll(() => Logger.overrideLogger(false));
   afterEach(() => jest.useRealTimers());
+
+  it('regression: actions refused for good are set aside, so they cannot starve later ones', async () => {
+    const { service, due, execute } = setUp({ batchSize: 2 });
+    due.push(action('stuck-1'), action('stuck-2'), action('later'));
+    execute
+      .mockRejectedValueOnce(new DomainError('invite-not-due', 'diverged'))
+      .mockRejectedValueOnce(new DomainError('invite-not-due', 'diverged'))
+      .mockResolvedValue(result());
+    const first = await service.tick();
+    expect(first.actions.map((a) => [a.key, a.outcome])).toEqual([
+      ['stuck-1', 'refused'],
+      ['stuck-2', 'refused'],
+    ]);
+    // The refused rows are still in the due list, but the next tick reaches what comes after them.
+    const second = await service.tick();
+    expect(second.actions.map((a) => [a.key, a.outcome])).toEqual([['later', 'applied']]);
+    expect(execute).toHaveBeenCalledTimes(3);
+  });
 
   it('issues each due action as the scheduler, and reports what became of it', async () => {
     const { service, due, execute } = setUp();

@@ -95,15 +95,39 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
     this.timer.unref();
   }
 
+  /**
+   * Actions (key @ due time) the domain refused for good, or found already done, in this process.
+   * Their rows stay in the due list (it is derived from events alone), so without this they would be
+   * selected first on every tick and, in numbers, starve everything due later. Bounded; a restart
+   * tries each once more, which is harmless (the domain refuses again, or it is a replay).
+   */
+  private readonly settled = new Set<string>();
+  private static readonly MAX_SETTLED = 100_000;
+
+  private settle(action: DueAction): void {
+    if (this.settled.size >= SchedulerService.MAX_SETTLED) {
+      this.settled.delete(this.settled.values().next().value as string);
+    }
+    this.settled.add(`${action.key}@${action.dueAt}`);
+  }
+
   private async runTick(): Promise<TickReport> {
     const now = this.clock.now().toISOString();
     const caughtUp = await this.dueList.catchUp(this.config.catchUpTimeoutMs);
     // Behind is not fatal: every action is idempotent and the domain checks it is due, so a stale
     // row costs a replay or a no-op, never a wrong effect.
     if (!caughtUp) this.logger.warn({ now }, 'due list is behind the event log; ticking with what it has');
-    const due = await this.dueList.dueAt(now, this.config.batchSize);
+    const due = (await this.dueList.dueAt(now, this.config.batchSize + this.settled.size))
+      .filter((action) => !this.settled.has(`${action.key}@${action.dueAt}`))
+      .slice(0, this.config.batchSize);
     const actions: ActionReport[] = [];
-    for (const action of due) actions.push(await this.run(action, now));
+    for (const action of due) {
+      const report = await this.run(action, now);
+      if (report.outcome === 'refused' || (report.outcome === 'no-op' && report.reason !== undefined)) {
+        this.settle(action);
+      }
+      actions.push(report);
+    }
     return { now, caughtUp, actions };
   }
 
