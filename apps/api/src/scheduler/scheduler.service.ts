@@ -96,7 +96,7 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
   }
 
   /**
-   * Actions (key @ due time) the domain refused for good, or found already done, in this process.
+   * Actions (key @ due time) that were refused, had nothing to do, or were already done, in this process.
    * Their rows stay in the due list (it is derived from events alone), so without this they would be
    * selected first on every tick and, in numbers, starve everything due later. Bounded; a restart
    * tries each once more, which is harmless (the domain refuses again, or it is a replay).
@@ -123,9 +123,9 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
     const actions: ActionReport[] = [];
     for (const action of due) {
       const report = await this.run(action, now);
-      if (report.outcome === 'refused' || (report.outcome === 'no-op' && report.reason !== undefined)) {
-        this.settle(action);
-      }
+      // An applied action's own event takes its row out of the list; a failure must be retried.
+      // Anything else (refused, nothing to do, already done) would only come back every tick.
+      if (report.outcome !== 'applied' && report.outcome !== 'failed') this.settle(action);
       actions.push(report);
     }
     return { now, caughtUp, actions };
