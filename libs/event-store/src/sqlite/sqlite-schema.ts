@@ -33,7 +33,8 @@ const FILTER = `
     SELECT 1 FROM json_each(@streams) p WHERE substr(events.stream_name, 1, length(p.value)) = p.value))`;
 
 export const SQL = {
-  currentRevision: 'SELECT MAX(revision) AS revision FROM events WHERE stream_name = ?',
+  // One seek to the end of the stream's range of the UNIQUE (stream_name, revision) index; no row = no stream.
+  currentRevision: 'SELECT revision FROM events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
   findEventId: 'SELECT revision FROM events WHERE stream_name = ? AND event_id = ?',
   eventIdsFrom:
     'SELECT event_id, revision, global_position FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision LIMIT ?',

@@ -233,6 +233,23 @@ export function runEventStoreContract(label: string, makeStore: MakeStore): void
         expect(error).toBeInstanceOf(EventStoreError);
         expect((error as StreamNotFoundError).streamName).toBe(missing);
       });
+
+      it('throws StreamNotFoundError for a missing stream from any revision, in either direction', async () => {
+        const missing = uniqueStream('missing');
+        for (const options of [
+          { fromRevision: 5 },
+          { direction: 'backwards' as const },
+          { direction: 'backwards' as const, fromRevision: 2 },
+        ]) {
+          await expect(store.readStream(missing, options)).rejects.toBeInstanceOf(StreamNotFoundError);
+        }
+      });
+
+      it('reading an existing stream past its end returns no events', async () => {
+        const stream = uniqueStream('short');
+        await store.append(stream, [newEvent('A', {}), newEvent('B', {})]);
+        expect(await store.readStream(stream, { fromRevision: 2 })).toEqual([]);
+      });
     });
 
     describe('readAll', () => {

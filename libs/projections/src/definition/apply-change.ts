@@ -1,4 +1,3 @@
-import type { JsonValue } from '@pc/event-store';
 import type { Change } from './changes';
 import type { Projection } from './projection';
 import { keyId, type CellValue, type Row, type RowKey } from './rows';
@@ -123,15 +122,25 @@ export function validateChange(projection: Projection, change: Change): Normaliz
   return table;
 }
 
-function clone(value: JsonValue): JsonValue {
-  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
+/**
+ * A row nobody else holds: json cells (arrays, objects) are deep-copied, everything else is a primitive.
+ * Cheaper than structuredClone of the whole row, and only paid where rows outlive the call: rows kept in
+ * memory (RowMaps) and rows handed to a projection that may mutate them (BatchView.get).
+ */
+export function copyRow(row: Row): Row {
+  const copy: Row = {};
+  for (const column in row) {
+    const value = row[column];
+    copy[column] = value !== null && typeof value === 'object' ? structuredClone(value) : value;
+  }
+  return copy;
 }
 
 function fresh(table: NormalizedTable, key: RowKey, values: Row): Row {
   const row: Row = {};
   for (const column of table.columns) row[column.name] = null;
   Object.assign(row, key);
-  for (const [column, value] of Object.entries(values)) row[column] = clone(value);
+  Object.assign(row, values);
   // The same NOT NULL rule the databases enforce, so in-memory tests fail where production would.
   for (const column of table.columns) {
     if (!column.nullable && row[column.name] === null) {
@@ -145,7 +154,11 @@ export function matchesWhere(row: Row, where: Record<string, CellValue>): boolea
   return Object.entries(where).every(([column, value]) => row[column] === value);
 }
 
-/** The effect of one change on one row (undefined = no row), for a change known to target it. */
+/**
+ * The effect of one change on one row (undefined = no row), for a change known to target it. Never
+ * mutates `row`, but the result may share json values with `row` and the change: callers that keep it
+ * or hand it out copy it (copyRow). The SQL stores only encode it, so they skip the copy.
+ */
 export function applyToRow(table: NormalizedTable, row: Row | undefined, change: Change): Row | undefined {
   switch (change.op) {
     case 'upsert':
@@ -167,9 +180,7 @@ export function applyToRow(table: NormalizedTable, row: Row | undefined, change:
 }
 
 function merge(row: Row, values: Row): Row {
-  const next = { ...row };
-  for (const [column, value] of Object.entries(values)) next[column] = clone(value);
-  return next;
+  return { ...row, ...values };
 }
 
 /** Rows of one projection held in maps: the in-memory store, and the overlay of a batch in flight. */
@@ -183,7 +194,7 @@ export class RowMaps {
   get(tableName: string, key: RowKey): Row | undefined {
     const table = this.projection.table(tableName);
     const row = this.tables.get(tableName)?.get(keyId(table, key));
-    return row ? structuredClone(row) : undefined;
+    return row ? copyRow(row) : undefined;
   }
 
   apply(change: Change): void {
@@ -195,7 +206,8 @@ export class RowMaps {
     }
     const id = keyId(table, change.key);
     const next = applyToRow(table, rows.get(id), change);
-    if (next) rows.set(id, next);
+    // Stored rows must not share json values with the change the caller still holds.
+    if (next) rows.set(id, copyRow(next));
     else rows.delete(id);
   }
 

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@pc/event-store';
-import { applyToRow, validateChange } from '../definition/apply-change';
+import { applyToRow, copyRow, validateChange } from '../definition/apply-change';
 import type { Change } from '../definition/changes';
 import type { Projection, ReadView } from '../definition/projection';
 import { keyId, type Row, type RowKey } from '../definition/rows';
@@ -34,10 +34,11 @@ export class BatchView implements ReadView {
     const keyed = this.byKey.get(id) ?? [];
     const wheres = this.byTableWhere.get(tableName) ?? [];
     const pending = wheres.length === 0 ? keyed : [...keyed, ...wheres].sort((a, b) => a.seq - b.seq);
-    const base = this.base.get(id);
-    let row = base ? structuredClone(base) : undefined;
+    // applyToRow never mutates its input, so the cached base and the pending changes are only shared,
+    // and one copy of the result at the end keeps a projection that mutates it from touching them.
+    let row = this.base.get(id);
     for (const { change } of pending) row = applyToRow(table, row, change);
-    return row;
+    return row && copyRow(row);
   }
 
   add(change: Change): void {

@@ -9,6 +9,30 @@ export interface Statement {
 }
 
 /**
+ * Statement text depends only on the target table, the operation and the columns involved (never on
+ * the values), so it is cached per dialect: a rebuild otherwise rebuilt the same strings for every
+ * change. Keyed by dialect object because PostgreSQL dialects are per schema. Cleared when it grows
+ * past a bound, since each rebuild generation brings new physical table names.
+ */
+const textCache = new WeakMap<Dialect, Map<string, string>>();
+const MAX_CACHED_TEXTS = 2_000;
+
+function cachedText(dialect: Dialect, shape: string, build: () => string): string {
+  let texts = textCache.get(dialect);
+  if (texts === undefined) {
+    texts = new Map();
+    textCache.set(dialect, texts);
+  }
+  let text = texts.get(shape);
+  if (text === undefined) {
+    if (texts.size >= MAX_CACHED_TEXTS) texts.clear();
+    text = build();
+    texts.set(shape, text);
+  }
+  return text;
+}
+
+/**
  * One change as one statement. Upsert and increment rely on INSERT ... ON CONFLICT ... DO UPDATE,
  * which SQLite (3.24+) and PostgreSQL share, so both dialects get the very same semantics.
  */
@@ -18,54 +42,69 @@ export function changeStatement(
   table: NormalizedTable,
   change: Change,
 ): Statement | null {
-  const target = dialect.qualify(physical);
-  const params: unknown[] = [];
-  const bind = (column: string, value: CellValue | undefined): string => {
-    params.push(dialect.encode(table.columnsByName.get(column)?.type ?? 'text', value));
-    return dialect.placeholder(params.length);
-  };
-  const where = (values: Record<string, CellValue>): string =>
-    Object.entries(values)
-      .map(([column, value]) => `${quote(column)} = ${bind(column, value)}`)
-      .join(' AND ');
-  const conflict = table.primaryKey.map(quote).join(', ');
+  const encode = (column: string, value: CellValue | undefined): unknown =>
+    dialect.encode(table.columnsByName.get(column)?.type ?? 'text', value);
+  // Placeholders are numbered in parameter order, so a text built once fits every change of that shape.
+  const placeholders = (columns: string[], first: number): string[] =>
+    columns.map((_, i) => dialect.placeholder(first + i));
+  const conditions = (columns: string[], first: number): string =>
+    columns.map((column, i) => `${quote(column)} = ${dialect.placeholder(first + i)}`).join(' AND ');
+  const shape = (columns: string[]): string => `${physical}\u0000${change.op}\u0000${columns.join('\u0000')}`;
+  const conflict = (): string => table.primaryKey.map(quote).join(', ');
   switch (change.op) {
     case 'upsert': {
       const values = Object.keys(change.values);
       const columns = [...table.primaryKey, ...values];
-      const placeholders = columns.map((column) => bind(column, change.key[column] ?? change.values[column]));
-      const update = values.length
-        ? `DO UPDATE SET ${values.map((column) => `${quote(column)} = excluded.${quote(column)}`).join(', ')}`
-        : 'DO NOTHING';
-      return {
-        text: `INSERT INTO ${target} (${columns.map(quote).join(', ')}) VALUES (${placeholders.join(', ')}) ON CONFLICT (${conflict}) ${update}`,
-        params,
-      };
+      const params = columns.map((column) => encode(column, change.key[column] ?? change.values[column]));
+      const text = cachedText(dialect, shape(columns), () => {
+        const update = values.length
+          ? `DO UPDATE SET ${values.map((column) => `${quote(column)} = excluded.${quote(column)}`).join(', ')}`
+          : 'DO NOTHING';
+        return `INSERT INTO ${dialect.qualify(physical)} (${columns.map(quote).join(', ')}) VALUES (${placeholders(columns, 1).join(', ')}) ON CONFLICT (${conflict()}) ${update}`;
+      });
+      return { text, params };
     }
     case 'patch': {
-      const values = Object.entries(change.values);
+      const values = Object.keys(change.values);
       if (values.length === 0) return null;
-      const set = values.map(([column, value]) => `${quote(column)} = ${bind(column, value)}`).join(', ');
-      return { text: `UPDATE ${target} SET ${set} WHERE ${where(change.key)}`, params };
+      const keys = Object.keys(change.key);
+      const params = [
+        ...values.map((column) => encode(column, change.values[column])),
+        ...keys.map((column) => encode(column, change.key[column])),
+      ];
+      // The key columns are part of the shape: their order decides the parameter order.
+      const text = cachedText(dialect, shape([...values, '', ...keys]), () => {
+        const set = values.map((column, i) => `${quote(column)} = ${dialect.placeholder(1 + i)}`).join(', ');
+        return `UPDATE ${dialect.qualify(physical)} SET ${set} WHERE ${conditions(keys, values.length + 1)}`;
+      });
+      return { text, params };
     }
     case 'increment': {
       const deltas = Object.keys(change.deltas);
       const initial = Object.keys(change.initial ?? {}).filter((column) => !(column in change.deltas));
       const columns = [...table.primaryKey, ...deltas, ...initial];
-      const placeholders = columns.map((column) =>
-        bind(column, change.key[column] ?? change.deltas[column] ?? change.initial?.[column]),
+      const params = columns.map((column) =>
+        encode(column, change.key[column] ?? change.deltas[column] ?? change.initial?.[column]),
       );
-      const update = deltas.length
-        ? `DO UPDATE SET ${deltas.map((c) => `${quote(c)} = COALESCE(cur.${quote(c)}, 0) + excluded.${quote(c)}`).join(', ')}`
-        : 'DO NOTHING';
-      return {
-        text: `INSERT INTO ${target} AS cur (${columns.map(quote).join(', ')}) VALUES (${placeholders.join(', ')}) ON CONFLICT (${conflict}) ${update}`,
-        params,
-      };
+      const text = cachedText(dialect, shape([...table.primaryKey, '', ...deltas, '', ...initial]), () => {
+        const update = deltas.length
+          ? `DO UPDATE SET ${deltas.map((c) => `${quote(c)} = COALESCE(cur.${quote(c)}, 0) + excluded.${quote(c)}`).join(', ')}`
+          : 'DO NOTHING';
+        return `INSERT INTO ${dialect.qualify(physical)} AS cur (${columns.map(quote).join(', ')}) VALUES (${placeholders(columns, 1).join(', ')}) ON CONFLICT (${conflict()}) ${update}`;
+      });
+      return { text, params };
     }
     case 'delete':
-      return { text: `DELETE FROM ${target} WHERE ${where(change.key)}`, params };
-    case 'deleteWhere':
-      return { text: `DELETE FROM ${target} WHERE ${where(change.where)}`, params };
+    case 'deleteWhere': {
+      const values = change.op === 'delete' ? change.key : change.where;
+      const columns = Object.keys(values);
+      const params = columns.map((column) => encode(column, values[column]));
+      const text = cachedText(
+        dialect,
+        shape(columns),
+        () => `DELETE FROM ${dialect.qualify(physical)} WHERE ${conditions(columns, 1)}`,
+      );
+      return { text, params };
+    }
   }
 }

@@ -125,9 +125,6 @@ export async function listClientsPage(
     const where: SqlFragment[] = [sql`c.partner_id = ${partnerId}`];
     const relationship = relationshipFilter(params.relationship);
     if (relationship) where.push(relationship);
-    const term = params.search?.trim().toLowerCase();
-    if (term)
-      where.push(searchFilter(store.dialect, term, params.match ?? 'contains', t.object('clients_fts')));
     if (after) {
       where.push(
         sort === 'name'
@@ -139,6 +136,12 @@ export async function listClientsPage(
       sort === 'name'
         ? sql.raw('c.name_lower, c.customer_id')
         : sql.raw('c.last_change DESC, c.customer_id DESC');
+    const term = params.search?.trim().toLowerCase();
+    const match = params.match ?? 'contains';
+    if (term && match === 'prefix' && store.dialect === 'sqlite') {
+      return prefixUnion(t('clients'), where, term, order, limit + 1);
+    }
+    if (term) where.push(searchFilter(store.dialect, term, match, t.object('clients_fts')));
     return sql`SELECT c.* FROM ${t('clients')} c WHERE ${sql.join(where, ' AND ')} ORDER BY ${order} LIMIT ${limit + 1}`;
   });
   const page = rows.slice(0, limit);
@@ -169,6 +172,30 @@ function relationshipFilter(relationship: Relationship | undefined): SqlFragment
   }
 }
 
+/**
+ * SQLite prefix search. An OR of the name and domain ranges made SQLite collect every match (thousands
+ * for a one-letter prefix at 100k clients) and sort them. Instead each range is its own branch, taking
+ * only the first `take` rows in page order (the by_name range delivers them already ordered); the page
+ * is the first `take` rows of the union of both, so results and keyset paging are unchanged. The IN
+ * removes clients matching both ways.
+ */
+function prefixUnion(
+  clients: RawSql,
+  where: SqlFragment[],
+  term: string,
+  order: RawSql,
+  take: number,
+): SqlFragment {
+  // Every string starting with `term` sorts in [term, term + U+10FFFF): by_name / by_domain answer it
+  // (SQLite's LIKE would not use them).
+  const upper = `${term}\u{10FFFF}`;
+  const branch = (range: SqlFragment): SqlFragment =>
+    sql`SELECT id FROM (SELECT c.rowid AS id FROM ${clients} c WHERE ${sql.join([...where, range], ' AND ')} ORDER BY ${order} LIMIT ${take})`;
+  const byName = branch(sql`c.name_lower >= ${term} AND c.name_lower < ${upper}`);
+  const byDomain = branch(sql`c.primary_domain >= ${term} AND c.primary_domain < ${upper}`);
+  return sql`SELECT c.* FROM ${clients} c WHERE c.rowid IN (${byName} UNION ALL ${byDomain}) ORDER BY ${order} LIMIT ${take}`;
+}
+
 function searchFilter(
   dialect: 'sqlite' | 'postgres',
   term: string,
@@ -181,11 +208,7 @@ function searchFilter(
     const pattern = match === 'prefix' ? `${escaped}%` : `%${escaped}%`;
     return sql`(c.name_lower LIKE ${pattern} OR c.primary_domain LIKE ${pattern})`;
   }
-  if (match === 'prefix') {
-    // A range on the lower-cased columns: by_name / by_domain answer it (SQLite's LIKE would not use them).
-    const upper = `${term}\u{10FFFF}`;
-    return sql`((c.name_lower >= ${term} AND c.name_lower < ${upper}) OR (c.primary_domain >= ${term} AND c.primary_domain < ${upper}))`;
-  }
+  // SQLite prefixes are answered by prefixUnion; only substring search reaches here.
   if ([...term].length >= 3) {
     // FTS5 trigram: any substring of three or more characters, case-insensitive, from the index.
     const phrase = `"${term.replace(/"/g, '""')}"`;
