@@ -2,6 +2,7 @@ import type { CustomerAccess } from '../partner/events';
 import type { StreamSpec } from '../shared/command';
 import { addDays } from '../shared/time';
 import type { DomainEvent, Evolver } from '../shared/types';
+import { patchEntry } from '../shared/records';
 import { type ClaimReleased, releases } from '../shared/claims';
 import type {
   ActingRef,
@@ -119,38 +120,31 @@ export const initialCustomerState: CustomerState = {
   serviceRequests: {},
 };
 
+type Children = 'subscriptions' | 'delegations' | 'serviceRequests';
+
+/** The state with one child entity patched (or unchanged when there is no such child). */
+function withChild<K extends Children>(
+  state: CustomerState,
+  field: K,
+  id: string,
+  patch: (entry: CustomerState[K][string]) => Partial<CustomerState[K][string]>,
+): CustomerState {
+  const entries = patchEntry(state[field] as Record<string, CustomerState[K][string]>, id, patch);
+  return entries === state[field] ? state : { ...state, [field]: entries };
+}
+
 const withSubscription = (
   state: CustomerState,
-  subscriptionId: string,
+  id: string,
   patch: (s: Subscription) => Partial<Subscription>,
-): CustomerState => {
-  const s = state.subscriptions[subscriptionId];
-  if (!s) return state;
-  return { ...state, subscriptions: { ...state.subscriptions, [subscriptionId]: { ...s, ...patch(s) } } };
-};
-
-const withDelegation = (
-  state: CustomerState,
-  delegationId: string,
-  patch: (d: Delegation) => Partial<Delegation>,
-): CustomerState => {
-  const d = state.delegations[delegationId];
-  if (!d) return state;
-  return { ...state, delegations: { ...state.delegations, [delegationId]: { ...d, ...patch(d) } } };
-};
-
+) => withChild(state, 'subscriptions', id, patch);
+const withDelegation = (state: CustomerState, id: string, patch: (d: Delegation) => Partial<Delegation>) =>
+  withChild(state, 'delegations', id, patch);
 const withServiceRequest = (
   state: CustomerState,
-  serviceRequestId: string,
+  id: string,
   patch: (r: ServiceRequest) => Partial<ServiceRequest>,
-): CustomerState => {
-  const r = state.serviceRequests[serviceRequestId];
-  if (!r) return state;
-  return {
-    ...state,
-    serviceRequests: { ...state.serviceRequests, [serviceRequestId]: { ...r, ...patch(r) } },
-  };
-};
+) => withChild(state, 'serviceRequests', id, patch);
 
 /** The id of the delegation a customer accepted with an invitation (one per invitation per customer). */
 export const delegationIdAtRedemption = (via: InvitationRef): string => `${via.kind}-${via.id}`;

@@ -1,4 +1,5 @@
 import type { Evolver } from '../shared/types';
+import { patchEntry } from '../shared/records';
 import type {
   Authorization,
   CompanyProfile,
@@ -47,9 +48,8 @@ export const initialPartnerState: PartnerState = {
 };
 
 const withUser = (state: PartnerState, userId: string, patch: Partial<PartnerUser>): PartnerState => {
-  const user = state.users[userId];
-  if (!user) return state;
-  return { ...state, users: { ...state.users, [userId]: { ...user, ...patch } } };
+  const users = patchEntry(state.users, userId, () => patch);
+  return users === state.users ? state : { ...state, users };
 };
 
 export const partnerEvolver: Evolver<PartnerState, PartnerEvent> = {
