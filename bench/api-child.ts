@@ -21,6 +21,7 @@ import {
   ProjectionRunner,
   type ReadModelStore,
   createReadModelStore,
+  loadProjectorConfig,
   loadReadModelStoreConfig,
   projectionCatalog,
 } from '@pc/projections';
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
     store: state.store,
     projections: state.projections,
     batchSize: Number(process.env.BENCH_BATCH_SIZE ?? 500),
+    liveBatchWindowMs: loadProjectorConfig(process.env).liveBatchWindowMs,
   });
   await state.runner.start();
   const perProjection: Record<string, number> = {};

@@ -22,7 +22,7 @@ import { type Catalog, parseCatalog } from '@pc/domain';
 import { probeAppendLatency } from './lib/append-probe';
 import { type BackendName, type BackendRun, checkPostgres, ensureDir, openBackend } from './lib/backend';
 import { type GeneratorStats, type World, generate } from './lib/generator';
-import { runHttpBench } from './lib/http-bench';
+import { buildApiChild, runHttpBench } from './lib/http-bench';
 import { runPipelineBench } from './lib/pipeline-bench';
 import { type BackendResult, machine, renderTable } from './lib/report';
 import { type LatencySummary, round } from './lib/stats';
@@ -192,6 +192,7 @@ async function main(): Promise<void> {
   log(`machine: ${m.cpu}, ${m.cores} cores, node ${m.node}, load ${m.loadAverageAtStart.join(' ')}`);
   const catalog = parseCatalog(JSON.parse(readFileSync(join(REPO, 'config', 'catalog.json'), 'utf8')));
   const results: Partial<Record<BackendName, BackendResult>> = {};
+  if (settings.only.has('http')) buildApiChild(REPO, log);
   for (const name of settings.backends) {
     results[name] = await benchBackend(name, catalog);
   }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
@@ -186,6 +186,19 @@ async function commandMix(world: World, runId: string) {
   };
 }
 
+/**
+ * The service runs as `npm start` runs it: compiled JavaScript (tsconfig.bench.json = the build's
+ * settings plus bench/api-child.ts), not through a TypeScript loader, whose compiler and caches
+ * would count in the RSS measured.
+ */
+export function buildApiChild(repoRoot: string, log: (line: string) => void): void {
+  const started = Date.now();
+  const bin = (name: string) => join(repoRoot, 'node_modules', '.bin', name);
+  execFileSync(bin('tsc'), ['-p', 'tsconfig.bench.json'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.bench.json'], { cwd: repoRoot, stdio: 'inherit' });
+  log(`compiled the service child (dist/bench) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 function spawnApi(options: HttpBenchOptions): { child: ChildProcess; ready: Promise<ChildReady> } {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -196,11 +209,11 @@ function spawnApi(options: HttpBenchOptions): { child: ChildProcess; ready: Prom
   };
   if (env.NODE_ENV === 'production') delete env.NODE_ENV;
   const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
-  const child = spawn(
-    process.execPath,
-    [...profile, '--max-old-space-size=4096', '-r', '@swc-node/register', join('bench', 'api-child.ts')],
-    { cwd: options.repoRoot, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
+  const child = spawn(process.execPath, [...profile, join('dist', 'bench', 'bench', 'api-child.js')], {
+    cwd: options.repoRoot,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = new Promise<ChildReady>((resolve, reject) => {
     child.on('message', (message: { type?: string } & Partial<ChildReady>) => {
       if (message.type === 'ready') resolve(message as ChildReady);

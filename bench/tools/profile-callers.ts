@@ -1,30 +1,17 @@
 /**
  * Who calls a hot function: aggregates the self time of frames matching a pattern by their caller chain.
- *   node -r @swc-node/register bench/tools/profile-callers.ts <file.cpuprofile> <pattern> [depth]
+ *   node -r @swc-node/register bench/tools/profile-callers.ts <file.cpuprofile> <pattern> [depth] [fromS] [toS]
  */
-import { readFileSync } from 'node:fs';
+import { frameLabel, loadProfile, type ProfileNode } from './cpu-profile';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-
-const [file, pattern, depthArg] = process.argv.slice(2);
+const [file, pattern, depthArg, fromS, toS] = process.argv.slice(2);
 const depth = Number(depthArg ?? 6);
-const profile = JSON.parse(readFileSync(file, 'utf8')) as {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-};
-const parent = new Map<number, number>();
-for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const label = (n: ProfileNode) =>
-  `${n.callFrame.functionName || '(anon)'}@${n.callFrame.url.replace(/.*\/work\/main\//, '').replace(/.*node_modules\//, '')}:${n.callFrame.lineNumber + 1}`;
+const profile = loadProfile(file, fromS, toS);
+const label = (n: ProfileNode) => frameLabel(n);
 const self = new Map<number, number>();
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-const total = [...self.values()].reduce((a, b) => a + b, 0);
+for (const { id, us } of profile.samples) self.set(id, (self.get(id) ?? 0) + us);
+const total = profile.totalUs;
+const { byId, parent } = profile;
 const chains = new Map<string, number>();
 for (const [id, us] of self) {
   const node = byId.get(id);

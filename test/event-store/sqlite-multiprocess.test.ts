@@ -78,4 +78,40 @@ describe('sqlite event store shared by several processes', () => {
       await second.close();
     }
   });
+
+  // Regression guard for the in-memory run of recent appends (recent-rows.ts): a read after another
+  // connection's commit must come from SQL, whichever order the two connections appended in.
+  it("reads of $all see another connection's events between and after this one's appends", async () => {
+    const mine = new SqliteEventStore({ path });
+    const other = new SqliteEventStore({ path });
+    const ev = (type: string) => [{ id: randomUUID(), type, data: {} }];
+    const types = async () => (await mine.readAll()).map((e) => e.type);
+    try {
+      await mine.append('a', ev('Mine1'));
+      await mine.append('a', ev('Mine2'));
+      expect(await types()).toEqual(['Mine1', 'Mine2']);
+      await other.append('b', ev('Other1'));
+      // After this connection's last append: only the other connection's commit says it is there.
+      expect(await types()).toEqual(['Mine1', 'Mine2', 'Other1']);
+      const [mine2] = await mine.readAll({ maxCount: 2 }).then((all) => all.slice(1));
+      expect((await mine.readAll({ fromPosition: mine2.position })).map((e) => e.type)).toEqual(['Other1']);
+      await mine.append('a', ev('Mine3'));
+      await other.append('b', ev('Other2'));
+      await mine.append('a', ev('Mine4'));
+      expect(await types()).toEqual(['Mine1', 'Mine2', 'Other1', 'Mine3', 'Other2', 'Mine4']);
+      const all = await mine.readAll();
+      expect((await mine.readAll({ fromPosition: all[3].position })).map((e) => e.type)).toEqual([
+        'Other2',
+        'Mine4',
+      ]);
+      expect(
+        (await mine.readAll({ fromPosition: all[0].position, filter: { eventTypePrefixes: ['Mine'] } })).map(
+          (e) => e.type,
+        ),
+      ).toEqual(['Mine2', 'Mine3', 'Mine4']);
+    } finally {
+      await mine.close();
+      await other.close();
+    }
+  });
 });

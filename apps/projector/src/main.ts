@@ -3,7 +3,7 @@
  * restarted apart from the API. Configured from the same environment as the API:
  *   EVENT_STORE, EVENT_STORE_PATH / EVENT_STORE_URL / EVENT_STORE_SCHEMA   (the event store)
  *   READ_MODEL_STORE, READ_MODEL_PATH / READ_MODEL_URL / READ_MODEL_SCHEMA (the read models)
- *   PROJECTION_BATCH_SIZE, PROJECTION_LEASE_TTL_MS
+ *   PROJECTION_BATCH_SIZE, PROJECTION_BATCH_WINDOW_MS, PROJECTION_LEASE_TTL_MS
  * It runs the product catalog (libs/projections/src/catalog.ts: partner overview, client list, POR
  * inbox — libs/read-models). Run the API with PROJECTIONS_IN_PROCESS=false when this process does
  * the projecting (it then reads checkpoints for read-your-writes). Several
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     store,
     projections: projectionCatalog,
     batchSize: projector.batchSize,
+    liveBatchWindowMs: projector.liveBatchWindowMs,
     leaseTtlMs: projector.leaseTtlMs,
     logger: log,
   });

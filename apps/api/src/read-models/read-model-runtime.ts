@@ -92,6 +92,7 @@ export class ReadModelRuntime
         store,
         projections: this.projections,
         batchSize: this.config.batchSize,
+        liveBatchWindowMs: this.config.liveBatchWindowMs,
         leaseTtlMs: this.config.leaseTtlMs,
         logger: {
           info: (context, message) => this.logger.log(context, message),

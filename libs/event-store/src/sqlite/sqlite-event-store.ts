@@ -18,6 +18,7 @@ import {
   validateDirection,
   validateMaxCount,
   validateRevision,
+  type NormalisedFilter,
   type PreparedEvent,
 } from '../shared/validation';
 import type {
@@ -34,6 +35,7 @@ import type {
   StoreSubscription,
   SubscribeToAllOptions,
 } from '../types';
+import { RecentRows } from './recent-rows';
 import { SQL, SQLITE_SCHEMA, type EventRow } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
@@ -49,6 +51,11 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
   /** Subscriptions re-check at least this often, to see events appended by other processes sharing the file. */
   pollIntervalMs?: number;
+  /**
+   * How many of this process's latest appended events are kept in memory to answer live
+   * subscriptions' reads without SQL (default 4096; 0 turns it off). See RecentRows.
+   */
+  recentEvents?: number;
 }
 
 const NO_LIMIT = -1;
@@ -62,6 +69,12 @@ export class SqliteEventStore implements EventStore {
   private readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly recent: RecentRows;
+  private readonly existingStreams = new Set<string>();
+  /** Rows of the append transaction in progress; kept once it commits. */
+  private pendingRows: EventRow[] = [];
+  /** `PRAGMA data_version` when `recent` was last known complete; it moves when another connection commits. */
+  private seenDataVersion = -1;
   /**
    * Built once: db.transaction() wraps the function in fresh BEGIN/COMMIT/SAVEPOINT machinery on every
    * call, which showed up in the append profile.
@@ -79,6 +92,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.exec(SQLITE_SCHEMA);
     this.appended.setMaxListeners(0);
+    this.recent = new RecentRows(options.recentEvents ?? 4096);
     this.appendTransaction = this.db.transaction((streamName, events, expected) =>
       this.appendInTransaction(streamName, events, expected),
     );
@@ -88,7 +102,13 @@ export class SqliteEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     const prepared = prepareAppend(streamName, events, expected);
     // IMMEDIATE takes the write lock up front, so the revision we read cannot change before we insert.
-    const result = this.guard(() => this.appendTransaction.immediate(streamName, prepared, expected));
+    let result: AppendResult;
+    try {
+      result = this.guard(() => this.appendTransaction.immediate(streamName, prepared, expected));
+      for (const row of this.pendingRows) this.recent.add(row);
+    } finally {
+      this.pendingRows = [];
+    }
     this.appended.emit('append');
     return result;
   }
@@ -109,9 +129,7 @@ export class SqliteEventStore implements EventStore {
       const rows = this.all<EventRow>(sql, streamName, bound, limit);
       // Every adapter answers a read of a stream with no events with StreamNotFoundError, whatever the
       // starting revision (the contract suite checks it); the existence query only runs on empty reads.
-      if (rows.length === 0 && this.get(SQL.streamExists, streamName) === undefined) {
-        throw new StreamNotFoundError(streamName);
-      }
+      if (rows.length === 0 && !this.knownToExist(streamName)) throw new StreamNotFoundError(streamName);
       return rows.map(toRecordedEvent);
     });
   }
@@ -132,11 +150,25 @@ export class SqliteEventStore implements EventStore {
       types: filter.eventTypePrefixes && JSON.stringify(filter.eventTypePrefixes),
       streams: filter.streamNamePrefixes && JSON.stringify(filter.streamNamePrefixes),
     };
-    return this.guard(() =>
-      this.all<EventRow>(direction === 'forwards' ? SQL.allForwards : SQL.allBackwards, params).map(
-        toRecordedEvent,
-      ),
-    );
+    return this.guard(() => {
+      const recent = direction === 'forwards' ? this.readRecent(from, limit, filter) : undefined;
+      const rows =
+        recent ?? this.all<EventRow>(direction === 'forwards' ? SQL.allForwards : SQL.allBackwards, params);
+      return rows.map(toRecordedEvent);
+    });
+  }
+
+  /** A forwards read answered from this process's latest appends, when they are known to be complete. */
+  private readRecent(from: bigint, limit: number, filter: NormalisedFilter): EventRow[] | undefined {
+    if (this.recent.first === null || from > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+    const version = this.get<{ data_version: number }>(SQL.dataVersion)?.data_version ?? -1;
+    if (version !== this.seenDataVersion) {
+      // Another connection committed: its events may lie past ours, so only SQL knows the log now.
+      this.recent.clear();
+      this.seenDataVersion = version;
+      return undefined;
+    }
+    return this.recent.readForwards(Number(from), limit, filter);
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): StoreSubscription {
@@ -198,6 +230,17 @@ export class SqliteEventStore implements EventStore {
         const revision = (current ?? -1) + 1 + index;
         const info = insert.run({ streamName, revision, recordedAt, ...events[index] });
         lastPosition = Number(info.lastInsertRowid);
+        const { id, type, data, metadata } = events[index];
+        this.pendingRows.push({
+          global_position: lastPosition,
+          stream_name: streamName,
+          revision,
+          event_id: id,
+          type,
+          data,
+          metadata,
+          recorded_at: recordedAt,
+        });
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         // The revision cannot collide (we hold the write lock and read the head), so the id is taken.
@@ -238,6 +281,18 @@ export class SqliteEventStore implements EventStore {
     if (!matches) throw new WrongExpectedVersionError(streamName, expected, actual);
     const last = stored[stored.length - 1];
     return { nextExpectedRevision: last.revision, position: formatSequence(last.global_position) };
+  }
+
+  /**
+   * Events are never deleted, so a stream once seen exists for good: the pipeline's read of a cached
+   * stream (from its next revision, usually empty) then costs one query instead of two.
+   */
+  private knownToExist(streamName: string): boolean {
+    if (this.existingStreams.has(streamName)) return true;
+    if (this.get(SQL.streamExists, streamName) === undefined) return false;
+    if (this.existingStreams.size >= 100_000) this.existingStreams.clear();
+    this.existingStreams.add(streamName);
+    return true;
   }
 
   private statement(sql: string): Database.Statement {

@@ -48,6 +48,7 @@ export const SQL = {
   allBackwards: `SELECT ${COLUMNS} FROM events WHERE global_position < @from ${FILTER}
                  ORDER BY global_position DESC LIMIT @limit`,
   head: 'SELECT MAX(global_position) AS position FROM events',
+  dataVersion: 'PRAGMA data_version',
 };
 
 export interface EventRow {

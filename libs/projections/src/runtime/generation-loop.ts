@@ -23,6 +23,11 @@ export interface GenerationLoopOptions {
   projection: Projection;
   generation: number;
   batchSize: number;
+  /**
+   * Once caught up, how long to let events gather after the first one arrives before applying them,
+   * so a busy live projection commits one transaction per window instead of one per event. 0 = none.
+   */
+  liveBatchWindowMs?: number;
   retryBackoffMs: number;
   /** Set for SQLite lease rows: every commit renews (and fences) the lease. */
   lease?: { owner: string; ttlMs: number };
@@ -116,6 +121,11 @@ export class GenerationLoop {
       for (;;) {
         if (this.stopping) return 'stopped';
         if (!this.options.isLeaseHeld()) return 'lease-lost';
+        const windowMs = this.options.liveBatchWindowMs ?? 0;
+        if (this.caughtUp && windowMs > 0) {
+          await queue.waitForItems();
+          await sleep(windowMs, this.abort.signal);
+        }
         const messages = await queue.take(batchSize, (message) => message.type === 'caught-up');
         if (messages.length === 0) return this.stopping ? 'stopped' : null;
         const events: RecordedEvent[] = [];

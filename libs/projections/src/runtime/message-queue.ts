@@ -38,6 +38,13 @@ export class MessageQueue<T> {
     this.notifyProducer?.();
   }
 
+  /** Resolves once an item is there (or the queue ended, failed or was aborted); takes nothing. */
+  async waitForItems(): Promise<void> {
+    while (this.items.length === 0 && !this.failure && !this.ended && !this.aborted) {
+      await new Promise<void>((resolve) => (this.notifyConsumer = resolve));
+    }
+  }
+
   /**
    * Up to `max` items, waiting until at least one is there. Returns [] when the queue ended,
    * was aborted, or throws the producer's error once the items before it are consumed.

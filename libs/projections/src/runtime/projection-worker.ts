@@ -21,6 +21,7 @@ export interface WorkerOptions {
   store: ReadModelStore;
   leases: LeaseManager;
   batchSize: number;
+  liveBatchWindowMs: number;
   retryBackoffMs: number;
   leaseRetryMs: number;
   logger: RunnerLogger;
@@ -220,6 +221,7 @@ export class ProjectionWorker {
         projection: this.projection,
         generation: record.generation,
         batchSize: this.options.batchSize,
+        liveBatchWindowMs: this.options.liveBatchWindowMs,
         retryBackoffMs: this.options.retryBackoffMs,
         lease: leases.mechanism === 'lease-row' ? { owner: leases.owner, ttlMs: leases.ttlMs } : undefined,
         isLeaseHeld: () => leases.isHeld(name),

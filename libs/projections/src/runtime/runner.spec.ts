@@ -111,6 +111,34 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     expect(seen[seen.length - 1]).toMatchObject({ projection: 'stream_stats', position: last.position });
   });
 
+  it.each([
+    [0, 'one batch each (or nearly: a slow machine may pair two)'],
+    [400, 'one batch'],
+  ])('with a live batch window of %i ms, five events 20 ms apart commit in %s', async (window) => {
+    runner = new ProjectionRunner({
+      eventStore: events,
+      store,
+      projections: [streamStats],
+      liveBatchWindowMs: window,
+      retryBackoffMs: 20,
+    });
+    await runner.start();
+    const first = await events.append('s-1', [sample()]);
+    expect(await runner.waitForPosition(first.position, 30_000)).toBe(true);
+    const seen: ProjectionChange[] = [];
+    runner.changes$.subscribe((change) => seen.push(change));
+    let last = first;
+    for (let i = 0; i < 5; i++) {
+      last = await events.append('s-1', [sample()]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await runner.waitForPosition(last.position, 30_000)).toBe(true);
+    if (window === 0) expect(seen.length).toBeGreaterThanOrEqual(3);
+    else expect(seen).toHaveLength(1);
+    expect(seen[seen.length - 1].position).toBe(last.position);
+    expect(await store.dumpTables(streamStats)).toEqual(await project(streamStats, events.log));
+  });
+
   it('rebuilds beside the live tables and swaps atomically, ending equal', async () => {
     for (let i = 0; i < 200; i++) await events.append(`s-${i % 13}`, [sample()]);
     await start([streamStats], 17);

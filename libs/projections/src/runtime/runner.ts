@@ -43,6 +43,11 @@ export interface ProjectionRunnerOptions {
   projections: Projection[];
   /** Most events per transaction. Default 500. */
   batchSize?: number;
+  /**
+   * Live (caught-up) projections let events gather this long after the first arrives and commit
+   * them as one batch: fewer transactions under load, at most this much added lag. Default 0.
+   */
+  liveBatchWindowMs?: number;
   /** Identifies this runner in leases. Default host:pid:random. */
   owner?: string;
   /** SQLite lease rows: how long a crashed holder blocks a takeover. Default 15 s. */
@@ -86,6 +91,7 @@ export class ProjectionRunner {
           store: options.store,
           leases: this.leases,
           batchSize: options.batchSize ?? 500,
+          liveBatchWindowMs: options.liveBatchWindowMs ?? 0,
           retryBackoffMs: options.retryBackoffMs ?? 1000,
           leaseRetryMs: options.leaseRetryMs ?? Math.max(100, Math.floor(leaseTtlMs / 3)),
           logger: options.logger ?? silent,

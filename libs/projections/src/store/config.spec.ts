@@ -37,13 +37,22 @@ describe('read-model configuration', () => {
   });
 
   it('reads the projector settings', () => {
-    expect(loadProjectorConfig({})).toEqual({ inProcess: true, batchSize: 500, leaseTtlMs: 15000 });
-    expect(
-      loadProjectorConfig({ PROJECTIONS_IN_PROCESS: 'false', PROJECTION_BATCH_SIZE: '50' }),
-    ).toMatchObject({
-      inProcess: false,
-      batchSize: 50,
+    expect(loadProjectorConfig({})).toEqual({
+      inProcess: true,
+      batchSize: 500,
+      leaseTtlMs: 15000,
+      liveBatchWindowMs: 5,
     });
+    expect(
+      loadProjectorConfig({
+        PROJECTIONS_IN_PROCESS: 'false',
+        PROJECTION_BATCH_SIZE: '50',
+        PROJECTION_BATCH_WINDOW_MS: '0',
+      }),
+    ).toMatchObject({ inProcess: false, batchSize: 50, liveBatchWindowMs: 0 });
+    expect(() => loadProjectorConfig({ PROJECTION_BATCH_WINDOW_MS: '-1' })).toThrow(
+      /^PROJECTION_BATCH_WINDOW_MS: must be a non-negative integer/,
+    );
     expect(() => loadProjectorConfig({ PROJECTIONS_IN_PROCESS: 'maybe' })).toThrow(
       /^PROJECTIONS_IN_PROCESS: /,
     );

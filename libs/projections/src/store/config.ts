@@ -82,14 +82,19 @@ export interface ProjectorConfig {
   batchSize: number;
   /** PROJECTION_LEASE_TTL_MS (default 15000; SQLite lease rows only). */
   leaseTtlMs: number;
+  /** PROJECTION_BATCH_WINDOW_MS (default 5, 0 = off): how long live events gather into one commit. */
+  liveBatchWindowMs: number;
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
+function positiveInt(env: Env, name: string, fallback: number, min = 1): number {
   const raw = setting(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new ReadModelConfigError(name, `must be a positive integer, got '${raw}'`);
+  if (!Number.isInteger(value) || value < min)
+    throw new ReadModelConfigError(
+      name,
+      `must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got '${raw}'`,
+    );
   return value;
 }
 
@@ -102,5 +107,6 @@ export function loadProjectorConfig(env: Env = process.env): ProjectorConfig {
     inProcess: raw === 'true',
     batchSize: positiveInt(env, 'PROJECTION_BATCH_SIZE', 500),
     leaseTtlMs: positiveInt(env, 'PROJECTION_LEASE_TTL_MS', 15_000),
+    liveBatchWindowMs: positiveInt(env, 'PROJECTION_BATCH_WINDOW_MS', 5, 0),
   };
 }

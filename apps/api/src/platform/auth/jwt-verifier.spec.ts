@@ -68,4 +68,46 @@ describe('JwtVerifier key sources', () => {
       .sign(key);
     await expect(verifier.verify(wrongIssuer)).rejects.toThrow(/claims/);
   });
+
+  describe('remembering verified tokens', () => {
+    const secret = 'a-shared-secret-that-is-at-least-32-bytes';
+    const key = new TextEncoder().encode(secret);
+    const start = Date.parse('2026-11-24T10:00:00Z');
+    const token = (exp: number) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('svc')
+        .setExpirationTime(exp)
+        .sign(key);
+    const verifierAt = (clock: { now: number }) =>
+      JwtVerifier.create(loadApiConfig({ JWT_SECRET: secret, JWT_CLOCK_TOLERANCE_SECONDS: '5' }).jwt, {
+        now: () => clock.now,
+      });
+
+    it('answers a repeated token from memory until exp plus the tolerance, then rejects it', async () => {
+      const clock = { now: start };
+      const verifier = await verifierAt(clock);
+      const exp = start / 1000 + 60;
+      const jwt = await token(exp);
+      const first = await verifier.verify(jwt);
+      expect(await verifier.verify(jwt)).toBe(first);
+      clock.now = (exp + 5) * 1000 - 1;
+      expect(await verifier.verify(jwt)).toBe(first);
+      clock.now = (exp + 5) * 1000;
+      await expect(verifier.verify(jwt)).rejects.toThrow('The token has expired.');
+      clock.now = start;
+      // Rejection forgot it; verified afresh (jose, same clock) it is accepted again.
+      expect((await verifier.verify(jwt)).service.id).toBe('svc');
+    });
+
+    it('never remembers a rejected token', async () => {
+      const clock = { now: start };
+      const verifier = await verifierAt(clock);
+      const jwt = await token(start / 1000 + 60);
+      const forged = `${jwt.slice(0, -2)}${jwt.endsWith('AA') ? 'BB' : 'AA'}`;
+      await expect(verifier.verify(forged)).rejects.toThrow(/signature|malformed/);
+      await expect(verifier.verify(forged)).rejects.toThrow(/signature|malformed/);
+      expect((await verifier.verify(jwt)).service.id).toBe('svc');
+    });
+  });
 });

@@ -23,6 +23,10 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     this.db = new Database(path);
     // WAL lets the projector and the API share the file; busy_timeout rides out its short write locks.
     this.db.pragma('journal_mode = WAL');
+    // Without it every record was an fsync (~5 % of a command's CPU in the bench). A record lost to a
+    // power failure only turns a byte-identical replay into a re-run that the pipeline answers as
+    // replayed (the command id comes from the key), as for any unrecorded key.
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
       service TEXT NOT NULL,
@@ -36,7 +40,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     this.selectStatement = this.db.prepare('SELECT * FROM idempotency_keys WHERE service = ? AND key = ?');
     this.insertStatement = this.db.prepare(
       `INSERT INTO idempotency_keys (service, key, request_hash, status, response_json, created_at)
-       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service, key) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service, key) DO NOTHING RETURNING key`,
     );
   }
 
@@ -47,8 +51,16 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   async save(record: IdempotencyRecord): Promise<IdempotencyRecord> {
     const { service, key, requestHash, status, response, createdAt } = record;
-    this.insertStatement.run(service, key, requestHash, status, JSON.stringify(response), createdAt);
-    return (await this.find(service, key)) ?? record;
+    const inserted = this.insertStatement.get(
+      service,
+      key,
+      requestHash,
+      status,
+      JSON.stringify(response),
+      createdAt,
+    );
+    // Nothing returned: a concurrent request stored this key first, and its record is the one that counts.
+    return inserted !== undefined ? record : ((await this.find(service, key)) ?? record);
   }
 
   async ping(): Promise<void> {
