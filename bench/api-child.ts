@@ -29,10 +29,7 @@ import { createApp } from '../apps/api/src/app.module';
 import { EVENT_STORE, Public } from '../apps/api/src/platform';
 import { ProjectionStatusRegistry } from '../apps/api/src/platform/health/projection-status';
 import { dueActionsProjection } from '../apps/api/src/scheduler/due-actions.projection';
-import { applyAdvanceCursorExperiment } from './lib/experiment-advance-cursor';
 import { runQuery, type QueryName } from './lib/queries';
-
-if (process.env.BENCH_EXPERIMENT === 'advance-cursor') applyAdvanceCursorExperiment();
 
 interface BenchState {
   runner: ProjectionRunner | null;

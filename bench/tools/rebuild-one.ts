@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   try {
     for (const projection of projectionCatalog) {
       const started = process.hrtime.bigint();
-      const result = await rebuildInto(store, projection, scratch, { upToPosition });
+      const batchSize = Number(process.env.BATCH ?? 500);
+      const result = await rebuildInto(store, projection, scratch, { upToPosition, batchSize });
       const s = Number(process.hrtime.bigint() - started) / 1e9;
       console.log(`${projection.name}: ${result.events} events applied in ${s.toFixed(1)} s`);
     }

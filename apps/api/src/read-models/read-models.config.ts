@@ -9,7 +9,7 @@ export interface ReadModelsConfig {
   inProcess: boolean;
   /** PROJECTION_BATCH_SIZE (default 500). */
   batchSize: number;
-  /** PROJECTION_BATCH_WINDOW_MS (default 5): live events gather this long into one commit. */
+  /** PROJECTION_BATCH_WINDOW_MS (default 0): live events gather this long into one commit. */
   liveBatchWindowMs: number;
   /** PROJECTION_LEASE_TTL_MS (default 15000; SQLite lease rows). */
   leaseTtlMs: number;
@@ -42,7 +42,7 @@ export function loadReadModelsConfig(env: Record<string, string | undefined>): R
     }
     return value;
   };
-  let projector = { inProcess: true, batchSize: 500, leaseTtlMs: 15_000, liveBatchWindowMs: 5 };
+  let projector = { inProcess: true, batchSize: 500, leaseTtlMs: 15_000, liveBatchWindowMs: 0 };
   try {
     projector = loadProjectorConfig(env);
   } catch (error) {

@@ -36,7 +36,7 @@ import type {
   SubscribeToAllOptions,
 } from '../types';
 import { RecentRows } from './recent-rows';
-import { SQL, SQLITE_SCHEMA, type EventRow } from './sqlite-schema';
+import { registerFilterFunction, SQL, SQLITE_SCHEMA, type EventRow } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
   /** Database file; its directory is created. Defaults to ./data/events.sqlite. */
@@ -91,6 +91,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.db.exec(SQLITE_SCHEMA);
+    registerFilterFunction(this.db);
     this.appended.setMaxListeners(0);
     this.recent = new RecentRows(options.recentEvents ?? 4096);
     this.appendTransaction = this.db.transaction((streamName, events, expected) =>

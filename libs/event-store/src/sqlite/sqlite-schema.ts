@@ -25,12 +25,34 @@ const COLUMNS = 'global_position, stream_name, revision, event_id, type, data, m
 
 /**
  * Prefix filters arrive as JSON arrays (or NULL for "no condition"), so one prepared statement serves all
- * filters. Columns are qualified because json_each has its own `type` column.
+ * filters. The test is `starts_with_any`, a function the adapter registers (registerFilterFunction):
+ * the json_each sub-select per row used before cost 2–4 µs per event scanned, most of a filtered read.
  */
 const FILTER = `
-  AND (@types IS NULL OR EXISTS (SELECT 1 FROM json_each(@types) p WHERE substr(events.type, 1, length(p.value)) = p.value))
-  AND (@streams IS NULL OR EXISTS (
-    SELECT 1 FROM json_each(@streams) p WHERE substr(events.stream_name, 1, length(p.value)) = p.value))`;
+  AND (@types IS NULL OR starts_with_any(type, @types))
+  AND (@streams IS NULL OR starts_with_any(stream_name, @streams))`;
+
+/**
+ * Registers `starts_with_any(value, prefixesJson)`: 1 when value starts with one of the prefixes. Parsed
+ * prefix lists are kept, as a subscription passes the same list on every read.
+ */
+export function registerFilterFunction(db: {
+  function(name: string, options: { deterministic: boolean }, fn: (...args: unknown[]) => unknown): unknown;
+}): void {
+  const parsed = new Map<string, string[]>();
+  db.function('starts_with_any', { deterministic: true }, (value, prefixesJson) => {
+    const json = String(prefixesJson);
+    let prefixes = parsed.get(json);
+    if (prefixes === undefined) {
+      if (parsed.size >= 1000) parsed.clear();
+      prefixes = JSON.parse(json) as string[];
+      parsed.set(json, prefixes);
+    }
+    const text = String(value);
+    for (const prefix of prefixes) if (text.startsWith(prefix)) return 1;
+    return 0;
+  });
+}
 
 export const SQL = {
   // One seek to the end of the stream's range of the UNIQUE (stream_name, revision) index; no row = no stream.

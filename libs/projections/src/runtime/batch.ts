@@ -3,6 +3,7 @@ import { applyToRow, copyRow, validateChange } from '../definition/apply-change'
 import type { Change } from '../definition/changes';
 import type { Projection, ReadView } from '../definition/projection';
 import { keyId, type Row, type RowKey } from '../definition/rows';
+import type { NormalizedTable } from '../definition/schema';
 
 export type LoadRow = (table: string, key: RowKey) => Promise<Row | undefined>;
 
@@ -11,52 +12,155 @@ interface Pending {
   change: Change;
 }
 
+/** One row the batch touched: its committed state (once loaded) and the batch's changes to it. */
+interface Touched {
+  table: NormalizedTable;
+  key: RowKey;
+  changes: Pending[];
+  /** The committed row, once loaded ({ row: undefined } = no such row). */
+  base?: { row: Row | undefined };
+  /** base with every change folded in, kept up to date while the batch runs; absent = not computed. */
+  current?: { row: Row | undefined };
+}
+
 /**
  * The rows a projection sees while a batch is in flight: committed rows (loaded once) with the
  * batch's own earlier changes folded over them, so event N+1 sees the effect of event N although
  * nothing is written until the batch commits.
+ *
+ * A row read once is kept folded as changes arrive, so a hot row (a partner's totals, touched by
+ * every event of a 500-event catch-up batch) costs one fold per change, not a re-fold of all its
+ * changes per read. At the end, `coalesce` turns a row's several changes into one write.
  */
 export class BatchView implements ReadView {
   private seq = 0;
-  private readonly byKey = new Map<string, Pending[]>();
-  private readonly byTableWhere = new Map<string, Pending[]>();
-  private readonly base = new Map<string, Row | undefined>();
+  private readonly touched = new Map<string, Touched>();
+  private readonly wheres: Pending[] = [];
 
   constructor(
     private readonly projection: Projection,
     private readonly load: LoadRow,
   ) {}
 
-  async get(tableName: string, key: RowKey): Promise<Row | undefined> {
+  private entry(tableName: string, key: RowKey): Touched {
     const table = this.projection.table(tableName);
     const id = `${tableName}\u0000${keyId(table, key)}`;
-    if (!this.base.has(id)) this.base.set(id, await this.load(tableName, key));
-    const keyed = this.byKey.get(id) ?? [];
-    const wheres = this.byTableWhere.get(tableName) ?? [];
-    const pending = wheres.length === 0 ? keyed : [...keyed, ...wheres].sort((a, b) => a.seq - b.seq);
-    // applyToRow never mutates its input, so the cached base and the pending changes are only shared,
-    // and one copy of the result at the end keeps a projection that mutates it from touching them.
-    let row = this.base.get(id);
-    for (const { change } of pending) row = applyToRow(table, row, change);
+    let entry = this.touched.get(id);
+    if (!entry) {
+      entry = { table, key, changes: [] };
+      this.touched.set(id, entry);
+    }
+    return entry;
+  }
+
+  private async loadBase(entry: Touched): Promise<Row | undefined> {
+    entry.base ??= { row: await this.load(entry.table.name, entry.key) };
+    return entry.base.row;
+  }
+
+  async get(tableName: string, key: RowKey): Promise<Row | undefined> {
+    const entry = this.entry(tableName, key);
+    const base = await this.loadBase(entry);
+    let row: Row | undefined;
+    if (entry.current) row = entry.current.row;
+    else {
+      const wheres = this.wheres.filter((w) => w.change.table === tableName);
+      const pending =
+        wheres.length === 0 ? entry.changes : [...entry.changes, ...wheres].sort((a, b) => a.seq - b.seq);
+      // applyToRow never mutates its input, so the cached base and the pending changes are only shared.
+      row = base;
+      for (const { change } of pending) row = applyToRow(entry.table, row, change);
+      // With a deleteWhere in the batch the fold depends on the order of all changes: not kept.
+      if (this.wheres.length === 0) entry.current = { row };
+    }
+    // One copy at the end keeps a projection that mutates it from touching what the view holds.
     return row && copyRow(row);
   }
 
   add(change: Change): void {
-    const table = this.projection.table(change.table);
-    const entry = { seq: this.seq++, change };
+    const pending = { seq: this.seq++, change };
     if (change.op === 'deleteWhere') {
-      this.byTableWhere.set(change.table, [...(this.byTableWhere.get(change.table) ?? []), entry]);
+      this.wheres.push(pending);
+      for (const entry of this.touched.values()) delete entry.current;
       return;
     }
-    const id = `${change.table}\u0000${keyId(table, change.key)}`;
-    const list = this.byKey.get(id);
-    if (list) list.push(entry);
-    else this.byKey.set(id, [entry]);
+    const entry = this.entry(change.table, change.key);
+    entry.changes.push(pending);
+    if (!entry.current) return;
+    try {
+      entry.current = { row: applyToRow(entry.table, entry.current.row, change) };
+    } catch {
+      // e.g. a NOT NULL violation: the next read folds again and fails there, in the event that reads.
+      delete entry.current;
+    }
+  }
+
+  /**
+   * The batch's changes with each row's several changes replaced by one write of its final state
+   * (see finalWrite): the same end state in fewer statements. Rows changed once,
+   * and every batch holding a deleteWhere, keep their changes as they are. Should folding fail,
+   * the changes are returned unchanged, for the database to refuse them and the batch to be
+   * retried event by event.
+   */
+  async coalesce(changes: Change[]): Promise<Change[]> {
+    if (this.wheres.length > 0) return changes;
+    const out: Change[] = [];
+    try {
+      for (const entry of this.touched.values()) {
+        if (entry.changes.length === 0) continue;
+        if (entry.changes.length === 1) {
+          out.push(entry.changes[0].change);
+          continue;
+        }
+        const base = await this.loadBase(entry);
+        let row = entry.current?.row;
+        if (!entry.current) {
+          row = base;
+          for (const { change } of entry.changes) row = applyToRow(entry.table, row, change);
+        }
+        const write = finalWrite(entry.table, entry.key, base, row);
+        if (write) out.push(write);
+      }
+    } catch {
+      return changes;
+    }
+    return out;
   }
 }
 
+/**
+ * The one change that takes a row from `base` to `row`: an insert of the whole row, an update (patch)
+ * of the columns that differ (so indexes and triggers on the others are not touched), a delete, or nothing.
+ */
+function finalWrite(
+  table: NormalizedTable,
+  key: RowKey,
+  base: Row | undefined,
+  row: Row | undefined,
+): Change | null {
+  if (!row) return base ? { op: 'delete', table: table.name, key } : null;
+  const values: Row = {};
+  let changed = false;
+  for (const column of table.columns) {
+    if (table.primaryKey.includes(column.name)) continue;
+    const value = row[column.name] ?? null;
+    if (base && sameCell(base[column.name] ?? null, value)) continue;
+    values[column.name] = value;
+    changed = true;
+  }
+  if (!base) return { op: 'upsert', table: table.name, key, values };
+  // An UPDATE, not an upsert: an INSERT ... ON CONFLICT checks NOT NULL on the partial row first.
+  return changed ? { op: 'patch', table: table.name, key, values } : null;
+}
+
+function sameCell(a: Row[string], b: Row[string]): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 export interface AppliedBatch {
-  /** Changes of every successfully applied event, in order. */
+  /** What to write for every successfully applied event: their changes, a row changed several times as one write (BatchView.coalesce). */
   changes: Change[];
   /** The last event applied successfully (the new checkpoint), if any. */
   last?: RecordedEvent;
@@ -82,7 +186,7 @@ export async function applyEvents(
       changes.forEach((change) => validateChange(projection, change));
     } catch (error) {
       result.failure = { event, error };
-      return result;
+      break;
     }
     for (const change of changes) {
       view.add(change);
@@ -93,6 +197,7 @@ export async function applyEvents(
     result.last = event;
     result.applied++;
   }
+  result.changes = await view.coalesce(result.changes);
   return result;
 }
 

@@ -41,15 +41,15 @@ describe('read-model configuration', () => {
       inProcess: true,
       batchSize: 500,
       leaseTtlMs: 15000,
-      liveBatchWindowMs: 5,
+      liveBatchWindowMs: 0,
     });
     expect(
       loadProjectorConfig({
         PROJECTIONS_IN_PROCESS: 'false',
         PROJECTION_BATCH_SIZE: '50',
-        PROJECTION_BATCH_WINDOW_MS: '0',
+        PROJECTION_BATCH_WINDOW_MS: '5',
       }),
-    ).toMatchObject({ inProcess: false, batchSize: 50, liveBatchWindowMs: 0 });
+    ).toMatchObject({ inProcess: false, batchSize: 50, liveBatchWindowMs: 5 });
     expect(() => loadProjectorConfig({ PROJECTION_BATCH_WINDOW_MS: '-1' })).toThrow(
       /^PROJECTION_BATCH_WINDOW_MS: must be a non-negative integer/,
     );

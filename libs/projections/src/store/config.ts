@@ -82,7 +82,7 @@ export interface ProjectorConfig {
   batchSize: number;
   /** PROJECTION_LEASE_TTL_MS (default 15000; SQLite lease rows only). */
   leaseTtlMs: number;
-  /** PROJECTION_BATCH_WINDOW_MS (default 5, 0 = off): how long live events gather into one commit. */
+  /** PROJECTION_BATCH_WINDOW_MS (default 0 = off): how long live events gather into one commit (README, Performance). */
   liveBatchWindowMs: number;
 }
 
@@ -107,6 +107,6 @@ export function loadProjectorConfig(env: Env = process.env): ProjectorConfig {
     inProcess: raw === 'true',
     batchSize: positiveInt(env, 'PROJECTION_BATCH_SIZE', 500),
     leaseTtlMs: positiveInt(env, 'PROJECTION_LEASE_TTL_MS', 15_000),
-    liveBatchWindowMs: positiveInt(env, 'PROJECTION_BATCH_WINDOW_MS', 5, 0),
+    liveBatchWindowMs: positiveInt(env, 'PROJECTION_BATCH_WINDOW_MS', 0, 0),
   };
 }

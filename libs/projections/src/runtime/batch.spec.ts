@@ -1,0 +1,120 @@
+import { increment, patch, remove, removeWhere, upsert, type Change } from '../definition/changes';
+import { defineProjection } from '../definition/projection';
+import type { Row, RowKey } from '../definition/rows';
+import { BatchView } from './batch';
+
+const counters = defineProjection({
+  name: 'counters',
+  version: 1,
+  schema: {
+    tables: {
+      counters: {
+        columns: { id: 'text', n: 'integer', label: { type: 'text', nullable: true }, tags: 'json' },
+        primaryKey: ['id'],
+      },
+    },
+  },
+  eventTypePrefixes: ['X'],
+  apply: () => [],
+});
+
+/** A committed store of one table, counting loads. */
+function committed(rows: Row[]) {
+  const byId = new Map(rows.map((row) => [row.id as string, row]));
+  const loads: string[] = [];
+  const load = async (_table: string, key: RowKey) => {
+    loads.push(String(key.id));
+    return byId.get(String(key.id));
+  };
+  return { load, loads };
+}
+
+const fold = async (view: BatchView, changes: Change[]) => {
+  changes.forEach((change) => view.add(change));
+  return view.coalesce(changes);
+};
+
+describe('BatchView', () => {
+  it('a read sees the batch so far; later changes to a read row keep it current', async () => {
+    const { load, loads } = committed([{ id: 'a', n: 1, label: 'x', tags: [] }]);
+    const view = new BatchView(counters, load);
+    view.add(increment('counters', { id: 'a' }, { n: 1 }));
+    expect(await view.get('counters', { id: 'a' })).toEqual({ id: 'a', n: 2, label: 'x', tags: [] });
+    view.add(increment('counters', { id: 'a' }, { n: 5 }));
+    view.add(patch('counters', { id: 'a' }, { label: 'y' }));
+    expect(await view.get('counters', { id: 'a' })).toEqual({ id: 'a', n: 7, label: 'y', tags: [] });
+    expect(loads).toEqual(['a']);
+  });
+
+  it('hands out copies: mutating a read row changes nothing in the view', async () => {
+    const { load } = committed([{ id: 'a', n: 1, label: null, tags: ['t'] }]);
+    const view = new BatchView(counters, load);
+    const row = (await view.get('counters', { id: 'a' })) as Row;
+    (row.tags as string[]).push('mutated');
+    row.n = 99;
+    expect(await view.get('counters', { id: 'a' })).toEqual({ id: 'a', n: 1, label: null, tags: ['t'] });
+  });
+
+  it('coalesces a row changed several times into one full-row upsert of its final state', async () => {
+    const { load } = committed([{ id: 'a', n: 1, label: 'keep', tags: [] }]);
+    const view = new BatchView(counters, load);
+    const out = await fold(view, [
+      increment('counters', { id: 'a' }, { n: 1 }),
+      upsert('counters', { id: 'b' }, { n: 0, tags: [] }),
+      increment('counters', { id: 'a' }, { n: 2 }),
+      upsert('counters', { id: 'a' }, { tags: ['x'] }),
+    ]);
+    expect(out).toEqual([
+      // Only the columns that differ from the committed row: label is not written again.
+      patch('counters', { id: 'a' }, { n: 4, tags: ['x'] }),
+      upsert('counters', { id: 'b' }, { n: 0, tags: [] }),
+    ]);
+  });
+
+  it('writes a new row whole, and nothing for a row that ends as it began', async () => {
+    const { load } = committed([{ id: 'a', n: 1, label: null, tags: ['t'] }]);
+    const view = new BatchView(counters, load);
+    const out = await fold(view, [
+      upsert('counters', { id: 'new' }, { n: 1, tags: [] }),
+      increment('counters', { id: 'new' }, { n: 1 }),
+      increment('counters', { id: 'a' }, { n: 1 }),
+      upsert('counters', { id: 'a' }, { n: 1, tags: ['t'] }),
+    ]);
+    expect(out).toEqual([upsert('counters', { id: 'new' }, { n: 2, label: null, tags: [] })]);
+  });
+
+  it('a row created and deleted in the batch writes nothing; an existing row deleted writes a delete', async () => {
+    const { load } = committed([{ id: 'old', n: 1, label: null, tags: [] }]);
+    const view = new BatchView(counters, load);
+    const out = await fold(view, [
+      upsert('counters', { id: 'new' }, { n: 1, tags: [] }),
+      remove('counters', { id: 'new' }),
+      patch('counters', { id: 'old' }, { n: 2 }),
+      remove('counters', { id: 'old' }),
+    ]);
+    expect(out).toEqual([remove('counters', { id: 'old' })]);
+  });
+
+  it('keeps every change as it is when the batch holds a deleteWhere', async () => {
+    const { load } = committed([{ id: 'a', n: 1, label: 'l', tags: [] }]);
+    const view = new BatchView(counters, load);
+    const changes = [
+      increment('counters', { id: 'a' }, { n: 1 }),
+      removeWhere('counters', { label: 'l' }),
+      upsert('counters', { id: 'a' }, { n: 5, tags: [] }),
+    ];
+    expect(await fold(view, changes)).toBe(changes);
+    expect(await view.get('counters', { id: 'a' })).toEqual({ id: 'a', n: 5, label: null, tags: [] });
+  });
+
+  it('returns the changes unchanged when the fold fails, for the database to refuse them', async () => {
+    const { load } = committed([]);
+    const view = new BatchView(counters, load);
+    // A new row without its NOT NULL columns: the store refuses it, and the batch is retried event by event.
+    const changes = [
+      upsert('counters', { id: 'a' }, { label: 'x' }),
+      patch('counters', { id: 'a' }, { n: 1 }),
+    ];
+    expect(await fold(view, changes)).toBe(changes);
+  });
+});
