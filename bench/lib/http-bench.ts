@@ -199,6 +199,16 @@ export function buildApiChild(repoRoot: string, log: (line: string) => void): vo
   log(`compiled the service child (dist/bench) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** The node flags of `npm start` (package.json), so the child runs with the service's own settings. */
+function startFlags(repoRoot: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`package.json "start" does not run node: ${pkg.scripts.start}`);
+  return words.slice(1).filter((word) => word.startsWith('--'));
+}
+
 function spawnApi(options: HttpBenchOptions): { child: ChildProcess; ready: Promise<ChildReady> } {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -209,7 +219,8 @@ function spawnApi(options: HttpBenchOptions): { child: ChildProcess; ready: Prom
   };
   if (env.NODE_ENV === 'production') delete env.NODE_ENV;
   const profile = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
-  const child = spawn(process.execPath, [...profile, join('dist', 'bench', 'bench', 'api-child.js')], {
+  const args = [...profile, ...startFlags(options.repoRoot), join('dist', 'bench', 'bench', 'api-child.js')];
+  const child = spawn(process.execPath, args, {
     cwd: options.repoRoot,
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
