@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   const scratch = new SqliteReadModelStore({ path: join(dir, 'rm.sqlite') });
   const upToPosition = maxArg ? String(Number(maxArg)).padStart(20, '0') : undefined;
   try {
-    for (const projection of projectionCatalog) {
+    const only = process.env.ONLY?.split(',');
+    for (const projection of projectionCatalog.filter((p) => !only || only.includes(p.name))) {
       const started = process.hrtime.bigint();
       const batchSize = Number(process.env.BATCH ?? 500);
       const result = await rebuildInto(store, projection, scratch, { upToPosition, batchSize });

@@ -139,6 +139,19 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     expect(await store.dumpTables(streamStats)).toEqual(await project(streamStats, events.log));
   });
 
+  // Regression: the subscription hands events over one by one, and the loop used to wake on the first,
+  // committing a batch of one event per transaction all through catch-up.
+  it('catches up in full batches, not one transaction per event', async () => {
+    for (let i = 0; i < 300; i++) await events.append(`s-${i % 7}`, [sample()]);
+    runner = new ProjectionRunner({ eventStore: events, store, projections: [streamStats], batchSize: 100 });
+    const seen: ProjectionChange[] = [];
+    runner.changes$.subscribe((change) => seen.push(change));
+    await runner.start();
+    expect(await runner.waitForPosition(events.log[299].position, 30_000)).toBe(true);
+    expect(seen.length).toBeLessThanOrEqual(6);
+    expect(await store.dumpTables(streamStats)).toEqual(await project(streamStats, events.log));
+  });
+
   it('rebuilds beside the live tables and swaps atomically, ending equal', async () => {
     for (let i = 0; i < 200; i++) await events.append(`s-${i % 13}`, [sample()]);
     await start([streamStats], 17);
