@@ -71,7 +71,8 @@ async function waitUntilLive(app: NestFastifyApplication): Promise<void> {
   for (;;) {
     const statuses = await registry.statuses();
     if (statuses.every((s) => s.state === 'live')) return;
-    await sleep(100);
+    // Each status call computes every projection's lag (a read of up to 1,001 events each): polled gently.
+    await sleep(500);
   }
 }
 
