@@ -4,11 +4,12 @@
  *   node -r @swc-node/register bench/tools/filter-scan.ts <events.sqlite>
  */
 import Database from 'better-sqlite3';
-import { SQL } from '../../libs/event-store/src/sqlite/sqlite-schema';
+import { registerFilterFunction, SQL } from '../../libs/event-store/src/sqlite/sqlite-schema';
 import { dueActionsProjection } from '../../apps/api/src/scheduler/due-actions.projection';
 import { projectionCatalog } from '@pc/projections';
 
 const db = new Database(process.argv[2], { readonly: true });
+registerFilterFunction(db);
 const head = (db.prepare('SELECT max(global_position) AS h FROM events').get() as { h: number }).h;
 const statement = db.prepare(SQL.allForwards);
 for (const projection of [dueActionsProjection, ...projectionCatalog]) {

@@ -41,6 +41,8 @@ export function registerFilterFunction(db: {
 }): void {
   const parsed = new Map<string, string[]>();
   db.function('starts_with_any', { deterministic: true }, (value, prefixesJson) => {
+    // No list: no condition (the SQL tests IS NULL first; this keeps the function safe on its own).
+    if (prefixesJson === null || prefixesJson === undefined) return 1;
     const json = String(prefixesJson);
     let prefixes = parsed.get(json);
     if (prefixes === undefined) {

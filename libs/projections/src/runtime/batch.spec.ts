@@ -59,10 +59,10 @@ describe('BatchView', () => {
     const { load } = committed([{ id: 'a', n: 1, label: 'keep', tags: [] }]);
     const view = new BatchView(counters, load);
     const out = await fold(view, [
-      increment('counters', { id: 'a' }, { n: 1 }),
+      increment('counters', { id: 'a' }, { n: 1 }, { tags: [] }),
       upsert('counters', { id: 'b' }, { n: 0, tags: [] }),
-      increment('counters', { id: 'a' }, { n: 2 }),
-      upsert('counters', { id: 'a' }, { tags: ['x'] }),
+      increment('counters', { id: 'a' }, { n: 2 }, { tags: [] }),
+      upsert('counters', { id: 'a' }, { n: 4, tags: ['x'] }),
     ]);
     expect(out).toEqual([
       // Only the columns that differ from the committed row: label is not written again.
@@ -76,8 +76,8 @@ describe('BatchView', () => {
     const view = new BatchView(counters, load);
     const out = await fold(view, [
       upsert('counters', { id: 'new' }, { n: 1, tags: [] }),
-      increment('counters', { id: 'new' }, { n: 1 }),
-      increment('counters', { id: 'a' }, { n: 1 }),
+      increment('counters', { id: 'new' }, { n: 1 }, { tags: [] }),
+      increment('counters', { id: 'a' }, { n: 1 }, { tags: [] }),
       upsert('counters', { id: 'a' }, { n: 1, tags: ['t'] }),
     ]);
     expect(out).toEqual([upsert('counters', { id: 'new' }, { n: 2, label: null, tags: [] })]);
@@ -107,14 +107,37 @@ describe('BatchView', () => {
     expect(await view.get('counters', { id: 'a' })).toEqual({ id: 'a', n: 5, label: null, tags: [] });
   });
 
-  it('returns the changes unchanged when the fold fails, for the database to refuse them', async () => {
+  it('keeps a new row that lacks a NOT NULL column as its changes, for the database to refuse them', async () => {
     const { load } = committed([]);
     const view = new BatchView(counters, load);
-    // A new row without its NOT NULL columns: the store refuses it, and the batch is retried event by event.
+    // The store refuses the insert, and the batch is retried event by event, naming the event at fault.
     const changes = [
       upsert('counters', { id: 'a' }, { label: 'x' }),
       patch('counters', { id: 'a' }, { n: 1 }),
     ];
-    expect(await fold(view, changes)).toBe(changes);
+    expect(await fold(view, changes)).toEqual(changes);
+  });
+
+  it('keeps the changes of a row when one alone would be refused (a partial upsert on an existing row)', async () => {
+    const { load } = committed([{ id: 'a', n: 1, label: null, tags: [] }]);
+    const view = new BatchView(counters, load);
+    // SQL checks NOT NULL on the INSERT of an upsert before ON CONFLICT: n and tags are missing here, so
+    // committing it fails (and is retried event by event) whether or not it shares a batch.
+    const changes = [
+      upsert('counters', { id: 'a' }, { label: 'x' }),
+      patch('counters', { id: 'a' }, { n: 2 }),
+    ];
+    expect(await fold(view, changes)).toEqual(changes);
+  });
+
+  it('writes with the key of a change, not the key a read was made with', async () => {
+    const { load } = committed([{ id: 'a', n: 1, label: null, tags: [] }]);
+    const view = new BatchView(counters, load);
+    await view.get('counters', { id: 'a', extra: 'ignored by the read' } as RowKey);
+    const out = await fold(view, [
+      increment('counters', { id: 'a' }, { n: 1 }, { tags: [] }),
+      increment('counters', { id: 'a' }, { n: 1 }, { tags: [] }),
+    ]);
+    expect(out).toEqual([patch('counters', { id: 'a' }, { n: 3 })]);
   });
 });

@@ -108,8 +108,13 @@ export class BatchView implements ReadView {
     try {
       for (const entry of this.touched.values()) {
         if (entry.changes.length === 0) continue;
-        if (entry.changes.length === 1) {
-          out.push(entry.changes[0].change);
+        // One change, or one the database would refuse on its own (kept, so the same events are
+        // accepted or refused however they were batched).
+        if (
+          entry.changes.length === 1 ||
+          !entry.changes.every(({ change }) => acceptedAlone(entry.table, change))
+        ) {
+          for (const { change } of entry.changes) out.push(change);
           continue;
         }
         const base = await this.loadBase(entry);
@@ -118,7 +123,9 @@ export class BatchView implements ReadView {
           row = base;
           for (const { change } of entry.changes) row = applyToRow(entry.table, row, change);
         }
-        const write = finalWrite(entry.table, entry.key, base, row);
+        // The key of a change (validated), not of a read, which may carry other fields.
+        const key = (entry.changes[0].change as { key: RowKey }).key;
+        const write = finalWrite(entry.table, key, base, row);
         if (write) out.push(write);
       }
     } catch {
@@ -126,6 +133,22 @@ export class BatchView implements ReadView {
     }
     return out;
   }
+}
+
+/**
+ * Whether the database would accept this change on any row state: an upsert or increment is an INSERT
+ * first, and both SQLite and PostgreSQL check NOT NULL on that row before ON CONFLICT turns it into an
+ * update, so each must give every NOT NULL column itself.
+ */
+function acceptedAlone(table: NormalizedTable, change: Change): boolean {
+  if (change.op !== 'upsert' && change.op !== 'increment') return true;
+  const given = change.op === 'upsert' ? change.values : { ...change.initial, ...change.deltas };
+  return table.columns.every(
+    (column) =>
+      column.nullable ||
+      table.primaryKey.includes(column.name) ||
+      (given[column.name] !== undefined && given[column.name] !== null),
+  );
 }
 
 /**

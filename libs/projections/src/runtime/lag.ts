@@ -15,10 +15,11 @@ export interface Lag {
 export const LAG_COUNT_CAP = 1000;
 
 /**
- * Computed on demand (status calls, /ready, the lag gauges), never on the hot path, and in bounded
- * time: one forward read of at most LAG_COUNT_CAP + 1 events, plus, only past the cap, the log's last
- * event. (A filtered backwards read for the newest matching event scanned the log back to it: 38 % of
- * the CPU while a projection of rare events caught up on a million events under status polling.)
+ * Computed on demand (status calls, /ready, the lag gauges), never on the hot path: one forward read of
+ * at most LAG_COUNT_CAP + 1 matching events (for a projection of rare events far behind, that read still
+ * scans the log up to them), plus, only past the cap, the log's last event. It no longer scans the log
+ * backwards for the newest matching event (38 % of the CPU while a projection of rare events caught up
+ * on a million events under status polling).
  */
 export async function computeLag(
   eventStore: EventStore,
