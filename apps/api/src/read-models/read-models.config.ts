@@ -42,7 +42,8 @@ export function loadReadModelsConfig(env: Record<string, string | undefined>): R
     }
     return value;
   };
-  let projector = { inProcess: true, batchSize: 500, leaseTtlMs: 15_000, liveBatchWindowMs: 0 };
+  // The defaults stand in for a bad setting, so every problem is reported at once.
+  let projector = loadProjectorConfig({});
   try {
     projector = loadProjectorConfig(env);
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { NormalisedFilter } from '../shared/validation';
-import type { EventRow } from './sqlite-schema';
+import { startsWithAny, type EventRow } from './sqlite-schema';
 
 /**
  * The rows this process appended most recently, in position order, with no gap: live subscriptions
@@ -64,7 +64,5 @@ export class RecentRows {
 
 function matches(row: EventRow, filter: NormalisedFilter): boolean {
   const { eventTypePrefixes: types, streamNamePrefixes: streams } = filter;
-  if (types && !types.some((prefix) => row.type.startsWith(prefix))) return false;
-  if (streams && !streams.some((prefix) => row.stream_name.startsWith(prefix))) return false;
-  return true;
+  return (!types || startsWithAny(row.type, types)) && (!streams || startsWithAny(row.stream_name, streams));
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import {
   EventStoreError,
   EventStoreUnavailableError,
@@ -70,7 +71,7 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly recent: RecentRows;
-  private readonly existingStreams = new Set<string>();
+  private readonly existingStreams = new LRUCache<string, true>({ max: 100_000 });
   /** Rows of the append transaction in progress; kept once it commits. */
   private pendingRows: EventRow[] = [];
   /** `PRAGMA data_version` when `recent` was last known complete; it moves when another connection commits. */
@@ -291,8 +292,7 @@ export class SqliteEventStore implements EventStore {
   private knownToExist(streamName: string): boolean {
     if (this.existingStreams.has(streamName)) return true;
     if (this.get(SQL.streamExists, streamName) === undefined) return false;
-    if (this.existingStreams.size >= 100_000) this.existingStreams.clear();
-    this.existingStreams.add(streamName);
+    this.existingStreams.set(streamName, true);
     return true;
   }
 

@@ -50,10 +50,13 @@ export function registerFilterFunction(db: {
       prefixes = JSON.parse(json) as string[];
       parsed.set(json, prefixes);
     }
-    const text = String(value);
-    for (const prefix of prefixes) if (text.startsWith(prefix)) return 1;
-    return 0;
+    return startsWithAny(String(value), prefixes) ? 1 : 0;
   });
+}
+
+/** The prefix test of `$all` filters, in SQL (starts_with_any) and in memory (RecentRows). */
+export function startsWithAny(text: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((prefix) => text.startsWith(prefix));
 }
 
 export const SQL = {

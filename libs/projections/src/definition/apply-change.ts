@@ -136,17 +136,23 @@ export function copyRow(row: Row): Row {
   return copy;
 }
 
+/**
+ * The NOT NULL column a new row built from `key` and `values` would leave empty, if any: the rule the
+ * databases enforce, so in-memory tests fail where production would.
+ */
+export function missingNotNull(table: NormalizedTable, key: RowKey, values: Row): string | undefined {
+  return table.columns.find(
+    (column) => !column.nullable && (key[column.name] ?? values[column.name] ?? null) === null,
+  )?.name;
+}
+
 function fresh(table: NormalizedTable, key: RowKey, values: Row): Row {
+  const missing = missingNotNull(table, key, values);
+  if (missing !== undefined) throw new Error(`NOT NULL constraint failed: ${table.name}.${missing}`);
   const row: Row = {};
   for (const column of table.columns) row[column.name] = null;
   Object.assign(row, key);
   Object.assign(row, values);
-  // The same NOT NULL rule the databases enforce, so in-memory tests fail where production would.
-  for (const column of table.columns) {
-    if (!column.nullable && row[column.name] === null) {
-      throw new Error(`NOT NULL constraint failed: ${table.name}.${column.name}`);
-    }
-  }
   return row;
 }
 

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@pc/event-store';
-import { applyToRow, copyRow, validateChange } from '../definition/apply-change';
+import { applyToRow, copyRow, missingNotNull, validateChange } from '../definition/apply-change';
 import type { Change } from '../definition/changes';
 import type { Projection, ReadView } from '../definition/projection';
 import { keyId, type Row, type RowKey } from '../definition/rows';
@@ -58,21 +58,23 @@ export class BatchView implements ReadView {
     return entry.base.row;
   }
 
-  async get(tableName: string, key: RowKey): Promise<Row | undefined> {
-    const entry = this.entry(tableName, key);
+  /** The row as the batch has left it so far: its committed state with every change folded in. */
+  private async folded(entry: Touched): Promise<Row | undefined> {
     const base = await this.loadBase(entry);
-    let row: Row | undefined;
-    if (entry.current) row = entry.current.row;
-    else {
-      const wheres = this.wheres.filter((w) => w.change.table === tableName);
-      const pending =
-        wheres.length === 0 ? entry.changes : [...entry.changes, ...wheres].sort((a, b) => a.seq - b.seq);
-      // applyToRow never mutates its input, so the cached base and the pending changes are only shared.
-      row = base;
-      for (const { change } of pending) row = applyToRow(entry.table, row, change);
-      // With a deleteWhere in the batch the fold depends on the order of all changes: not kept.
-      if (this.wheres.length === 0) entry.current = { row };
-    }
+    if (entry.current) return entry.current.row;
+    const wheres = this.wheres.filter((w) => w.change.table === entry.table.name);
+    const pending =
+      wheres.length === 0 ? entry.changes : [...entry.changes, ...wheres].sort((a, b) => a.seq - b.seq);
+    // applyToRow never mutates its input, so the cached base and the pending changes are only shared.
+    let row = base;
+    for (const { change } of pending) row = applyToRow(entry.table, row, change);
+    // With a deleteWhere in the batch the fold depends on the order of all changes: not kept.
+    if (this.wheres.length === 0) entry.current = { row };
+    return row;
+  }
+
+  async get(tableName: string, key: RowKey): Promise<Row | undefined> {
+    const row = await this.folded(this.entry(tableName, key));
     // One copy at the end keeps a projection that mutates it from touching what the view holds.
     return row && copyRow(row);
   }
@@ -117,15 +119,10 @@ export class BatchView implements ReadView {
           for (const { change } of entry.changes) out.push(change);
           continue;
         }
-        const base = await this.loadBase(entry);
-        let row = entry.current?.row;
-        if (!entry.current) {
-          row = base;
-          for (const { change } of entry.changes) row = applyToRow(entry.table, row, change);
-        }
+        const row = await this.folded(entry);
         // The key of a change (validated), not of a read, which may carry other fields.
         const key = (entry.changes[0].change as { key: RowKey }).key;
-        const write = finalWrite(entry.table, key, base, row);
+        const write = finalWrite(entry.table, key, entry.base?.row, row);
         if (write) out.push(write);
       }
     } catch {
@@ -143,12 +140,7 @@ export class BatchView implements ReadView {
 function acceptedAlone(table: NormalizedTable, change: Change): boolean {
   if (change.op !== 'upsert' && change.op !== 'increment') return true;
   const given = change.op === 'upsert' ? change.values : { ...change.initial, ...change.deltas };
-  return table.columns.every(
-    (column) =>
-      column.nullable ||
-      table.primaryKey.includes(column.name) ||
-      (given[column.name] !== undefined && given[column.name] !== null),
-  );
+  return missingNotNull(table, change.key, given) === undefined;
 }
 
 /**

@@ -101,7 +101,7 @@ export class GenerationLoop {
   }
 
   private async runSubscription(): Promise<LoopExit | null> {
-    const { eventStore, projection, batchSize } = this.options;
+    const { eventStore, projection, batchSize, liveBatchWindowMs = 0 } = this.options;
     const subscription = eventStore.subscribeToAll({
       fromPosition: this.position ?? undefined,
       filter: projection.filter,
@@ -121,17 +121,14 @@ export class GenerationLoop {
       for (;;) {
         if (this.stopping) return 'stopped';
         if (!this.options.isLeaseHeld()) return 'lease-lost';
+        await queue.waitForItems();
         if (!this.caughtUp) {
           // The subscription hands over a read's events one by one; waking on the first made a batch
           // of one event, one transaction per event all through catch-up (2.3× slower). The rest of
           // this turn of the event loop delivers the others. Live, that extra turn would only add lag.
-          await queue.waitForItems();
           await new Promise<void>((resolve) => setImmediate(resolve));
-        }
-        const windowMs = this.options.liveBatchWindowMs ?? 0;
-        if (this.caughtUp && windowMs > 0) {
-          await queue.waitForItems();
-          await sleep(windowMs, this.abort.signal);
+        } else if (liveBatchWindowMs > 0) {
+          await sleep(liveBatchWindowMs, this.abort.signal);
         }
         const messages = await queue.take(batchSize, (message) => message.type === 'caught-up');
         if (messages.length === 0) return this.stopping ? 'stopped' : null;
