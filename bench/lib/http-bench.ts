@@ -46,6 +46,8 @@ export interface HttpBenchResult {
     timeouts: number;
   };
   rssMb: { boot: number; rebuild: number; ceiling: number; commands: number; hwm: number };
+  /** The service's own heap figures (process.memoryUsage, MB) last reported before each phase's RSS peak. */
+  memoryAtPeakMb: Partial<Record<Phase, MemoryMb>>;
   queries: Record<QueryName, { serverMs: LatencySummary; clientMs: LatencySummary; rows: number } | null>;
 }
 
@@ -63,9 +65,20 @@ export interface HttpBenchOptions {
 
 type Phase = 'boot' | 'rebuild' | 'idle' | 'ceiling' | 'commands';
 
+/** What RSS is made of, as the service sees it (api-child reports it twice a second). */
+export interface MemoryMb {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 /** Samples the child's VmRSS from /proc by phase (VmHWM is the process-lifetime peak). */
 class RssSampler {
   readonly peaks: Record<Phase, number> = { boot: 0, rebuild: 0, idle: 0, ceiling: 0, commands: 0 };
+  readonly memoryAtPeak: Partial<Record<Phase, MemoryMb>> = {};
+  /** The child's latest heap report. */
+  memory: MemoryMb | undefined;
   hwm = 0;
   phase: Phase = 'boot';
   private timer: NodeJS.Timeout | null = null;
@@ -81,6 +94,7 @@ class RssSampler {
       const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
       const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
       const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+      if (rss > this.peaks[this.phase] && this.memory) this.memoryAtPeak[this.phase] = this.memory;
       this.peaks[this.phase] = Math.max(this.peaks[this.phase], rss);
       this.hwm = Math.max(this.hwm, hwm);
     } catch {
@@ -296,8 +310,9 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
   const { child, ready } = spawnApi(options);
   const rss = new RssSampler(child.pid as number);
   rss.start();
-  child.on('message', (message: { type?: string; phase?: string }) => {
+  child.on('message', (message: { type?: string; phase?: string; memory?: MemoryMb }) => {
     if (message.type === 'phase' && message.phase === 'rebuild') rss.phase = 'rebuild';
+    if (message.type === 'memory') rss.memory = message.memory;
   });
   try {
     const info = await ready;
@@ -419,6 +434,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
         commands: rss.peaks.commands,
         hwm: rss.hwm,
       },
+      memoryAtPeakMb: rss.memoryAtPeak,
       queries,
     };
   } finally {

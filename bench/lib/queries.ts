@@ -3,9 +3,11 @@ import { listClientsPage } from '../../apps/api/src/read-models/queries/client-l
 
 /**
  * The read-model queries of measurement (4), through the query layer (`store.query` on the active
- * generation). The client list is ListClientsHandler's own code (listClientsPage: prefix = a union of
- * the by_name/by_domain index ranges on SQLite, substring = FTS5 trigram on SQLite, pg_trgm LIKE on
- * PostgreSQL; paging = keyset on (name_lower, customer_id), 50 per page).
+ * generation). The client list is ListClientsHandler's own code (listClientsPage: a prefix search, and
+ * a substring search on PostgreSQL, first walks up to 512 rows of the name order and, when they hold
+ * no page of matches, collects the matches from the search indexes: prefix = the name and domain
+ * index ranges on SQLite, text_pattern_ops btrees on PostgreSQL; substring = FTS5 trigram on SQLite,
+ * pg_trgm on PostgreSQL; paging = keyset on (name_lower, customer_id), 50 per page).
  * Partner overview: the partner row, its users, authorizations, open invitations and the client
  * totals. POR inbox: the newest 50 notifications of a partner and its unread count.
  * A query whose read model is not in the runner answers -1 ("not available").

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { eventually } from '@pc/projections/testing';
+import { READ_MODEL_NAMES } from '../../apps/api/src/read-models/partner-updates';
+import { ReadModelRuntime } from '../../apps/api/src/read-models/read-model-runtime';
 import { ReadWorld } from '../read-models/world';
 import { SseClient } from '../read-models/sse-client';
 import {
@@ -59,12 +61,18 @@ describe.each(backends)('live read models ($name)', (backend) => {
       'jana',
       ['advisor'],
     );
-    await registerPartner(
+    const settled = await registerPartner(
       http(() => app),
       t.platform,
       'fabrikam',
       'eve',
       ['advisor'],
+    );
+    // Setup has reached every read model: a batch after this one holds only what a test writes (a
+    // batch still projecting contoso's setup together with fabrikam's write is announced to contoso
+    // at fabrikam's position, rightly, but would make the isolation check below meaningless).
+    expect(await app.get(ReadModelRuntime).waitFor(settled, Object.keys(READ_MODEL_NAMES), 10_000)).toBe(
+      true,
     );
   });
 

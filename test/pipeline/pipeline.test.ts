@@ -234,6 +234,23 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     expect(state).toEqual({ state: { value: 16 }, revision: 15 });
   });
 
+  it('commands on one stream in one process run in arrival order: no conflict, no retry', async () => {
+    const c = id();
+    let retries = 0;
+    const shared = createCommandPipeline({
+      store,
+      commands,
+      observer: { conflictRetried: () => void retries++ },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 16 }, () => shared.execute('Increment', { id: c, by: 1 }, ctx())),
+    );
+    // Without per-stream ordering they would all decide on revision -1 (one group commit on SQLite,
+    // concurrent reads on PostgreSQL) and fifteen would retry.
+    expect(results.map((r) => r.revision)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(retries).toBe(0);
+  });
+
   it('gives up with a ConcurrencyConflictError after the bounded attempts', async () => {
     const c = id();
     const racing = createCommandPipeline({

@@ -98,6 +98,42 @@ describe.each([
     expect((await store.listGenerations('strict'))[0].position).toBe('00000000000000000001');
   });
 
+  it('batches committed concurrently stand or fall each on their own', async () => {
+    for (const generation of [1, 2, 3]) await store.createGeneration(strict, generation, { activate: false });
+    const commit = (
+      generation: number,
+      changes: ReturnType<typeof upsert>[],
+      expectedPosition: string | null,
+    ) =>
+      store.commit({
+        projection: strict,
+        generation,
+        expectedPosition,
+        position: '00000000000000000007',
+        recordedAt: null,
+        changes,
+      });
+    const outcomes = await Promise.allSettled([
+      commit(1, [upsert('items', { id: 'a' }, { label: 'A' })], null),
+      // A statement fails after another one of its batch succeeded: both are undone.
+      commit(2, [upsert('items', { id: 'b' }, { label: 'B' }), upsert('items', { id: 'c' }, {})], null),
+      // Its checkpoint moved (it expects one that was never stored).
+      commit(3, [upsert('items', { id: 'd' }, { label: 'D' })], '00000000000000000005'),
+      commit(3, [upsert('items', { id: 'e' }, { label: 'E' })], null),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(CheckpointConflictError);
+    expect((await store.dumpTables(strict, 1)).items).toEqual([{ id: 'a', label: 'A' }]);
+    expect((await store.dumpTables(strict, 2)).items).toEqual([]);
+    expect((await store.dumpTables(strict, 3)).items).toEqual([{ id: 'e', label: 'E' }]);
+    const positions = (await store.listGenerations('strict')).map((g) => [g.generation, g.position]);
+    expect(positions).toEqual([
+      [1, '00000000000000000007'],
+      [2, null],
+      [3, '00000000000000000007'],
+    ]);
+  });
+
   it('applies in batches with the checkpoint, equal to a pure projection, and ignores unknown types', async () => {
     await appendMany(backend.eventStore, 730);
     await backend.eventStore.append('s-x', [sample('Sample.FromTheFuture'), sample('Other.Thing')]);

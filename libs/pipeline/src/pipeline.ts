@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { parse as parseUuid, v5 as uuidv5 } from 'uuid';
 import {
   type EventStore,
   type JsonObject,
@@ -23,6 +23,7 @@ import {
 } from '@pc/domain';
 import { GENESIS_HASH, eventHash } from './hash-chain';
 import { type FoldedStream, StreamCache } from './stream-cache';
+import { StreamLock } from './stream-lock';
 import {
   type CommandContext,
   type CommandPipeline,
@@ -57,8 +58,11 @@ export const EVENT_SCHEMA_VERSION = 1;
 /** Namespace of the deterministic (UUIDv5) ids the pipeline derives from a command id. */
 export const PIPELINE_ID_NAMESPACE = '6f1c2b1e-0c55-4a4e-9a51-2f3c9a7e8b10';
 
+/** Parsed once: given as text, uuid would parse the namespace on every id (several per command). */
+const NAMESPACE_BYTES = parseUuid(PIPELINE_ID_NAMESPACE);
+
 export const deriveId = (commandId: string, name: string): string =>
-  uuidv5(`${commandId}/${name}`, PIPELINE_ID_NAMESPACE);
+  uuidv5(`${commandId}/${name}`, NAMESPACE_BYTES);
 /**
  * Event ids derive from the command, so a re-append is a no-op. `generation` counts how often this
  * command's claims on the stream were released before: a retry after a release claims anew.
@@ -68,7 +72,7 @@ const eventIdFor = (commandId: string, stream: string, index: number | string, g
     generation === 0
       ? `${commandId}/event/${stream}/${index}`
       : `${commandId}/event/${stream}/g${generation}/${index}`,
-    PIPELINE_ID_NAMESPACE,
+    NAMESPACE_BYTES,
   );
 
 const decisionContext = (ctx: CommandContext): DecisionContext => ({
@@ -101,6 +105,7 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
   const maxAttempts = options.maxAttempts ?? 8;
   const observer = options.observer ?? {};
   const cache = new StreamCache(options.cacheSize ?? 10_000);
+  const lock = new StreamLock();
 
   async function readFrom(stream: string, fromRevision: number): Promise<RecordedEvent[]> {
     try {
@@ -248,6 +253,7 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
     prevHash: string | null,
     commandType: string,
     ctx: CommandContext,
+    generation = 0,
   ): NewEvent[] {
     let previous = prevHash ?? GENESIS_HASH;
     return events.map((event, index) => {
@@ -266,7 +272,7 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       metadata.hash = eventHash(event.type, data, metadata);
       previous = metadata.hash as string;
       return {
-        id: eventIdFor(ctx.commandId, stream, index),
+        id: eventIdFor(ctx.commandId, stream, index, generation),
         type: event.type,
         data,
         metadata: metadata as JsonObject,
@@ -343,11 +349,13 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       const base = byAlias.get(alias) as FoldedStream;
       const domainEvents = result.events[alias] as DomainEvent[];
       const generation = generations.get(alias) ?? 0;
-      const newEvents = toNewEvents(spec.stream, domainEvents, base.lastHash, definition.type, ctx).map(
-        (e, i) => ({
-          ...e,
-          id: eventIdFor(ctx.commandId, spec.stream, i, generation),
-        }),
+      const newEvents = toNewEvents(
+        spec.stream,
+        domainEvents,
+        base.lastHash,
+        definition.type,
+        ctx,
+        generation,
       );
       const started = performance.now();
       const appended = await store.append(spec.stream, newEvents, {
@@ -387,52 +395,20 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
     };
   }
 
+  /** The streams a command names; none when its payload cannot name them (its decision refuses it). */
+  function streamsOf(definition: CommandDefinition, payload: Record<string, unknown>, ctx: CommandContext) {
+    try {
+      return Object.values(definition.streams(payload, decisionContext(ctx))).map((spec) => spec.stream);
+    } catch {
+      return [];
+    }
+  }
+
   return {
     async execute(commandType, payload, ctx) {
       const definition = commands.get(commandType);
       if (!definition) throw new UnknownCommandError(commandType);
-      // Claim streams this command has written to (in any attempt, or before a crash).
-      const claimed = new Set<string>();
-      for (let attemptNo = 1; ; attemptNo++) {
-        try {
-          const result = await attempt(definition, payload, ctx, claimed);
-          observer.accepted?.(commandType);
-          return result;
-        } catch (e) {
-          if (e instanceof DomainError) {
-            observer.refused?.(commandType, e.code);
-            await releaseClaims(definition, payload, ctx, e.code, claimed);
-            throw e;
-          }
-          if (e instanceof PreconditionFailedError) {
-            await releaseClaims(definition, payload, ctx, e.code, claimed);
-            throw e;
-          }
-          if (!(e instanceof WrongExpectedVersionError)) {
-            // Best effort: the store may be the thing that failed. A retry of the same command id
-            // re-claims what could not be released here.
-            await releaseClaims(definition, payload, ctx, 'failed', claimed).catch(() => undefined);
-            throw e;
-          }
-          cache.evict(e.streamName);
-          const primaryStream = definition.streams(payload, decisionContext(ctx))[definition.primary].stream;
-          if (ctx.expectedRevision !== undefined && e.streamName === primaryStream) {
-            await releaseClaims(definition, payload, ctx, 'precondition-failed', claimed);
-            throw new PreconditionFailedError(
-              e.streamName,
-              ctx.expectedRevision,
-              typeof e.actual === 'number' ? e.actual : -1,
-            );
-          }
-          if (attemptNo >= maxAttempts) {
-            await releaseClaims(definition, payload, ctx, 'concurrency-conflict', claimed);
-            throw new ConcurrencyConflictError(e.streamName, attemptNo);
-          }
-          observer.conflictRetried?.(commandType, e.streamName);
-          // Jittered back-off keeps colliding writers from colliding again in lock step.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attemptNo));
-        }
-      }
+      return lock.run(streamsOf(definition, payload, ctx), () => run(commandType, definition, payload, ctx));
     },
 
     async readAggregate<S>(stream: string, evolver: Evolver<S, DomainEvent>): Promise<AggregateView<S>> {
@@ -440,4 +416,55 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       return { state: folded.state as S, revision: folded.revision };
     },
   };
+
+  /** One command, its streams held by this process: attempts, retries on concurrent writes, releases. */
+  async function run(
+    commandType: string,
+    definition: CommandDefinition,
+    payload: Record<string, unknown>,
+    ctx: CommandContext,
+  ): Promise<CommandResult> {
+    // Claim streams this command has written to (in any attempt, or before a crash).
+    const claimed = new Set<string>();
+    for (let attemptNo = 1; ; attemptNo++) {
+      try {
+        const result = await attempt(definition, payload, ctx, claimed);
+        observer.accepted?.(commandType);
+        return result;
+      } catch (e) {
+        if (e instanceof DomainError) {
+          observer.refused?.(commandType, e.code);
+          await releaseClaims(definition, payload, ctx, e.code, claimed);
+          throw e;
+        }
+        if (e instanceof PreconditionFailedError) {
+          await releaseClaims(definition, payload, ctx, e.code, claimed);
+          throw e;
+        }
+        if (!(e instanceof WrongExpectedVersionError)) {
+          // Best effort: the store may be the thing that failed. A retry of the same command id
+          // re-claims what could not be released here.
+          await releaseClaims(definition, payload, ctx, 'failed', claimed).catch(() => undefined);
+          throw e;
+        }
+        cache.evict(e.streamName);
+        const primaryStream = definition.streams(payload, decisionContext(ctx))[definition.primary].stream;
+        if (ctx.expectedRevision !== undefined && e.streamName === primaryStream) {
+          await releaseClaims(definition, payload, ctx, 'precondition-failed', claimed);
+          throw new PreconditionFailedError(
+            e.streamName,
+            ctx.expectedRevision,
+            typeof e.actual === 'number' ? e.actual : -1,
+          );
+        }
+        if (attemptNo >= maxAttempts) {
+          await releaseClaims(definition, payload, ctx, 'concurrency-conflict', claimed);
+          throw new ConcurrencyConflictError(e.streamName, attemptNo);
+        }
+        observer.conflictRetried?.(commandType, e.streamName);
+        // Jittered back-off keeps colliding writers from colliding again in lock step.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attemptNo));
+      }
+    }
+  }
 }

@@ -67,26 +67,32 @@ export function http(app: () => NestFastifyApplication): Http {
   };
 }
 
-/** Registers a partner (first user = its global admin) and grants it authorizations, as the platform. */
+/**
+ * Registers a partner (first user = its global admin) and grants it authorizations, as the platform.
+ * Returns the position of its last write (for read-your-writes).
+ */
 export async function registerPartner(
   api: Http,
   platform: string,
   partnerId: string,
   adminId: string,
   authorizations: string[],
-): Promise<void> {
+): Promise<string> {
   const registered = await api.post('/partners', platform, {
     partnerId,
     profile: { ...contosoProfile, legalName: `${partnerId} s.r.o.`, email: `office@${partnerId}.example` },
     firstUser: { userId: adminId, email: `${adminId}@${partnerId}.example`, displayName: adminId },
   });
   expect(registered.status).toBe(201);
+  let position = String(registered.body.position);
   for (const authorization of authorizations) {
     const granted = await api.post(`/partners/${partnerId}/authorizations/grant`, platform, {
       authorization,
     });
     expect(granted.status).toBe(201);
+    position = String(granted.body.position);
   }
+  return position;
 }
 
 /** The code at the end of an invitation URL. */

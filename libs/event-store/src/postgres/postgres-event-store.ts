@@ -6,6 +6,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '../errors';
+import { type AppendOutcome, type QueuedAppend, settleGroup } from '../shared/append-group';
 import { PollingSubscription } from '../shared/polling-subscription';
 import { formatSequence, parseSequence } from '../shared/position';
 import {
@@ -77,6 +78,10 @@ export class PostgresEventStore implements EventStore {
   private readonly local = new EventEmitter();
   private readonly listener: PgNotificationListener;
   private readonly subscriptions = new Set<PollingSubscription>();
+  /** Appends waiting for the writer's next transaction. */
+  private queued: QueuedAppend[] = [];
+  /** The writer draining `queued`, while it runs. */
+  private writer: Promise<void> | null = null;
 
   private constructor(
     private readonly pool: Pool,
@@ -113,14 +118,72 @@ export class PostgresEventStore implements EventStore {
     return store;
   }
 
+  /**
+   * Appends of this process go through one writer: while its transaction holds the append lock, the
+   * appends that arrive queue up, and the next transaction writes them all (group commit: one lock,
+   * one commit, instead of every caller holding a pooled connection while it waits for the lock). Each
+   * promise settles after its transaction committed; each append succeeds or fails on its own.
+   */
   async append(streamName: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     const prepared = prepareAppend(streamName, events, expected);
-    const result = await this.inTransaction(this.lockSql, (client) =>
-      this.appendLocked(client, streamName, prepared, expected),
-    );
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queued.push({ streamName, events: prepared, expected, resolve, reject });
+      if (this.writer === null) this.writer = this.writeQueued();
+    });
+  }
+
+  private async writeQueued(): Promise<void> {
+    try {
+      while (this.queued.length > 0) await this.writeGroup(this.queued.splice(0, MAX_GROUP));
+    } finally {
+      this.writer = null;
+    }
+  }
+
+  private async writeGroup(group: QueuedAppend[]): Promise<void> {
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await this.inTransaction(this.lockSql, async (client) => {
+        const results: AppendOutcome[] = [];
+        for (const item of group) results.push(await this.appendInGroup(client, item, group.length > 1));
+        return results;
+      });
+    } catch (error) {
+      if (group.length === 1) {
+        group[0].reject(error);
+        return;
+      }
+      // One append broke the shared transaction (an error PostgreSQL aborts a transaction for):
+      // each one again on its own, so that only the guilty one fails.
+      for (const item of group) await this.writeGroup([item]);
+      return;
+    }
+    settleGroup(group, outcomes);
     this.local.emit('append');
-    return result;
+  }
+
+  /**
+   * One append of a group. A refused expectation writes nothing and leaves the transaction usable; an
+   * append of several events gets a savepoint, as a later event's id may already be stored.
+   */
+  private async appendInGroup(
+    client: PoolClient,
+    item: QueuedAppend,
+    shared: boolean,
+  ): Promise<AppendOutcome> {
+    const savepoint = shared && item.events.length > 1;
+    if (savepoint) await client.query('SAVEPOINT append');
+    try {
+      const result = await this.appendLocked(client, item.streamName, item.events, item.expected);
+      if (savepoint) await client.query('RELEASE SAVEPOINT append');
+      return result;
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError && shared) return error;
+      if (!(savepoint && error instanceof UniqueViolation)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT append');
+      return (await this.translateAppendError(error, client)) as EventStoreError;
+    }
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -195,6 +258,8 @@ export class PostgresEventStore implements EventStore {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
+    // Appends already accepted are written, not dropped.
+    await this.writer;
     await this.listener.stop();
     await this.pool.end().catch(() => undefined);
   }
@@ -352,6 +417,9 @@ function toStoreError(error: unknown, context: string): Error {
   const message = error instanceof Error ? error.message : String(error);
   return new EventStoreUnavailableError(`${context}: ${message}`, error);
 }
+
+/** Most appends in one transaction of the writer. */
+const MAX_GROUP = 256;
 
 /** Carries the facts a unique violation needs to become a WrongExpectedVersionError. */
 class UniqueViolation extends Error {

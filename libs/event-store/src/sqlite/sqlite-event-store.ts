@@ -9,6 +9,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '../errors';
+import { type AppendOutcome, type QueuedAppend, settleGroup } from '../shared/append-group';
 import { PollingSubscription } from '../shared/polling-subscription';
 import { formatSequence, parseSequence } from '../shared/position';
 import {
@@ -72,10 +73,21 @@ export class SqliteEventStore implements EventStore {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly recent: RecentRows;
   private readonly existingStreams = new LRUCache<string, true>({ max: 100_000 });
+  /**
+   * The last revision of streams this connection wrote or read to their end, valid while no other
+   * connection commits (`PRAGMA data_version`): a read past it is empty without a query. That is the
+   * pipeline's read of a cached stream, before every command.
+   */
+  private readonly streamHeads = new LRUCache<string, number>({ max: 100_000 });
   /** Rows of the append transaction in progress; kept once it commits. */
   private pendingRows: EventRow[] = [];
-  /** `PRAGMA data_version` when `recent` was last known complete; it moves when another connection commits. */
+  /**
+   * `PRAGMA data_version` when `recent` and `streamHeads` were last known complete; it moves when
+   * another connection commits.
+   */
   private seenDataVersion = -1;
+  /** Appends waiting for the group commit at the end of this event-loop turn. */
+  private queued: QueuedAppend[] = [];
   /**
    * Built once: db.transaction() wraps the function in fresh BEGIN/COMMIT/SAVEPOINT machinery on every
    * call, which showed up in the append profile.
@@ -83,6 +95,8 @@ export class SqliteEventStore implements EventStore {
   private readonly appendTransaction: Database.Transaction<
     (streamName: string, events: PreparedEvent[], expected: ExpectedRevision) => AppendResult
   >;
+  /** Several queued appends in one transaction, each in its own savepoint (appendTransaction nested). */
+  private readonly groupTransaction: Database.Transaction<(group: QueuedAppend[]) => AppendOutcome[]>;
 
   constructor(private readonly options: SqliteEventStoreOptions = {}) {
     const path = options.path ?? './data/events.sqlite';
@@ -98,21 +112,67 @@ export class SqliteEventStore implements EventStore {
     this.appendTransaction = this.db.transaction((streamName, events, expected) =>
       this.appendInTransaction(streamName, events, expected),
     );
+    this.groupTransaction = this.db.transaction((group) =>
+      group.map((item) => {
+        const mark = this.pendingRows.length;
+        try {
+          // An append of one event that fails has written nothing (a refused expectation is checked
+          // first; a failed INSERT undoes itself), so only longer ones need a savepoint to undo.
+          return item.events.length === 1
+            ? this.appendInTransaction(item.streamName, item.events, item.expected)
+            : this.appendTransaction(item.streamName, item.events, item.expected);
+        } catch (error) {
+          // Only this append failed (rolled back to its savepoint), unless SQLite itself did.
+          this.pendingRows.length = mark;
+          if (error instanceof EventStoreError) return error;
+          throw error;
+        }
+      }),
+    );
   }
 
+  /**
+   * Group commit: appends made during one event-loop turn are written in one transaction at its end
+   * (each in its own savepoint, so one refused append leaves the others alone), and each promise
+   * settles once that transaction has committed — the durability of one transaction per append, with
+   * one commit for all of them. Positions follow the order of the calls.
+   */
   async append(streamName: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     const prepared = prepareAppend(streamName, events, expected);
-    // IMMEDIATE takes the write lock up front, so the revision we read cannot change before we insert.
-    let result: AppendResult;
+    return new Promise<AppendResult>((resolve, reject) => {
+      if (this.queued.length === 0) setImmediate(() => this.commitQueued());
+      this.queued.push({ streamName, events: prepared, expected, resolve, reject });
+    });
+  }
+
+  private commitQueued(): void {
+    const group = this.queued;
+    this.queued = [];
+    if (group.length === 0) return;
+    let outcomes: AppendOutcome[];
     try {
-      result = this.guard(() => this.appendTransaction.immediate(streamName, prepared, expected));
-      for (const row of this.pendingRows) this.recent.add(row);
-    } finally {
+      // IMMEDIATE takes the write lock up front, so the revisions we read cannot change before we insert.
+      outcomes = this.guard(() =>
+        group.length === 1
+          ? [this.appendTransaction.immediate(group[0].streamName, group[0].events, group[0].expected)]
+          : this.groupTransaction.immediate(group),
+      );
+    } catch (error) {
       this.pendingRows = [];
+      for (const item of group) item.reject(error);
+      return;
     }
+    const written = this.pendingRows;
+    this.pendingRows = [];
+    for (const row of written) {
+      this.recent.add(row);
+      // Rows come in revision order per stream, and we held the write lock: each is its stream's head.
+      this.streamHeads.set(row.stream_name, row.revision);
+      this.existingStreams.set(row.stream_name, true);
+    }
+    settleGroup(group, outcomes);
     this.appended.emit('append');
-    return result;
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -127,11 +187,18 @@ export class SqliteEventStore implements EventStore {
           ? MAX_INT64
           : (from ?? (direction === 'forwards' ? 0 : MAX_INT64));
     return this.guard(() => {
+      const fresh = !this.othersCommitted();
+      const head = fresh ? this.streamHeads.get(streamName) : undefined;
+      // Past the head we know: nothing to read (and the stream exists, it has a head).
+      if (direction === 'forwards' && head !== undefined && bound > head) return [];
       const sql = direction === 'forwards' ? SQL.streamForwards : SQL.streamBackwards;
       const rows = this.all<EventRow>(sql, streamName, bound, limit);
       // Every adapter answers a read of a stream with no events with StreamNotFoundError, whatever the
       // starting revision (the contract suite checks it); the existence query only runs on empty reads.
       if (rows.length === 0 && !this.knownToExist(streamName)) throw new StreamNotFoundError(streamName);
+      // A forwards read that stopped short of its limit ended at the stream's head.
+      if (fresh && direction === 'forwards' && rows.length > 0 && (limit === NO_LIMIT || rows.length < limit))
+        this.streamHeads.set(streamName, rows[rows.length - 1].revision);
       return rows.map(toRecordedEvent);
     });
   }
@@ -163,14 +230,21 @@ export class SqliteEventStore implements EventStore {
   /** A forwards read answered from this process's latest appends, when they are known to be complete. */
   private readRecent(from: bigint, limit: number, filter: NormalisedFilter): EventRow[] | undefined {
     if (this.recent.first === null || from > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-    const version = this.get<{ data_version: number }>(SQL.dataVersion)?.data_version ?? -1;
-    if (version !== this.seenDataVersion) {
-      // Another connection committed: its events may lie past ours, so only SQL knows the log now.
-      this.recent.clear();
-      this.seenDataVersion = version;
-      return undefined;
-    }
+    if (this.othersCommitted()) return undefined;
     return this.recent.readForwards(Number(from), limit, filter);
+  }
+
+  /**
+   * Whether another connection committed since we last looked. If so, its events may lie past ours
+   * and stream heads may have moved, so what we remember of the log is dropped: only SQL knows it now.
+   */
+  private othersCommitted(): boolean {
+    const version = this.get<{ data_version: number }>(SQL.dataVersion)?.data_version ?? -1;
+    if (version === this.seenDataVersion) return false;
+    this.recent.clear();
+    this.streamHeads.clear();
+    this.seenDataVersion = version;
+    return true;
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): StoreSubscription {
@@ -204,6 +278,8 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
+    // Appends already accepted are committed, not dropped.
+    if (this.db.open) this.commitQueued();
     if (this.db.open) this.db.close();
   }
 

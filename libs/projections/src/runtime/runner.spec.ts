@@ -67,6 +67,27 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     expect(await runner.waitForPosition(unrelated.position, 30_000, ['stream_stats'])).toBe(true);
   });
 
+  it("a position this process's runner committed is answered from memory, without reading the store", async () => {
+    await start([streamStats]);
+    const first = await events.append('s-1', [sample()]);
+    expect(await runner.waitForPosition(first.position, 30_000)).toBe(true);
+    const reads = jest.spyOn(store, 'listGenerations');
+    const storeReads = jest.spyOn(events, 'readAll');
+    const second = await events.append('s-1', [sample()]);
+    await eventually('second committed', async () => (await runner.status())[0].position === second.position);
+    reads.mockClear();
+    storeReads.mockClear();
+    expect(await runner.waitForPosition(first.position, 30_000)).toBe(true);
+    expect(await runner.waitForPosition(second.position, 30_000)).toBe(true);
+    expect(reads).not.toHaveBeenCalled();
+    expect(storeReads).not.toHaveBeenCalled();
+    // An event it does not read: the log is asked from the last commit, the generation records are not.
+    const unrelated = await events.append('other', [{ id: randomUUID(), type: 'Unrelated.Thing', data: {} }]);
+    expect(await runner.waitForPosition(unrelated.position, 30_000)).toBe(true);
+    expect(reads).not.toHaveBeenCalled();
+    expect(storeReads).toHaveBeenCalledWith(expect.objectContaining({ fromPosition: second.position }));
+  });
+
   it('waitForPosition answers false on timeout for a projection that cannot get there', async () => {
     await start();
     const poison = await events.append('s-1', [sample('Sample.Poison')]);

@@ -110,6 +110,7 @@ export class ProjectionRunner {
       store: options.store,
       projections: options.projections,
       commits: this.changes$,
+      runsHere: (name) => this.workers.get(name)?.ownsLease === true,
     });
   }
 

@@ -8,8 +8,16 @@ export interface PositionWaiterOptions {
   eventStore: EventStore;
   store: ReadModelStore;
   projections: Projection[];
-  /** Commits in this process wake the waiters at once; other processes' commits are seen by polling. */
-  commits?: Observable<unknown>;
+  /**
+   * Commits in this process wake the waiters at once, and the positions they carry answer a check
+   * without reading the store; other processes' commits are seen by polling.
+   */
+  commits?: Observable<CommittedPosition>;
+  /**
+   * Whether this process runs a projection's live generation (holds its lease): then the positions
+   * of `commits` are its checkpoint, and the store's generation records need not be read.
+   */
+  runsHere?: (projectionName: string) => boolean;
   pollIntervalMs?: number;
 }
 
@@ -17,11 +25,26 @@ export interface PositionWaiterOptions {
  * Read-your-writes: has every named projection reflected `position`? Works whether the projections
  * run in this process or in a separate projector, because it reads the checkpoints from the store.
  */
+/** What a commit in this process says: the projection's live generation has reflected `position`. */
+export interface CommittedPosition {
+  projection: string;
+  position: Position;
+  /** A rebuilt generation replaced the live one: its position replaces the old one's. */
+  swapped?: boolean;
+}
+
 export class PositionWaiter {
   private readonly byName: Map<string, Projection>;
+  /** The newest position each projection's live generation committed in this process. */
+  private readonly committed = new Map<string, Position>();
 
   constructor(private readonly options: PositionWaiterOptions) {
     this.byName = new Map(options.projections.map((projection) => [projection.name, projection]));
+    options.commits?.subscribe(({ projection, position, swapped }) => {
+      const known = this.committed.get(projection);
+      if (swapped || known === undefined || comparePositions(position, known) > 0)
+        this.committed.set(projection, position);
+    });
   }
 
   /** True once all named projections (default: all) reached `position`; false when `timeoutMs` passed first. */
@@ -49,13 +72,30 @@ export class PositionWaiter {
    * it reads lies between its checkpoint and `position` — and `position` is visible in the store.
    */
   async hasReached(projection: Projection, position: Position): Promise<boolean> {
-    const { store, eventStore } = this.options;
+    // Committed here at or past it: no need to ask the store (the common case under load).
+    const committed = this.committed.get(projection.name);
+    if (committed !== undefined && comparePositions(committed, position) >= 0) return true;
+    // This process runs the live generation, so its last commit is the checkpoint: only the log is
+    // asked (a projection stopped on an event stays before it, so that event answers false).
+    if (committed !== undefined && this.options.runsHere?.(projection.name))
+      return this.nothingToReadUpTo(projection, committed, position);
+    const { store } = this.options;
     const generation = await store.activeGeneration(projection.name);
     if (generation === null) return false;
     const record = (await store.listGenerations(projection.name)).find((g) => g.generation === generation);
     const checkpoint = record?.position ?? null;
     if (checkpoint !== null && comparePositions(checkpoint, position) >= 0) return true;
     if (record?.error || record?.state === 'stopped-on-error') return false;
+    return this.nothingToReadUpTo(projection, checkpoint, position);
+  }
+
+  /** No event the projection reads lies after `checkpoint` up to `position`, and `position` exists. */
+  private async nothingToReadUpTo(
+    projection: Projection,
+    checkpoint: Position | null,
+    position: Position,
+  ): Promise<boolean> {
+    const { eventStore } = this.options;
     const [next] = await eventStore.readAll({
       fromPosition: checkpoint ?? undefined,
       maxCount: 1,

@@ -32,9 +32,31 @@ export interface PostgresReadModelStoreOptions {
   /** Every read-model table and the bookkeeping live in this schema (created if missing). */
   schema: string;
   poolSize?: number;
+  /**
+   * How long without a commit before the tables written since their last VACUUM (ANALYZE) get one
+   * (see maintainGrowing). Default 500 ms.
+   */
+  maintenanceIdleMs?: number;
 }
 
 type RawRow = Record<string, unknown>;
+
+/**
+ * Rows written to a table before its first VACUUM (ANALYZE) while commits keep coming; later ones
+ * follow each doubling of the rows written (2,000, 4,000, ...), so a table built from zero is
+ * vacuumed about log2(rows / 1,000) times.
+ */
+const ANALYZE_AFTER_WRITES = 1000;
+/** When commits pause: rows written since the last VACUUM (ANALYZE), at least this many and 10 %. */
+const IDLE_ANALYZE_AFTER_WRITES = 100;
+
+interface TableGrowth {
+  /** Rows changed through this store since it opened. */
+  written: number;
+  /** `written` when the last VACUUM (ANALYZE) started. */
+  analyzedAt: number;
+  running: boolean;
+}
 
 // bigint columns come back as JS numbers (counts and amounts stay far below 2^53).
 const parseTypes: CustomTypesConfig = {
@@ -49,6 +71,15 @@ export class PostgresReadModelStore implements ReadModelStore {
   readonly sqlDialect: Dialect;
   readonly pool: Pool;
   private readonly meta: ReturnType<typeof metaStatements>;
+  /** Per physical table of a generation this store writes. */
+  private readonly growth = new Map<string, TableGrowth>();
+  private readonly analyzing = new Set<Promise<void>>();
+  /** The last maintenance queued: one VACUUM at a time, so it never takes more than one core. */
+  private maintenance: Promise<void> = Promise.resolve();
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** No commit since the idle timer fired. */
+  private idle = false;
+  private closed = false;
 
   constructor(readonly options: PostgresReadModelStoreOptions) {
     this.sqlDialect = postgresDialect(options.schema);
@@ -151,6 +182,7 @@ export class PostgresReadModelStore implements ReadModelStore {
         RawRow | undefined;
       for (const table of row ? ownedTables(row) : []) {
         await client.query(`DROP TABLE IF EXISTS ${this.sqlDialect.qualify(table)} CASCADE`);
+        this.growth.delete(table);
       }
       await client.query(this.meta.deleteGeneration, [projection, generation]);
       await client.query(this.meta.clearActiveIf, [projection, generation, nowIso()]);
@@ -195,14 +227,12 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   async commit(request: CommitRequest): Promise<void> {
     const { projection, generation } = request;
+    const written = new Map<string, number>();
     const statements = request.changes.map((change) => {
       const table = validateChange(projection, change);
-      return changeStatement(
-        this.sqlDialect,
-        generationTableName(projection.name, table.name, generation),
-        table,
-        change,
-      );
+      const physical = generationTableName(projection.name, table.name, generation);
+      written.set(physical, (written.get(physical) ?? 0) + 1);
+      return changeStatement(this.sqlDialect, physical, table, change);
     });
     await this.transaction(async (client) => {
       for (const statement of statements) if (statement) await client.query(statement.text, statement.params);
@@ -222,6 +252,72 @@ export class PostgresReadModelStore implements ReadModelStore {
         );
       }
     });
+    this.maintainGrowing(written);
+  }
+
+  /**
+   * Keeps the planner's statistics and the visibility map of the tables this store fills. A
+   * generation's tables start empty, and without statistics PostgreSQL estimates a partner's rows at
+   * a few dozen: it then reads all 20,000 rows of a big partner through a bitmap and sorts them
+   * rather than walking the index in page order (client list p50 4 ms instead of 0.1 ms, POR inbox
+   * 8 ms instead of 0.2 ms). Statistics alone turn a count over a big partner's rows into a sequential
+   * scan (8 ms for 6,000 of 30,000 notifications) while its pages are not marked all-visible; the
+   * VACUUM marks them, and the count becomes an index-only scan. It also merges the GIN indexes'
+   * pending lists. Autovacuum would do all this a minute later at best, and may be off.
+   *
+   * While commits keep coming (a rebuild, a busy live projection) a table is vacuumed at each
+   * doubling of the rows written; once they pause (a rebuild caught up, a burst over) every table
+   * written 10 % since its last VACUUM (ANALYZE) gets one, so a finished rebuild serves fresh
+   * statistics. It costs about what ANALYZE alone does (both read the table; the VACUUM skips pages
+   * already all-visible), runs beside the projection (it takes no lock that blocks writes or reads),
+   * one table at a time, and is not awaited by the commit.
+   */
+  private maintainGrowing(written: Map<string, number>): void {
+    for (const [table, rows] of written) {
+      let growth = this.growth.get(table);
+      if (!growth) {
+        growth = { written: 0, analyzedAt: 0, running: false };
+        this.growth.set(table, growth);
+      }
+      growth.written += rows;
+      if (growth.written >= Math.max(ANALYZE_AFTER_WRITES, 2 * growth.analyzedAt)) this.vacuum(table, growth);
+    }
+    this.idle = false;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      this.idle = true;
+      this.vacuumIdle();
+    }, this.options.maintenanceIdleMs ?? 500);
+    this.idleTimer.unref();
+  }
+
+  private vacuumIdle(): void {
+    for (const [table, growth] of this.growth) {
+      const since = growth.written - growth.analyzedAt;
+      if (since >= Math.max(IDLE_ANALYZE_AFTER_WRITES, growth.analyzedAt / 10)) this.vacuum(table, growth);
+    }
+  }
+
+  private vacuum(table: string, growth: TableGrowth): void {
+    if (growth.running) return;
+    growth.running = true;
+    growth.analyzedAt = growth.written;
+    const run: Promise<void> = this.maintenance
+      .then(() => this.pool.query(`VACUUM (ANALYZE) ${this.sqlDialect.qualify(table)}`))
+      // A generation dropped meanwhile, or a server going away: the next trigger tries again.
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        growth.running = false;
+        this.analyzing.delete(run);
+        // Commits paused while it ran: what they wrote meanwhile is not left waiting for the next.
+        if (this.idle && !this.closed) this.vacuumIdle();
+      });
+    this.analyzing.add(run);
+    this.maintenance = run;
   }
 
   leases(owner: string, ttlMs: number): LeaseManager {
@@ -266,6 +362,10 @@ export class PostgresReadModelStore implements ReadModelStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    while (this.analyzing.size > 0) await Promise.all([...this.analyzing]);
     await this.pool.end();
   }
 }

@@ -104,6 +104,22 @@ export class ListClientsHandler implements IQueryHandler<ListClientsQuery, Clien
 }
 
 /**
+ * Tuning of listClientsPage, for tests: how many rows of the page order a search walks before it
+ * collects its matches from the search indexes instead (see searchPage).
+ */
+export interface ClientListTuning {
+  searchWalkWindow?: number;
+}
+
+/**
+ * Rows of the page order a search walks looking for a page of matches. Walking them costs about as
+ * much as collecting and sorting a few hundred matches from the search indexes; a term matching
+ * 10 % of a partner's clients or more near the cursor (one letter, a common stem) fills a page within
+ * it, where collecting would sort every match.
+ */
+export const SEARCH_WALK_WINDOW = 512;
+
+/**
  * The page itself, over any store holding the client list: the live one, or an auditor's scratch
  * store rebuilt up to a past position (getReadModelAsOf), so both answer with the same code.
  */
@@ -111,6 +127,7 @@ export async function listClientsPage(
   store: ReadModelStore,
   partnerId: string,
   params: ListClientsParams,
+  tuning: ClientListTuning = {},
 ): Promise<ClientPageView> {
   const sort = params.sort ?? 'name';
   const limit = params.limit ?? 50;
@@ -121,29 +138,36 @@ export async function listClientsPage(
   ) {
     throw invalidCursor();
   }
-  const rows = await store.query<ClientRow>(clientListProjection, (t) => {
-    const where: SqlFragment[] = [sql`c.partner_id = ${partnerId}`];
-    const relationship = relationshipFilter(params.relationship);
-    if (relationship) where.push(relationship);
-    if (after) {
-      where.push(
-        sort === 'name'
-          ? sql`(c.name_lower, c.customer_id) > (${after.k}, ${after.id})`
-          : sql`(c.last_change, c.customer_id) < (${after.k}, ${after.id})`,
-      );
-    }
-    const order =
+  const where: SqlFragment[] = [sql`c.partner_id = ${partnerId}`];
+  const relationship = relationshipFilter(params.relationship);
+  if (relationship) where.push(relationship);
+  if (after) {
+    where.push(
       sort === 'name'
-        ? sql.raw('c.name_lower, c.customer_id')
-        : sql.raw('c.last_change DESC, c.customer_id DESC');
-    const term = params.search?.trim().toLowerCase();
-    const match = params.match ?? 'contains';
-    if (term && match === 'prefix' && store.dialect === 'sqlite') {
-      return prefixUnion(t('clients'), where, term, order, limit + 1);
-    }
-    if (term) where.push(searchFilter(store.dialect, term, match, t.object('clients_fts')));
-    return sql`SELECT c.* FROM ${t('clients')} c WHERE ${sql.join(where, ' AND ')} ORDER BY ${order} LIMIT ${limit + 1}`;
-  });
+        ? sql`(c.name_lower, c.customer_id) > (${after.k}, ${after.id})`
+        : sql`(c.last_change, c.customer_id) < (${after.k}, ${after.id})`,
+    );
+  }
+  const order =
+    sort === 'name'
+      ? sql.raw('c.name_lower, c.customer_id')
+      : sql.raw('c.last_change DESC, c.customer_id DESC');
+  const term = params.search?.trim().toLowerCase();
+  const rows = term
+    ? await searchPage(store, {
+        where,
+        term,
+        match: params.match ?? 'contains',
+        sort,
+        order,
+        take: limit + 1,
+        window: tuning.searchWalkWindow ?? SEARCH_WALK_WINDOW,
+      })
+    : await store.query<ClientRow>(
+        clientListProjection,
+        (t) =>
+          sql`SELECT c.* FROM ${t('clients')} c WHERE ${sql.join(where, ' AND ')} ORDER BY ${order} LIMIT ${limit + 1}`,
+      );
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const nextCursor =
@@ -172,51 +196,141 @@ function relationshipFilter(relationship: Relationship | undefined): SqlFragment
   }
 }
 
-/**
- * SQLite prefix search. An OR of the name and domain ranges made SQLite collect every match (thousands
- * for a one-letter prefix at 100k clients) and sort them. Instead each range is its own branch, taking
- * only the first `take` rows in page order (the by_name range delivers them already ordered); the page
- * is the first `take` rows of the union of both, so results and keyset paging are unchanged. The IN
- * removes clients matching both ways.
- */
-function prefixUnion(
-  clients: RawSql,
-  where: SqlFragment[],
-  term: string,
-  order: RawSql,
-  take: number,
-): SqlFragment {
-  // Every string starting with `term` sorts in [term, term + U+10FFFF): by_name / by_domain answer it
-  // (SQLite's LIKE would not use them).
-  const upper = `${term}\u{10FFFF}`;
-  const branch = (range: SqlFragment): SqlFragment =>
-    sql`SELECT id FROM (SELECT c.rowid AS id FROM ${clients} c WHERE ${sql.join([...where, range], ' AND ')} ORDER BY ${order} LIMIT ${take})`;
-  const byName = branch(sql`c.name_lower >= ${term} AND c.name_lower < ${upper}`);
-  const byDomain = branch(sql`c.primary_domain >= ${term} AND c.primary_domain < ${upper}`);
-  return sql`SELECT c.* FROM ${clients} c WHERE c.rowid IN (${byName} UNION ALL ${byDomain}) ORDER BY ${order} LIMIT ${take}`;
+interface SearchQuery {
+  /** Partner, relationship and cursor conditions on `c`. */
+  where: SqlFragment[];
+  /** Lower-cased, trimmed, not empty. */
+  term: string;
+  match: SearchMode;
+  sort: ClientSort;
+  order: RawSql;
+  /** Rows wanted: the page and one more (it tells whether a next page exists). */
+  take: number;
+  /** Rows of the page order walked before collecting instead. */
+  window: number;
 }
 
-function searchFilter(
-  dialect: 'sqlite' | 'postgres',
-  term: string,
-  match: SearchMode,
-  fts: RawSql,
-): SqlFragment {
-  const escaped = likeEscape(term);
-  if (dialect === 'postgres') {
-    // Both patterns are answered by the gin_trgm_ops indexes on name_lower and primary_domain.
-    const pattern = match === 'prefix' ? `${escaped}%` : `%${escaped}%`;
-    return sql`(c.name_lower LIKE ${pattern} OR c.primary_domain LIKE ${pattern})`;
+/**
+ * Search: clients whose lower-cased name or primary domain starts with (prefix) or contains the
+ * term, in page order. Two plans answer it, each exactly (the same rows in the same order, so the
+ * same cursors):
+ *
+ * - walk: the first `window` rows of the page order after the cursor (the sort index: by_name or
+ *   by_change), filtered on the term. When they hold `take` matches, those are the page: every row
+ *   beyond the window comes after them.
+ * - collect: every match from the search indexes, the first `take` in page order. Its cost grows
+ *   with the matches: a one-digit prefix at 100k clients has ~11k, and matches of the primary domain
+ *   (or of a substring) are not in page order, so they must be sorted.
+ *
+ * Which one is cheaper depends on where the matches lie in the page order, which no planner knows:
+ * PostgreSQL assumes they are spread evenly, and walked 67,000 rows of by_name for the prefix
+ * "bc7" (the clients named bc7… sit after bc1… to bc6…) and all 20,000 for a substring it guessed
+ * ten times too common. So the walk is tried first and gives up after the window: a term matching
+ * densely near the cursor is answered by it, any other by collecting.
+ *
+ * SQLite substrings are left to one statement: the FTS5 index hands over the matching rowids and
+ * SQLite sorts them, whose cost is the collection's.
+ */
+async function searchPage(store: ReadModelStore, q: SearchQuery): Promise<ClientRow[]> {
+  if (store.dialect === 'postgres') {
+    return store.query<ClientRow>(clientListProjection, (t) => searchPostgres(t('clients'), q));
   }
-  // SQLite prefixes are answered by prefixUnion; only substring search reaches here.
+  if (q.match !== 'prefix') {
+    return store.query<ClientRow>(
+      clientListProjection,
+      (t) =>
+        sql`SELECT c.* FROM ${t('clients')} c WHERE ${sql.join([...q.where, substringSqlite(q.term, t.object('clients_fts'))], ' AND ')} ORDER BY ${q.order} LIMIT ${q.take}`,
+    );
+  }
+  // SQLite has no one-time filter to skip a branch of one statement, but its statements are cheap:
+  // the walk, then, when it fell short, the collection. Each answers exactly on its own, so two
+  // statements reading different snapshots cannot mix them.
+  if (q.window > 0) {
+    const walked = await store.query<ClientRow>(clientListProjection, (t) =>
+      prefixWalkSqlite(t('clients'), q),
+    );
+    if (walked.length >= q.take) return walked;
+  }
+  return store.query<ClientRow>(clientListProjection, (t) => prefixCollectSqlite(t('clients'), q));
+}
+
+/**
+ * SQLite prefix ranges: every string starting with `term` sorts in [term, term + U+10FFFF), which
+ * the by_name and domain indexes answer (SQLite's LIKE would not use them).
+ */
+function prefixRangesSqlite(term: string): { name: SqlFragment; domain: SqlFragment } {
+  const upper = `${term}\u{10FFFF}`;
+  return {
+    name: sql`(c.name_lower >= ${term} AND c.name_lower < ${upper})`,
+    domain: sql`(c.primary_domain >= ${term} AND c.primary_domain < ${upper})`,
+  };
+}
+
+/**
+ * The walk on SQLite: by_name (partner_id, name_lower, customer_id, primary_domain) covers the
+ * window when sorting by name, so only the matches' rows are read.
+ */
+function prefixWalkSqlite(clients: RawSql, q: SearchQuery): SqlFragment {
+  const { name, domain } = prefixRangesSqlite(q.term);
+  const columns = sql.raw(
+    q.sort === 'name'
+      ? 'c.rowid AS id, c.name_lower, c.customer_id, c.primary_domain'
+      : 'c.rowid AS id, c.last_change, c.customer_id, c.name_lower, c.primary_domain',
+  );
+  const window = sql`SELECT ${columns} FROM ${clients} c WHERE ${sql.join(q.where, ' AND ')} ORDER BY ${q.order} LIMIT ${q.window}`;
+  const hits = sql`SELECT c.id FROM (${window}) c WHERE (${name} OR ${domain}) ORDER BY ${q.order} LIMIT ${q.take}`;
+  return sql`SELECT c.* FROM ${clients} c WHERE c.rowid IN (${hits}) ORDER BY ${q.order} LIMIT ${q.take}`;
+}
+
+/**
+ * The collection on SQLite. An OR of the name and domain ranges made SQLite collect every match and
+ * sort them. Instead each range is its own branch, taking only the first `take` rows in page order
+ * (the by_name range delivers them already ordered when sorting by name; the domain index
+ * (partner_id, primary_domain, name_lower, customer_id) covers the sort of its matches); the page is
+ * the first `take` rows of the union of both. The IN removes clients matching both ways.
+ */
+function prefixCollectSqlite(clients: RawSql, q: SearchQuery): SqlFragment {
+  const { name, domain } = prefixRangesSqlite(q.term);
+  const branch = (range: SqlFragment): SqlFragment =>
+    sql`SELECT id FROM (SELECT c.rowid AS id FROM ${clients} c WHERE ${sql.join([...q.where, range], ' AND ')} ORDER BY ${q.order} LIMIT ${q.take})`;
+  return sql`SELECT c.* FROM ${clients} c WHERE c.rowid IN (${branch(name)} UNION ALL ${branch(domain)}) ORDER BY ${q.order} LIMIT ${q.take}`;
+}
+
+/** SQLite substring search. */
+function substringSqlite(term: string, fts: RawSql): SqlFragment {
   if ([...term].length >= 3) {
     // FTS5 trigram: any substring of three or more characters, case-insensitive, from the index.
     const phrase = `"${term.replace(/"/g, '""')}"`;
     return sql`c.rowid IN (SELECT rowid FROM ${fts} WHERE ${fts} MATCH ${phrase})`;
   }
   // Shorter than a trigram: a scan of this partner's rows (bounded by partner_id).
-  const pattern = `%${escaped}%`;
+  const pattern = `%${likeEscape(term)}%`;
   return sql`(c.name_lower LIKE ${pattern} ESCAPE '\\' OR c.primary_domain LIKE ${pattern} ESCAPE '\\')`;
+}
+
+/**
+ * Both plans in one PostgreSQL statement (one snapshot, one round trip): `hits` is the walk; its
+ * count gates the two branches, which PostgreSQL evaluates once, as one-time filters, so the
+ * collection only runs when the walk fell short. OFFSET 0 keeps the collection from being turned
+ * back into a walk of the whole sort index. The collection's indexes: for prefixes the
+ * text_pattern_ops btrees (partner_id, name_lower) and (partner_id, primary_domain), which answer
+ * `^@` (starts_with) in byte order whatever the database's collation; for substrings the trigram
+ * GIN indexes, which answer LIKE '%term%'.
+ */
+function searchPostgres(clients: RawSql, q: SearchQuery): SqlFragment {
+  const matches =
+    q.match === 'prefix'
+      ? sql`(c.name_lower ^@ ${q.term} OR c.primary_domain ^@ ${q.term})`
+      : sql`(c.name_lower LIKE ${`%${likeEscape(q.term)}%`} OR c.primary_domain LIKE ${`%${likeEscape(q.term)}%`})`;
+  const where = sql.join(q.where, ' AND ');
+  const window = sql`SELECT c.* FROM ${clients} c WHERE ${where} ORDER BY ${q.order} LIMIT ${q.window}`;
+  const hits = sql`SELECT c.* FROM (${window}) c WHERE ${matches} ORDER BY ${q.order} LIMIT ${q.take}`;
+  const collect = sql`SELECT c.* FROM ${clients} c WHERE ${where} AND ${matches} OFFSET 0`;
+  const walked = sql`(SELECT count(*) FROM hits) = ${q.take}`;
+  return sql`WITH hits AS MATERIALIZED (${hits})
+    SELECT c.* FROM (SELECT * FROM hits WHERE ${walked}
+                     UNION ALL SELECT * FROM (${collect}) m WHERE NOT ${walked}) c
+    ORDER BY ${q.order} LIMIT ${q.take}`;
 }
 
 @QueryHandler(GetClientQuery)
