@@ -12,6 +12,7 @@ import {
 } from '@pc/projections';
 import { clientListProjection } from '@pc/read-models';
 import {
+  type ClientListTuning,
   listClientsPage,
   type ListClientsParams,
 } from '../../apps/api/src/read-models/queries/client-list.queries';
@@ -23,9 +24,14 @@ import { createTestSchema, pgUrl } from '../support/postgres';
  * collect every match from the search indexes and sort them; see searchPage). Both must give the
  * same pages and cursors as the plain definition: the partner's rows in page order, filtered on the
  * term. The window forces the plan: 0 always collects, a huge one walks every full page, a small one
- * mixes both within one paging.
+ * mixes both within one paging. SQLite substrings choose by their number of matches instead: with
+ * each window goes a bound below which they are collected (always, for terms under 3 matches, never).
  */
 const WINDOWS = [0, 5, 100_000];
+const tuningFor = (window: number): ClientListTuning => ({
+  searchWalkWindow: window,
+  substringCollectBelow: window === 0 ? 1_000_000 : window === 5 ? 3 : 0,
+});
 
 function client(partnerId: string, i: number, name: string, domain: string): Row {
   return {
@@ -196,7 +202,7 @@ describe.each(['sqlite', 'postgres'] as const)('client-list search plans (%s)', 
     let cursor: string | undefined;
     let seen = 0;
     for (let pageNo = 0; ; pageNo++) {
-      const page = await listClientsPage(spy(), 'p1', { ...params, cursor }, { searchWalkWindow: window });
+      const page = await listClientsPage(spy(), 'p1', { ...params, cursor }, tuningFor(window));
       const slice = want.slice(seen, seen + limit);
       const context = `${JSON.stringify(params)} window ${window} page ${pageNo}`;
       expect({ context, ids: page.items.map((item) => item.customerId) }).toEqual({
@@ -263,5 +269,30 @@ describe.each(['sqlite', 'postgres'] as const)('client-list search plans (%s)', 
     expect(await plans('same', 20)).toEqual(['walk', 'collect']);
     expect(await plans('same', 1000)).toEqual(['walk']);
     expect(await plans('same', 0)).toEqual(['collect']);
+  });
+
+  it('a SQLite substring is collected when it has fewer matches than the bound, else filtered', async () => {
+    if (dialect !== 'sqlite') return;
+    const plans = async (search: string, collectBelow: number): Promise<string[]> => {
+      statements.length = 0;
+      await listClientsPage(
+        spy(),
+        'p1',
+        { search, match: 'contains', limit: 7 },
+        { substringCollectBelow: collectBelow },
+      );
+      return statements.map((text) =>
+        text.includes('count(*)') ? 'count' : text.includes('CROSS JOIN') ? 'collect' : 'filter',
+      );
+    };
+    // "mile": Émile Zola and émile, whose matches count those of every partner; "pha": the 123 alphas
+    // of p1 and the 15 of p2.
+    expect(await plans('mile', 3)).toEqual(['count', 'collect']);
+    expect(await plans('mile', 2)).toEqual(['count', 'filter']);
+    expect(await plans('pha', 138)).toEqual(['count', 'filter']);
+    expect(await plans('pha', 139)).toEqual(['count', 'collect']);
+    expect(await plans('pha', 0)).toEqual(['filter']);
+    // Shorter than a trigram: a scan of the partner's rows, whatever the bound.
+    expect(await plans('ph', 1_000_000)).toEqual(['filter']);
   });
 });
