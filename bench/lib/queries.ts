@@ -6,8 +6,10 @@ import { listClientsPage } from '../../apps/api/src/read-models/queries/client-l
  * generation). The client list is ListClientsHandler's own code (listClientsPage: a prefix search, and
  * a substring search on PostgreSQL, first walks up to 512 rows of the name order and, when they hold
  * no page of matches, collects the matches from the search indexes: prefix = the name and domain
- * index ranges on SQLite, text_pattern_ops btrees on PostgreSQL; substring = FTS5 trigram on SQLite,
- * pg_trgm on PostgreSQL; paging = keyset on (name_lower, customer_id), 50 per page).
+ * index ranges on SQLite, text_pattern_ops btrees on PostgreSQL; substring = pg_trgm on PostgreSQL;
+ * a SQLite substring counts its FTS5 trigram matches up to 2,000 and collects them when fewer, else
+ * walks 512 rows, then filters the name order with them; paging = keyset on (name_lower,
+ * customer_id), 50 per page).
  * Partner overview: the partner row, its users, authorizations, open invitations and the client
  * totals. POR inbox: the newest 50 notifications of a partner and its unread count.
  * A query whose read model is not in the runner answers -1 ("not available").

@@ -7,6 +7,7 @@ import {
   type ReadModelStore,
   type Row,
   sql,
+  SqlFragment,
   SqliteReadModelStore,
   upsert,
 } from '@pc/projections';
@@ -24,8 +25,9 @@ import { createTestSchema, pgUrl } from '../support/postgres';
  * collect every match from the search indexes and sort them; see searchPage). Both must give the
  * same pages and cursors as the plain definition: the partner's rows in page order, filtered on the
  * term. The window forces the plan: 0 always collects, a huge one walks every full page, a small one
- * mixes both within one paging. SQLite substrings choose by their number of matches instead: with
- * each window goes a bound below which they are collected (always, for terms under 3 matches, never).
+ * mixes both within one paging. SQLite substrings first count their matches: with each window goes
+ * a bound below which they are collected (always, for terms under 3 matches, never), else walked in
+ * the window and filtered with the trigram index when it held too few.
  */
 const WINDOWS = [0, 5, 100_000];
 const tuningFor = (window: number): ClientListTuning => ({
@@ -168,6 +170,17 @@ describe.each(['sqlite', 'postgres'] as const)('client-list search plans (%s)', 
     await cleanup();
   });
 
+  /** A statement's SQL text, nested fragments included, values as `?`. */
+  const statementText = (fragment: SqlFragment): string =>
+    fragment.strings
+      .map((text, i) => {
+        const value = fragment.values[i];
+        return i === fragment.values.length
+          ? text
+          : text + (value instanceof SqlFragment ? statementText(value) : '?');
+      })
+      .join('');
+
   const spy = (): ReadModelStore =>
     new Proxy(store, {
       get(target, property, receiver) {
@@ -175,7 +188,7 @@ describe.each(['sqlite', 'postgres'] as const)('client-list search plans (%s)', 
         return (projection: typeof clientListProjection, build: Parameters<ReadModelStore['query']>[1]) =>
           target.query(projection, (t) => {
             const fragment = build(t);
-            statements.push(fragment.strings.join('?'));
+            statements.push(statementText(fragment));
             return fragment;
           });
       },
@@ -271,28 +284,36 @@ describe.each(['sqlite', 'postgres'] as const)('client-list search plans (%s)', 
     expect(await plans('same', 0)).toEqual(['collect']);
   });
 
-  it('a SQLite substring is collected when it has fewer matches than the bound, else filtered', async () => {
+  it('a SQLite substring is collected when it has fewer matches than the bound, else walked, then filtered', async () => {
     if (dialect !== 'sqlite') return;
-    const plans = async (search: string, collectBelow: number): Promise<string[]> => {
+    const plans = async (search: string, collectBelow: number, window = 20): Promise<string[]> => {
       statements.length = 0;
       await listClientsPage(
         spy(),
         'p1',
         { search, match: 'contains', limit: 7 },
-        { substringCollectBelow: collectBelow },
+        { substringCollectBelow: collectBelow, searchWalkWindow: window },
       );
       return statements.map((text) =>
-        text.includes('count(*)') ? 'count' : text.includes('CROSS JOIN') ? 'collect' : 'filter',
+        text.includes('count(*)')
+          ? 'count'
+          : text.includes('CROSS JOIN')
+            ? 'collect'
+            : text.includes('MATCH')
+              ? 'filter'
+              : 'walk',
       );
     };
     // "mile": Émile Zola and émile, whose matches count those of every partner; "pha": the 123 alphas
-    // of p1 and the 15 of p2.
+    // of p1 and the 15 of p2, 8 of them within the first 20 rows by name.
     expect(await plans('mile', 3)).toEqual(['count', 'collect']);
-    expect(await plans('mile', 2)).toEqual(['count', 'filter']);
-    expect(await plans('pha', 138)).toEqual(['count', 'filter']);
+    expect(await plans('mile', 2)).toEqual(['count', 'walk', 'filter']);
+    expect(await plans('pha', 138)).toEqual(['count', 'walk']);
     expect(await plans('pha', 139)).toEqual(['count', 'collect']);
-    expect(await plans('pha', 0)).toEqual(['filter']);
-    // Shorter than a trigram: a scan of the partner's rows, whatever the bound.
-    expect(await plans('ph', 1_000_000)).toEqual(['filter']);
+    expect(await plans('pha', 0)).toEqual(['walk']);
+    expect(await plans('pha', 0, 5)).toEqual(['walk', 'filter']);
+    expect(await plans('pha', 0, 0)).toEqual(['filter']);
+    // Shorter than a trigram: the whole sort index, row by row, whatever the bound.
+    expect(await plans('ph', 1_000_000)).toEqual(['walk']);
   });
 });
