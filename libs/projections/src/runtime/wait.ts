@@ -1,5 +1,5 @@
 import { comparePositions, type EventStore, type Position } from '@pc/event-store';
-import type { Observable } from 'rxjs';
+import { firstValueFrom, merge, type Observable, timer } from 'rxjs';
 import type { Projection } from '../definition/projection';
 import type { ReadModelStore } from '../store/read-model-store';
 import { sleep } from './message-queue';
@@ -109,8 +109,9 @@ export class PositionWaiter {
   private nextWake(ms: number): Promise<void> {
     const commits = this.options.commits;
     if (!commits) return sleep(ms);
-    const controller = new AbortController();
-    const subscription = commits.subscribe(() => controller.abort());
-    return sleep(ms, controller.signal).finally(() => subscription.unsubscribe());
+    // The next commit or the timer, whichever comes first (merge, not race: commits that have ended
+    // must leave the timer to answer, not end the wait at once). An AbortController per wait cost ~3 %
+    // of the CPU under HTTP load: aborting one builds a DOMException, stack trace included.
+    return firstValueFrom(merge(commits, timer(ms))).then(() => undefined);
   }
 }

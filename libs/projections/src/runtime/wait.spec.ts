@@ -1,0 +1,60 @@
+import { Subject } from 'rxjs';
+import { SqliteReadModelStore } from '../store/sqlite-store';
+import { InMemoryEventStore } from '../testing';
+import { streamStats } from '../testing/sample-projections';
+import { type CommittedPosition, PositionWaiter } from './wait';
+
+const at = (n: number) => String(n).padStart(20, '0');
+
+describe('PositionWaiter wakes on this process’s commits', () => {
+  let store: SqliteReadModelStore;
+  let commits: Subject<CommittedPosition>;
+  let waiter: PositionWaiter;
+
+  beforeEach(async () => {
+    store = new SqliteReadModelStore({ path: ':memory:' });
+    await store.init();
+    commits = new Subject<CommittedPosition>();
+    // A poll interval far beyond the test's timeout: only a commit can wake the waiter in time.
+    waiter = new PositionWaiter({
+      eventStore: new InMemoryEventStore(),
+      store,
+      projections: [streamStats],
+      commits,
+      pollIntervalMs: 600_000,
+    });
+  });
+
+  afterEach(async () => {
+    commits.complete();
+    await store.close();
+  });
+
+  it('given a wait for a position, when the projection commits it, then the wait answers at once', async () => {
+    const waiting = waiter.waitForPosition(at(7), 600_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    commits.next({ projection: streamStats.name, position: at(5) });
+    commits.next({ projection: streamStats.name, position: at(7) });
+    await expect(waiting).resolves.toBe(true);
+  });
+
+  it('given a wait and no commit, when its timeout passes, then it answers false', async () => {
+    const waiter2 = new PositionWaiter({
+      eventStore: new InMemoryEventStore(),
+      store,
+      projections: [streamStats],
+      commits,
+      pollIntervalMs: 10,
+    });
+    await expect(waiter2.waitForPosition(at(7), 40)).resolves.toBe(false);
+  });
+
+  it('given the commits end (shutdown), when a wait is pending, then it sleeps until its timeout', async () => {
+    const checks = jest.spyOn(store, 'activeGeneration');
+    const waiting = waiter.waitForPosition(at(7), 50);
+    commits.complete();
+    await expect(waiting).resolves.toBe(false);
+    // One check before sleeping and one when the timer ends it, not a loop of checks.
+    expect(checks.mock.calls.length).toBeLessThanOrEqual(2);
+  });
+});
