@@ -333,6 +333,11 @@ describe.each(backends)('read models over HTTP ($name)', (backend) => {
     expect(await q('search=example&relationship=por')).toEqual(['Alpha Foods']);
     const bad = await w.read('/partners/contoso/clients?sort=size&limit=0', t.jana);
     expect(bad.status).toBe(400);
+    // Regression: a NUL in the term broke the FTS5 phrase (a 500 on every plan).
+    for (const control of ['ab%00cd', 'abc%0A', '%7Fxyz']) {
+      const refused = await w.read(`/partners/contoso/clients?search=${control}`, t.jana);
+      expect({ control, status: refused.status }).toEqual({ control, status: 400 });
+    }
   });
 
   it('pages by keyset: stable across inserts, no duplicates, no skips, by name and by last change', async () => {

@@ -24,12 +24,12 @@ import { createTestSchema, pgUrl } from '../support/postgres';
  * Client-list search answers with one of two plans (walk the sort index for a window of rows, or
  * collect every match from the search indexes and sort them; see searchPage). Both must give the
  * same pages and cursors as the plain definition: the partner's rows in page order, filtered on the
- * term. The window forces the plan: 0 always collects, a huge one walks every full page, a small one
- * mixes both within one paging. SQLite substrings first count their matches: with each window goes
+ * term. The window forces the plan: 0 always collects, a huge one walks every full page, 5 (under a
+ * page of 8) never answers, 20 answers where its window holds a page and mixes both within one paging. SQLite substrings first count their matches: with each window goes
  * a bound below which they are collected (always, for terms under 3 matches, never), else walked in
  * the window and filtered with the trigram index when it held too few.
  */
-const WINDOWS = [0, 5, 100_000];
+const WINDOWS = [0, 5, 20, 100_000];
 const tuningFor = (window: number): ClientListTuning => ({
   searchWalkWindow: window,
   substringCollectBelow: window === 0 ? 1_000_000 : window === 5 ? 3 : 0,
@@ -72,7 +72,15 @@ const SPECIAL: Array<[string, string]> = [
   ['ALPHA', 'beta.example'],
 ];
 
-/** 260 clients of p1 in deliberately awkward shapes, and a few of p2 that must never show. */
+const GREEK: Array<[string, string]> = [
+  ['ΑΧΑΣ 1', 'gr1.test'],
+  ['ΒΧΑΣΑ', 'gr2.test'],
+  ['ΓΧΑΣ 2', 'gr3.test'],
+  ['µ-Tec', 'micro.test'],
+  ['Μ-Tec', 'mu.test'],
+];
+
+/** 265 clients of p1 in deliberately awkward shapes, and a few of p2 that must never show. */
 function clientRows(): Row[] {
   const rows: Row[] = [];
   for (let i = 0; i < 120; i++) {
@@ -87,6 +95,9 @@ function clientRows(): Row[] {
   for (let i = 200; i < 230; i++) rows.push(client('p1', i, 'Same Name', `same${i}.test`));
   SPECIAL.forEach(([name, domain], k) => rows.push(client('p1', 230 + k, name, domain)));
   for (let i = 240; i < 260; i++) rows.push(client('p1', i, `Mid ${i}`, `alpine${i}.example`));
+  // The trigram index folds final and medial sigma, and micro sign and mu, together; the definition
+  // (lower-cased, then exact) does not: "βχασα" does not contain "χας", nor "μ-tec" "µ-t".
+  GREEK.forEach(([name, domain], k) => rows.push(client('p1', 300 + k, name, domain)));
   for (let i = 0; i < 15; i++) rows.push(client('p2', 500 + i, `Alpha other ${i}`, `al-other${i}.example`));
   return rows;
 }
@@ -112,7 +123,7 @@ const PREFIXES = [
   'be',
   'nothing',
 ];
-const SUBSTRINGS = ['pha', 'a_b', '%', '0% p', 'mile', 'e', 'xyz', 'ße', 'example', 'a 0'];
+const SUBSTRINGS = ['pha', 'a_b', '%', '0% p', 'mile', 'e', 'xyz', 'ße', 'example', 'a 0', 'ΧΑΣ', 'µ-t'];
 const SORTS: ClientSort[] = ['name', 'lastChange'];
 const RELATIONSHIPS: Array<Relationship | undefined> = [undefined, 'advisor', 'delegated'];
 

@@ -50,10 +50,16 @@ class ReadQueryDto {
 }
 
 export class ListClientsQueryDto extends ReadQueryDto {
-  @ApiPropertyOptional({ description: 'Name or primary domain, case-insensitive', maxLength: 100 })
+  @ApiPropertyOptional({
+    description:
+      'Name or primary domain, case-insensitive: both are lower-cased, then compared exactly. No control characters.',
+    maxLength: 100,
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)
+  // A NUL ended the FTS5 phrase early ("unterminated string"); no name or domain holds control characters.
+  @Matches(/^[^\u0000-\u001f\u007f]*$/, { message: 'search must not contain control characters' })
   search?: string;
 
   @ApiPropertyOptional({

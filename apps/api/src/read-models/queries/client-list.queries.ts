@@ -334,7 +334,11 @@ function prefixCollectSqlite(clients: RawSql, q: SearchQuery): SqlFragment {
  *   sparse in the partner's rows the walk reads most of its index (a three-digit number in 100,000
  *   "bcNNNNN" names: ~17,000 rows for a page).
  *
- * So the matches are counted first, up to `collectBelow` (the index stops there), and collected
+ * The trigram index folds case more loosely than the definition (lower-cased by JavaScript, then
+ * compared exactly): it takes final and medial sigma, micro sign and mu, and a few more Greek variants
+ * for one letter. So it only proposes rows, and every plan keeps those that `instr` confirms.
+ *
+ * The matches are counted first, up to `collectBelow` (the index stops there), and collected
  * when fewer. A common term is walked next (a term in most clients fills a page within the window),
  * and filtered only when the window held too few. The statements read separate snapshots, but each
  * answers exactly on its own; the count only chooses. A term shorter than a trigram is tested row by
@@ -362,7 +366,7 @@ async function substringPageSqlite(store: ReadModelStore, q: SearchQuery): Promi
   if (q.collectBelow > 0 && (await fewMatches())) {
     return statement(
       (clients, fts) =>
-        sql`SELECT c.* FROM (${matching(fts)}) m CROSS JOIN ${clients} c ON c.rowid = m.id WHERE ${where} ORDER BY ${q.order} LIMIT ${q.take}`,
+        sql`SELECT c.* FROM (${matching(fts)}) m CROSS JOIN ${clients} c ON c.rowid = m.id WHERE ${where} AND ${contains} ORDER BY ${q.order} LIMIT ${q.take}`,
     );
   }
   if (q.window > 0) {
@@ -371,7 +375,7 @@ async function substringPageSqlite(store: ReadModelStore, q: SearchQuery): Promi
   }
   return statement(
     (clients, fts) =>
-      sql`SELECT c.* FROM ${clients} c WHERE ${where} AND c.rowid IN (${matching(fts)}) ORDER BY ${q.order} LIMIT ${q.take}`,
+      sql`SELECT c.* FROM ${clients} c WHERE ${where} AND c.rowid IN (${matching(fts)}) AND ${contains} ORDER BY ${q.order} LIMIT ${q.take}`,
   );
 }
 
