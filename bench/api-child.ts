@@ -104,12 +104,14 @@ async function main(): Promise<void> {
   // Measurement (3): the product's read models from an empty store, in the service process.
   const eventStore = app.get<EventStore>(EVENT_STORE);
   const catalogEmpty = projectionCatalog.length === 0;
+  // BENCH_PROJECTIONS=a,b runs only those read models (experiments: what each costs under load).
+  const only = process.env.BENCH_PROJECTIONS?.split(',').map((name) => name.trim());
   state.projections =
     process.env.BENCH_EXPERIMENT === 'no-read-model-runner'
       ? []
       : catalogEmpty
         ? [dueActionsProjection]
-        : [...projectionCatalog];
+        : projectionCatalog.filter((projection) => !only || only.includes(projection.name));
   const storeConfig = catalogEmpty
     ? JSON.parse(process.env.BENCH_SCRATCH_READ_MODELS ?? '{}')
     : loadReadModelStoreConfig(process.env);
