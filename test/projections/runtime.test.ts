@@ -98,6 +98,35 @@ describe.each([
     expect((await store.listGenerations('strict'))[0].position).toBe('00000000000000000001');
   });
 
+  it('a query prepared before another connection swapped generations reads the new one', async () => {
+    // Regression guard for the store's prepared-query cache: the API's store keeps its statements
+    // while a projector's store (another connection) rebuilds, activates and drops generations.
+    // The backend closes every store it opened.
+    const projector = await backend.openStore();
+    const fill = async (generation: number, label: string) => {
+      await projector.createGeneration(strict, generation, { activate: generation === 1 });
+      await projector.commit({
+        projection: strict,
+        generation,
+        expectedPosition: null,
+        position: '00000000000000000001',
+        recordedAt: null,
+        changes: [upsert('items', { id: 'a' }, { label })],
+      });
+    };
+    const labels = async () =>
+      (
+        await store.query<{ label: string }>(strict, (t) => sql`SELECT label FROM ${t('items')} ORDER BY id`)
+      ).map((row) => row.label);
+    await fill(1, 'first');
+    expect(await labels()).toEqual(['first']);
+    await fill(2, 'second');
+    await projector.activateGeneration('strict', 2);
+    await projector.dropGeneration('strict', 1);
+    expect(await labels()).toEqual(['second']);
+    expect(await labels()).toEqual(['second']);
+  });
+
   it('batches committed concurrently stand or fall each on their own', async () => {
     for (const generation of [1, 2, 3]) await store.createGeneration(strict, generation, { activate: false });
     const commit = (
