@@ -125,6 +125,11 @@ describe.each([
     await projector.dropGeneration('strict', 1);
     expect(await labels()).toEqual(['second']);
     expect(await labels()).toEqual(['second']);
+    // The same text over tables dropped and created anew: the cached statement must not read the old ones.
+    await projector.dropGeneration('strict', 2);
+    await fill(2, 'third');
+    await projector.activateGeneration('strict', 2);
+    expect(await labels()).toEqual(['third']);
   });
 
   it('batches committed concurrently stand or fall each on their own', async () => {

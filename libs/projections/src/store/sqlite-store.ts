@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import { validateChange } from '../definition/apply-change';
 import type { Projection } from '../definition/projection';
 import type { Row, RowKey, TableDump } from '../definition/rows';
@@ -48,7 +49,11 @@ export class SqliteReadModelStore implements ReadModelStore {
   readonly dialect = 'sqlite' as const;
   readonly db: Database.Database;
   private readonly meta = metaStatements(sqliteDialect);
-  private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * Prepared statements by SQL text. Bounded: generation numbers are in the text, so each swap made by
+   * another process (a separate projector) leaves this connection's statements for the old tables behind.
+   */
+  private readonly statements = new LRUCache<string, Database.Statement>({ max: 1000 });
   /** One read transaction around a piece of work (built once: db.transaction() builds its wrappers anew). */
   private readonly readTransaction: Database.Transaction<(work: () => unknown) => unknown>;
 
