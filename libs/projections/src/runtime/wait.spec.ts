@@ -16,14 +16,17 @@ describe('PositionWaiter wakes on this process’s commits', () => {
     await store.init();
     commits = new Subject<CommittedPosition>();
     // A poll interval far beyond the test's timeout: only a commit can wake the waiter in time.
-    waiter = new PositionWaiter({
+    waiter = waiterPolling(600_000);
+  });
+
+  const waiterPolling = (pollIntervalMs: number) =>
+    new PositionWaiter({
       eventStore: new InMemoryEventStore(),
       store,
       projections: [streamStats],
       commits,
-      pollIntervalMs: 600_000,
+      pollIntervalMs,
     });
-  });
 
   afterEach(async () => {
     commits.complete();
@@ -39,14 +42,7 @@ describe('PositionWaiter wakes on this process’s commits', () => {
   });
 
   it('given a wait and no commit, when its timeout passes, then it answers false', async () => {
-    const waiter2 = new PositionWaiter({
-      eventStore: new InMemoryEventStore(),
-      store,
-      projections: [streamStats],
-      commits,
-      pollIntervalMs: 10,
-    });
-    await expect(waiter2.waitForPosition(at(7), 40)).resolves.toBe(false);
+    await expect(waiterPolling(10).waitForPosition(at(7), 40)).resolves.toBe(false);
   });
 
   it('given the commits end (shutdown), when a wait is pending, then it sleeps until its timeout', async () => {

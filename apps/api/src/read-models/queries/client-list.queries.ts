@@ -349,11 +349,11 @@ async function substringPageSqlite(store: ReadModelStore, q: SearchQuery): Promi
     store.query<ClientRow>(clientListProjection, (t) => build(t('clients'), t.object('clients_fts')));
   const where = sql.join(q.where, ' AND ');
   const contains = containsSqlite(q.term);
+  /** The partner's rows in page order that meet `conditions` too: the first `take`. */
+  const page = (clients: RawSql, ...conditions: SqlFragment[]) =>
+    sql`SELECT c.* FROM ${clients} c WHERE ${sql.join([where, ...conditions], ' AND ')} ORDER BY ${q.order} LIMIT ${q.take}`;
   if ([...q.term].length < 3) {
-    return statement(
-      (clients) =>
-        sql`SELECT c.* FROM ${clients} c WHERE ${where} AND ${contains} ORDER BY ${q.order} LIMIT ${q.take}`,
-    );
+    return statement((clients) => page(clients, contains));
   }
   const phrase = `"${q.term.replace(/"/g, '""')}"`;
   const matching = (fts: RawSql) => sql`SELECT rowid AS id FROM ${fts} WHERE ${fts} MATCH ${phrase}`;
@@ -373,10 +373,7 @@ async function substringPageSqlite(store: ReadModelStore, q: SearchQuery): Promi
     const walked = await statement((clients) => walkSqlite(clients, q, contains));
     if (walked.length >= q.take) return walked;
   }
-  return statement(
-    (clients, fts) =>
-      sql`SELECT c.* FROM ${clients} c WHERE ${where} AND c.rowid IN (${matching(fts)}) AND ${contains} ORDER BY ${q.order} LIMIT ${q.take}`,
-  );
+  return statement((clients, fts) => page(clients, sql`c.rowid IN (${matching(fts)})`, contains));
 }
 
 /**
