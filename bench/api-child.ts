@@ -15,15 +15,17 @@
 import 'reflect-metadata';
 import { Controller, Get, Module, Query } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { EventStore, Position } from '@pc/event-store';
+import { type EventStore, loadEventStoreConfig, type Position } from '@pc/event-store';
 import {
   type Projection,
-  ProjectionRunner,
   type ReadModelStore,
+  type RunsProjections,
+  createProjectionRunner,
   createReadModelStore,
   loadProjectorConfig,
   loadReadModelStoreConfig,
   projectionCatalog,
+  projectionCatalogSource,
 } from '@pc/projections';
 import { createApp } from '../apps/api/src/app.module';
 import { EVENT_STORE, Public } from '../apps/api/src/platform';
@@ -32,7 +34,7 @@ import { dueActionsProjection } from '../apps/api/src/scheduler/due-actions.proj
 import { runQuery, type QueryName } from './lib/queries';
 
 interface BenchState {
-  runner: ProjectionRunner | null;
+  runner: RunsProjections | null;
   store: ReadModelStore | null;
   projections: Projection[];
 }
@@ -119,12 +121,18 @@ async function main(): Promise<void> {
   const head = await eventStore.headPosition();
   send({ type: 'phase', phase: 'rebuild' });
   const t1 = now();
-  state.runner = new ProjectionRunner({
+  const projector = loadProjectorConfig(process.env);
+  // The thread the API would run them on (PROJECTIONS_THREAD); the due list's fallback stays on this one.
+  state.runner = createProjectionRunner({
+    thread: catalogEmpty ? 'main' : projector.thread,
     eventStore,
+    eventStoreConfig: loadEventStoreConfig(process.env),
     store: state.store,
+    readModelStoreConfig: storeConfig,
     projections: state.projections,
+    source: projectionCatalogSource,
     batchSize: Number(process.env.BENCH_BATCH_SIZE ?? 500),
-    liveBatchWindowMs: loadProjectorConfig(process.env).liveBatchWindowMs,
+    liveBatchWindowMs: projector.liveBatchWindowMs,
   });
   await state.runner.start();
   const perProjection: Record<string, number> = {};

@@ -12,7 +12,7 @@ import {
   startAcquisitionApp,
   type Tokens,
 } from '../scheduler/support/acquisition-world';
-import { backends } from '../support/backends';
+import { projectionThreadRuns } from '../support/backends';
 import { call } from '../support/http';
 
 type Body = Record<string, unknown>;
@@ -22,7 +22,7 @@ type Body = Record<string, unknown>;
  * read-your-writes that gives up (503), the API reading beside a separate projector
  * (PROJECTIONS_IN_PROCESS=false), and streams closed on shutdown.
  */
-describe.each(backends)('live read models ($name)', (backend) => {
+describe.each(projectionThreadRuns)('live read models ($label)', ({ backend, thread }) => {
   let env: Record<string, string>;
   let app: NestFastifyApplication;
   let port: number;
@@ -48,7 +48,7 @@ describe.each(backends)('live read models ($name)', (backend) => {
 
   beforeAll(async () => {
     const setup = await backend.setUp();
-    env = setup.env;
+    env = { ...setup.env, ...thread };
     tearDown = setup.tearDown;
     t = await mintTokens();
     app = await start({});
@@ -165,6 +165,7 @@ describe.each(backends)('live read models ($name)', (backend) => {
     expect((res.body.users as Body).total).toBe(3);
     const status = await call<Body>(reader, 'GET', '/projections', { token: t.platform });
     expect(status.body.inProcess).toBe(false);
+    expect(status.body.thread).toBeNull();
     expect((status.body.projections as Body[]).every((p) => p.ownedHere === false)).toBe(true);
     const rebuild = await call<Body>(reader, 'POST', '/projections/client_list/rebuild', {
       token: t.platform,

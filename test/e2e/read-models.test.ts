@@ -14,7 +14,7 @@ import {
   type Tokens,
 } from '../scheduler/support/acquisition-world';
 import { newCustomer, ReadWorld } from '../read-models/world';
-import { backends } from '../support/backends';
+import { projectionThreadRuns } from '../support/backends';
 import { call } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
 
@@ -22,7 +22,7 @@ type Body = Record<string, unknown>;
 const problem = (code: string) => ({ type: expect.stringMatching(new RegExp(`/errors/${code}$`)) });
 const names = (page: { body: Body }) => (page.body.items as Body[]).map((c) => c.name);
 
-describe.each(backends)('read models over HTTP ($name)', (backend) => {
+describe.each(projectionThreadRuns)('read models over HTTP ($label)', ({ backend, thread }) => {
   let app: NestFastifyApplication;
   let clock: ManualClock;
   let scheduler: SchedulerService;
@@ -36,7 +36,7 @@ describe.each(backends)('read models over HTTP ($name)', (backend) => {
   beforeAll(async () => {
     const setup = await backend.setUp();
     tearDown = setup.tearDown;
-    ({ app, clock, scheduler } = await startAcquisitionApp(setup.env));
+    ({ app, clock, scheduler } = await startAcquisitionApp({ ...setup.env, ...thread }));
     t = await mintTokens();
     auditor = await mintToken({ act: actors.platform('auditor'), scope: 'audit', sub: 'audit-service' });
   });
@@ -437,6 +437,7 @@ describe.each(backends)('read models over HTTP ($name)', (backend) => {
     const status = await call<Body>(app, 'GET', '/projections', { token: auditor });
     expect(status.status).toBe(200);
     expect(status.body.inProcess).toBe(true);
+    expect(status.body.thread).toBe(thread.PROJECTIONS_THREAD ?? 'main');
     expect((status.body.projections as Body[]).map((p) => [p.name, p.state, p.ownedHere])).toEqual([
       ['partner_overview', 'running', true],
       ['client_list', 'running', true],

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { SqliteEventStore } from '@pc/event-store';
 import { SubscriptionReader } from '@pc/event-store/testing/subscription-reader';
 
@@ -21,6 +22,24 @@ async function appendFromOtherProcess(path: string, stream: string, ids: string[
       await store.close();
     })().catch((error) => { console.error(error); process.exit(1); });`;
   await run(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: repoRoot });
+}
+
+/** Appends from a worker thread of this process, through its own store (connection) on the file. */
+async function appendFromWorkerThread(path: string, stream: string, ids: string[]): Promise<void> {
+  const script = `
+    require('@swc-node/register');
+    const { SqliteEventStore } = require(${JSON.stringify(adapterPath)});
+    const store = new SqliteEventStore({ path: ${JSON.stringify(path)} });
+    (async () => {
+      for (const id of ${JSON.stringify(ids)}) await store.append(${JSON.stringify(stream)}, [{ id, type: 'FromThread', data: { id } }]);
+      await store.close();
+    })().then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });`;
+  const worker = new Worker(script, { eval: true });
+  const code = await new Promise<number>((done, fail) => {
+    worker.once('error', fail);
+    worker.once('exit', done);
+  });
+  if (code !== 0) throw new Error(`the appending worker thread exited with ${code}`);
 }
 
 // Generous, only so a broken adapter cannot hang the run.
@@ -51,6 +70,44 @@ describe('sqlite event store shared by several processes', () => {
     } finally {
       await reader.close();
       await store.close();
+    }
+  });
+
+  // No poll would come before the wait gives up: only the stores' wake-up across threads can pass these.
+  const NEVER_POLL_MS = 3_600_000;
+  const WAKE_LIMIT_MS = 10_000;
+
+  it("a live subscription wakes at once on another thread's appends to the same file", async () => {
+    const store = new SqliteEventStore({ path, pollIntervalMs: NEVER_POLL_MS });
+    const reader = new SubscriptionReader(store.subscribeToAll());
+    try {
+      await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'));
+      const ids = [randomUUID(), randomUUID()];
+      await appendFromWorkerThread(path, 'thread-1', ids);
+      await reader.waitFor('thread events', () => reader.events('thread-').length === 2, WAKE_LIMIT_MS);
+      expect(reader.events('thread-').map((e) => e.id)).toEqual(ids);
+    } finally {
+      await reader.close();
+      await store.close();
+    }
+  });
+
+  it('two stores on one file in one thread wake each other', async () => {
+    const reading = new SqliteEventStore({ path, pollIntervalMs: NEVER_POLL_MS });
+    const writing = new SqliteEventStore({ path });
+    const reader = new SubscriptionReader(reading.subscribeToAll());
+    try {
+      await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'));
+      await writing.append('other-1', [{ id: randomUUID(), type: 'Other', data: {} }]);
+      await reader.waitFor(
+        "the other store's event",
+        () => reader.events('other-').length === 1,
+        WAKE_LIMIT_MS,
+      );
+    } finally {
+      await reader.close();
+      await reading.close();
+      await writing.close();
     }
   });
 

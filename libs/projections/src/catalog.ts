@@ -1,6 +1,7 @@
 import { readModelProjections } from '@pc/read-models';
 import { activityLogProjection } from '@pc/read-models/activity-log/activity-log.projection';
 import type { Projection } from './definition/projection';
+import type { ProjectionSource } from './runtime/thread-protocol';
 
 /**
  * The product's projections, run by the API (PROJECTIONS_IN_PROCESS=true) or by apps/projector:
@@ -8,3 +9,9 @@ import type { Projection } from './definition/projection';
  * the runtime by subpath only, so this import closes no module cycle.
  */
 export const projectionCatalog: Projection[] = [...readModelProjections, activityLogProjection];
+
+/** Where a projection thread loads the catalog (this very module, compiled or not). */
+export const projectionCatalogSource: ProjectionSource = {
+  module: __filename,
+  exportName: 'projectionCatalog',
+};

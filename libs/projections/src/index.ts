@@ -12,9 +12,17 @@ export { decodeRow } from './store/shared';
 export { SqliteReadModelStore, type SqliteReadModelStoreOptions } from './store/sqlite-store';
 export { PostgresReadModelStore, type PostgresReadModelStoreOptions } from './store/postgres-store';
 export * from './runtime/runner';
+export {
+  createProjectionRunner,
+  ProjectionThreadError,
+  ThreadedProjectionRunner,
+  type ProjectionRunnerSetup,
+  type ProjectionSource,
+  type ThreadedProjectionRunnerOptions,
+} from './runtime/threaded-runner';
 export type { RunnerLogger } from './runtime/projection-worker';
 export { PositionWaiter, type PositionWaiterOptions } from './runtime/wait';
 export { rebuildInto, type RebuildIntoOptions, type RebuildIntoResult } from './runtime/rebuild-into';
 export type { Lag } from './runtime/lag';
 export * from './paging';
-export { projectionCatalog } from './catalog';
+export { projectionCatalog, projectionCatalogSource } from './catalog';

@@ -9,12 +9,15 @@ import {
 } from '@nestjs/common';
 import type { EventStore } from '@pc/event-store';
 import {
+  createProjectionRunner,
   createReadModelStore,
   PositionWaiter,
   projectionCatalog,
-  ProjectionRunner,
+  projectionCatalogSource,
   type ProjectionStatus as RunnerStatus,
   type ReadModelStore,
+  type RunsProjections,
+  ThreadedProjectionRunner,
 } from '@pc/projections';
 import { computeLag } from '@pc/projections/runtime/lag';
 import { map, type Observable, Subject } from 'rxjs';
@@ -46,8 +49,9 @@ const LAG_METRICS_INTERVAL_MS = 15_000;
 
 /**
  * The read side's runtime in the API: the read-model store the queries read, and either the
- * projection runner over the product catalog (PROJECTIONS_IN_PROCESS=true, the default) or, when
- * apps/projector runs them, a PositionWaiter and polled change notifications.
+ * projection runner over the product catalog (PROJECTIONS_IN_PROCESS=true, the default; on a worker
+ * thread with PROJECTIONS_THREAD=worker) or, when apps/projector runs them, a PositionWaiter and
+ * polled change notifications.
  *
  * Shutdown order (Nest: onModuleDestroy → beforeApplicationShutdown → HTTP server closes →
  * onApplicationShutdown): update streams end first (an open SSE response would hold the server's
@@ -69,7 +73,7 @@ export class ReadModelRuntime
   /** Emits once when the app starts shutting down: long-lived responses end on it. */
   readonly closing$: Observable<void> = this.closing.asObservable();
   private storeHandle: ReadModelStore | undefined;
-  private runner: ProjectionRunner | undefined;
+  private runner: RunsProjections | undefined;
   private waiter: PositionWaiter | undefined;
   private polled: PolledChanges | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
@@ -87,10 +91,14 @@ export class ReadModelRuntime
     const store = await createReadModelStore(this.api.readModelStore);
     this.storeHandle = store;
     if (this.config.inProcess) {
-      this.runner = new ProjectionRunner({
+      this.runner = createProjectionRunner({
+        thread: this.config.thread,
         eventStore: this.eventStore,
+        eventStoreConfig: this.api.eventStore,
         store,
+        readModelStoreConfig: this.api.readModelStore,
         projections: this.projections,
+        source: projectionCatalogSource,
         batchSize: this.config.batchSize,
         liveBatchWindowMs: this.config.liveBatchWindowMs,
         leaseTtlMs: this.config.leaseTtlMs,
@@ -140,6 +148,12 @@ export class ReadModelRuntime
 
   get runsProjections(): boolean {
     return this.runner !== undefined;
+  }
+
+  /** The thread this process runs the projections on; null when they run elsewhere. */
+  get projectionThread(): 'main' | 'worker' | null {
+    if (!this.runner) return null;
+    return this.runner instanceof ThreadedProjectionRunner ? 'worker' : 'main';
   }
 
   /** Committed changes of the read models (in-process: every batch; otherwise: polled checkpoints). */

@@ -1,4 +1,4 @@
-import { loadProjectorConfig } from '@pc/projections';
+import { loadProjectorConfig, type ProjectionThread } from '@pc/projections';
 
 /**
  * The read side's settings, loaded from the app's environment (ApiConfig.env); the projector
@@ -7,6 +7,8 @@ import { loadProjectorConfig } from '@pc/projections';
 export interface ReadModelsConfig {
   /** PROJECTIONS_IN_PROCESS (default true): this API runs the projection runner itself. */
   inProcess: boolean;
+  /** PROJECTIONS_THREAD (default main): in-process projections run on the main thread, or on a worker thread. */
+  thread: ProjectionThread;
   /** PROJECTION_BATCH_SIZE (default 500). */
   batchSize: number;
   /** PROJECTION_BATCH_WINDOW_MS (default 0): live events gather this long into one commit. */

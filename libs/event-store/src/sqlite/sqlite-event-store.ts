@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
 import {
@@ -67,8 +68,14 @@ const MAX_INT64 = 9223372036854775807n;
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  /** In-process wake-up for subscriptions; other processes' appends are found by polling. */
+  /** Wake-up for this store's subscriptions; other processes' appends are found by polling. */
   private readonly appended = new EventEmitter();
+  /**
+   * Tells stores on the same file in this process's other threads (a projection runner in a worker
+   * thread) that this one committed, and hears theirs: they wake at once instead of at the next poll.
+   * A BroadcastChannel never delivers a message to the object that posted it. Absent for `:memory:`.
+   */
+  private readonly neighbours: BroadcastChannel | null;
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly recent: RecentRows;
@@ -108,6 +115,12 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(SQLITE_SCHEMA);
     registerFilterFunction(this.db);
     this.appended.setMaxListeners(0);
+    this.neighbours = path === ':memory:' ? null : new BroadcastChannel(appendChannelName(path));
+    if (this.neighbours) {
+      this.neighbours.onmessage = () => this.appended.emit('append');
+      // Listening must not keep a process alive that has nothing else to do.
+      this.neighbours.unref();
+    }
     this.recent = new RecentRows(options.recentEvents ?? 4096);
     this.appendTransaction = this.db.transaction((streamName, events, expected) =>
       this.appendInTransaction(streamName, events, expected),
@@ -173,6 +186,7 @@ export class SqliteEventStore implements EventStore {
     }
     settleGroup(group, outcomes);
     this.appended.emit('append');
+    if (written.length > 0) this.neighbours?.postMessage(null);
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -280,6 +294,7 @@ export class SqliteEventStore implements EventStore {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     // Appends already accepted are committed, not dropped.
     if (this.db.open) this.commitQueued();
+    this.neighbours?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -437,4 +452,9 @@ function isUniqueViolation(error: unknown): boolean {
     error !== null &&
     (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
   );
+}
+
+/** One channel per database file (by absolute path), shared by every thread of the process. */
+function appendChannelName(path: string): string {
+  return `partner-center:sqlite-appends:${resolve(path)}`;
 }

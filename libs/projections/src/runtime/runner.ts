@@ -59,13 +59,25 @@ export interface ProjectionRunnerOptions {
   logger?: RunnerLogger;
 }
 
+/** What the API and the projector need of a runner, whichever thread it runs the projections on. */
+export interface RunsProjections {
+  /** Committed batches of live generations (and swaps), in commit order. */
+  readonly changes$: Observable<ProjectionChange>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  waitForPosition(position: Position, timeoutMs: number, projectionNames?: string[]): Promise<boolean>;
+  rebuild(projectionName: string): void;
+  resume(projectionName: string): void;
+  status(): Promise<ProjectionStatus[]>;
+}
+
 const silent: RunnerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * Runs projections from the event store into a read-model store, one worker per projection, each
  * isolated: a projection stopped on an event it cannot handle does not hold the others back.
  */
-export class ProjectionRunner {
+export class ProjectionRunner implements RunsProjections {
   private readonly subject = new Subject<ProjectionChange>();
   /** Committed batches of live generations, for Server-Sent Events and read-your-writes wake-ups. */
   readonly changes$: Observable<ProjectionChange> = this.subject.asObservable();

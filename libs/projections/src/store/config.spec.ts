@@ -39,6 +39,7 @@ describe('read-model configuration', () => {
   it('reads the projector settings', () => {
     expect(loadProjectorConfig({})).toEqual({
       inProcess: true,
+      thread: 'main',
       batchSize: 500,
       leaseTtlMs: 15000,
       liveBatchWindowMs: 0,
@@ -48,8 +49,12 @@ describe('read-model configuration', () => {
         PROJECTIONS_IN_PROCESS: 'false',
         PROJECTION_BATCH_SIZE: '50',
         PROJECTION_BATCH_WINDOW_MS: '5',
+        PROJECTIONS_THREAD: 'Worker',
       }),
-    ).toMatchObject({ inProcess: false, batchSize: 50, liveBatchWindowMs: 5 });
+    ).toMatchObject({ inProcess: false, thread: 'worker', batchSize: 50, liveBatchWindowMs: 5 });
+    expect(() => loadProjectorConfig({ PROJECTIONS_THREAD: 'both' })).toThrow(
+      /^PROJECTIONS_THREAD: must be 'worker' or 'main', got 'both'/,
+    );
     expect(() => loadProjectorConfig({ PROJECTION_BATCH_WINDOW_MS: '-1' })).toThrow(
       /^PROJECTION_BATCH_WINDOW_MS: must be a non-negative integer/,
     );

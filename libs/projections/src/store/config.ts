@@ -75,9 +75,14 @@ export async function createReadModelStore(config: ReadModelStoreConfig): Promis
   return store;
 }
 
+/** Where a process runs its projections: a worker thread (another core than the requests') or the main thread. */
+export type ProjectionThread = 'worker' | 'main';
+
 export interface ProjectorConfig {
   /** PROJECTIONS_IN_PROCESS (default true): the API runs the projections itself. */
   inProcess: boolean;
+  /** PROJECTIONS_THREAD (default main): the thread the API runs them on (README, Configuration). */
+  thread: ProjectionThread;
   /** PROJECTION_BATCH_SIZE (default 500). */
   batchSize: number;
   /** PROJECTION_LEASE_TTL_MS (default 15000; SQLite lease rows only). */
@@ -103,8 +108,13 @@ export function loadProjectorConfig(env: Env = process.env): ProjectorConfig {
   if (raw !== 'true' && raw !== 'false') {
     throw new ReadModelConfigError('PROJECTIONS_IN_PROCESS', `must be 'true' or 'false', got '${raw}'`);
   }
+  const thread = (setting(env, 'PROJECTIONS_THREAD') ?? 'main').toLowerCase();
+  if (thread !== 'worker' && thread !== 'main') {
+    throw new ReadModelConfigError('PROJECTIONS_THREAD', `must be 'worker' or 'main', got '${thread}'`);
+  }
   return {
     inProcess: raw === 'true',
+    thread,
     batchSize: positiveInt(env, 'PROJECTION_BATCH_SIZE', 500),
     leaseTtlMs: positiveInt(env, 'PROJECTION_LEASE_TTL_MS', 15_000),
     liveBatchWindowMs: positiveInt(env, 'PROJECTION_BATCH_WINDOW_MS', 0, 0),

@@ -16,6 +16,7 @@ export class GetProjectionStatusHandler implements IQueryHandler<
     const statuses = await this.runtime.status();
     return {
       inProcess: this.runtime.runsProjections,
+      thread: this.runtime.projectionThread,
       projections: statuses.map((s) => ({
         name: s.name,
         version: s.version,

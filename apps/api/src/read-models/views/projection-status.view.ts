@@ -33,6 +33,12 @@ export class ProjectionStatusListView {
   @ApiProperty({ type: [ProjectionStatusView] }) projections!: ProjectionStatusView[];
   @ApiProperty({ description: 'True when this API process runs the projections (PROJECTIONS_IN_PROCESS)' })
   inProcess!: boolean;
+  @ApiPropertyOptional({
+    enum: ['main', 'worker'],
+    nullable: true,
+    description: 'The thread this process runs them on (PROJECTIONS_THREAD); null when it does not run them',
+  })
+  thread!: 'main' | 'worker' | null;
 }
 
 export class RebuildAcceptedView {

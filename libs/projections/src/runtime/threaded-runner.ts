@@ -1,0 +1,289 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { EventStore, EventStoreConfig, Position } from '@pc/event-store';
+import { Subject, type Observable } from 'rxjs';
+import type { Projection } from '../definition/projection';
+import type { ProjectionThread, ReadModelStoreConfig } from '../store/config';
+import type { ReadModelStore } from '../store/read-model-store';
+import type { RunnerLogger } from './projection-worker';
+import {
+  type ProjectionChange,
+  ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type ProjectionStatus,
+  type RunsProjections,
+} from './runner';
+import type { FromRunnerThread, ProjectionSource, RunnerThreadData, ToRunnerThread } from './thread-protocol';
+import { PositionWaiter } from './wait';
+
+export type { ProjectionSource } from './thread-protocol';
+
+export interface ThreadedProjectionRunnerOptions {
+  /** This thread's event store: read-your-writes waits read the log through it. */
+  eventStore: EventStore;
+  /** This thread's read-model store: waits read generation records through it. */
+  store: ReadModelStore;
+  /** Settings the worker thread opens its own connections from (the same stores, other connections). */
+  eventStoreConfig: EventStoreConfig;
+  readModelStoreConfig: ReadModelStoreConfig;
+  /** The projections, as this thread knows them (names, filters)... */
+  projections: Projection[];
+  /** ...and where the worker thread loads the very same ones (functions cannot cross threads). */
+  source: ProjectionSource;
+  batchSize?: number;
+  liveBatchWindowMs?: number;
+  leaseTtlMs?: number;
+  leaseRetryMs?: number;
+  retryBackoffMs?: number;
+  /** How long to wait before starting a worker thread again after it died. Default 1 s. */
+  restartBackoffMs?: number;
+  logger?: RunnerLogger;
+}
+
+const silent: RunnerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** A stop that takes longer than this ends the thread forcibly (its open batch rolls back; nothing is lost). */
+const STOP_TIMEOUT_MS = 30_000;
+const STATUS_TIMEOUT_MS = 10_000;
+
+export class ProjectionThreadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProjectionThreadError';
+  }
+}
+
+/**
+ * Runs the projections in a worker thread of this process, so their work (applying events, writing
+ * read-model rows) uses another core than the requests do. The same interface as ProjectionRunner:
+ * committed batches arrive on `changes$` (for Server-Sent Events and read-your-writes), commands go
+ * over the thread's port. The worker opens its own connections from the stores' settings; an SQLite
+ * event store wakes it at every commit of this thread (SqliteEventStore's BroadcastChannel).
+ *
+ * A thread that dies (an uncaught error, a native crash of a driver) is started again after
+ * `restartBackoffMs`; its projections resume from their committed checkpoints.
+ */
+export class ThreadedProjectionRunner implements RunsProjections {
+  private readonly subject = new Subject<ProjectionChange>();
+  readonly changes$: Observable<ProjectionChange> = this.subject.asObservable();
+  private readonly waiter: PositionWaiter;
+  private readonly names: Set<string>;
+  private readonly owner: string;
+  private readonly logger: RunnerLogger;
+  /** Projections whose lease the worker thread holds, as it last reported. */
+  private owned = new Set<string>();
+  private worker: Worker | null = null;
+  private stopping = false;
+  private started = false;
+  private nextRequest = 0;
+  private readonly requests = new Map<
+    number,
+    { resolve: (statuses: ProjectionStatus[]) => void; reject: (error: Error) => void }
+  >();
+  private restartTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: ThreadedProjectionRunnerOptions) {
+    this.names = new Set(options.projections.map((projection) => projection.name));
+    if (this.names.size !== options.projections.length) throw new Error('A projection is registered twice');
+    this.owner = `${hostname()}:${process.pid}:thread:${randomUUID().slice(0, 8)}`;
+    this.logger = options.logger ?? silent;
+    this.waiter = new PositionWaiter({
+      eventStore: options.eventStore,
+      store: options.store,
+      projections: options.projections,
+      commits: this.changes$,
+      runsHere: (name) => this.owned.has(name),
+    });
+  }
+
+  /** Resolves once the worker thread runs the projections; rejects when it could not start them. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.spawn(true);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    if (worker) {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      const timer = setTimeout(() => {
+        this.logger.warn(
+          { timeoutMs: STOP_TIMEOUT_MS },
+          'projection thread did not stop in time; terminated',
+        );
+        void worker.terminate();
+      }, STOP_TIMEOUT_MS);
+      this.send({ type: 'stop' });
+      await exited;
+      clearTimeout(timer);
+    }
+    this.subject.complete();
+  }
+
+  waitForPosition(position: Position, timeoutMs: number, projectionNames?: string[]): Promise<boolean> {
+    return this.waiter.waitForPosition(position, timeoutMs, projectionNames);
+  }
+
+  rebuild(projectionName: string): void {
+    this.send({ type: 'rebuild', name: this.known(projectionName) });
+  }
+
+  resume(projectionName: string): void {
+    this.send({ type: 'resume', name: this.known(projectionName) });
+  }
+
+  status(): Promise<ProjectionStatus[]> {
+    if (!this.worker)
+      return Promise.reject(new ProjectionThreadError('The projection thread is not running'));
+    const id = this.nextRequest++;
+    return new Promise<ProjectionStatus[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.requests.delete(id);
+        reject(new ProjectionThreadError('The projection thread did not answer the status request'));
+      }, STATUS_TIMEOUT_MS);
+      this.requests.set(id, {
+        resolve: (statuses) => (clearTimeout(timer), resolve(statuses)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
+      this.send({ type: 'status', id });
+    });
+  }
+
+  private known(name: string): string {
+    if (!this.names.has(name)) throw new Error(`Unknown projection '${name}'`);
+    return name;
+  }
+
+  private send(message: ToRunnerThread): void {
+    if (!this.worker) throw new ProjectionThreadError('The projection thread is not running');
+    this.worker.postMessage(message);
+  }
+
+  /** `first`: the start() call, which reports a failure to start; later (restarts) retry until stopped. */
+  private spawn(first: boolean): Promise<void> {
+    const o = this.options;
+    const data: RunnerThreadData = {
+      source: o.source,
+      names: [...this.names],
+      eventStore: o.eventStoreConfig,
+      readModelStore: o.readModelStoreConfig,
+      owner: this.owner,
+      batchSize: o.batchSize,
+      liveBatchWindowMs: o.liveBatchWindowMs,
+      leaseTtlMs: o.leaseTtlMs,
+      leaseRetryMs: o.leaseRetryMs,
+      retryBackoffMs: o.retryBackoffMs,
+    };
+    const worker = newRunnerThread(data);
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let running = false;
+      const settle = (error?: Error) => {
+        if (settled) return;
+        settled = true;
+        if (error) reject(error);
+        else resolve();
+      };
+      worker.on('message', (message: FromRunnerThread) => {
+        switch (message.type) {
+          case 'started':
+            running = true;
+            this.logger.info({ threadId: worker.threadId, owner: this.owner }, 'projection thread started');
+            settle();
+            return;
+          case 'start-failed':
+            settle(new ProjectionThreadError(`The projection thread could not start: ${message.message}`));
+            return;
+          case 'changes':
+            this.owned = new Set(message.owned);
+            for (const change of message.changes) this.subject.next(change);
+            return;
+          case 'owned':
+            this.owned = new Set(message.owned);
+            return;
+          case 'status': {
+            const request = this.requests.get(message.id);
+            this.requests.delete(message.id);
+            if (message.statuses) request?.resolve(message.statuses);
+            else request?.reject(new ProjectionThreadError(message.error ?? 'status failed'));
+            return;
+          }
+          case 'log':
+            this.logger[message.level](message.context, message.message);
+            return;
+          case 'stopped':
+            return;
+        }
+      });
+      worker.on('error', (error) => {
+        this.logger.error({ error: String(error) }, 'projection thread failed');
+        settle(new ProjectionThreadError(`The projection thread failed: ${String(error)}`));
+      });
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.worker = null;
+        this.owned = new Set();
+        for (const request of this.requests.values())
+          request.reject(new ProjectionThreadError('The projection thread exited'));
+        this.requests.clear();
+        const ran = running;
+        settle(new ProjectionThreadError(`The projection thread exited (code ${code}) before it started`));
+        // start() has reported the failure; the caller decides.
+        if (this.stopping || (first && !ran)) return;
+        // Died while running: start it again; its projections resume from their checkpoints.
+        const backoff = o.restartBackoffMs ?? 1000;
+        this.logger.error({ code, restartInMs: backoff }, 'projection thread exited; restarting it');
+        this.restartTimer = setTimeout(() => {
+          this.restartTimer = null;
+          if (this.stopping) return;
+          this.spawn(false).catch((error: unknown) => {
+            this.logger.error({ error: String(error) }, 'projection thread restart failed');
+          });
+        }, backoff);
+      });
+    });
+  }
+}
+
+/**
+ * The compiled build starts runner-thread.js; from TypeScript sources (tests, the bench, tools) the
+ * thread registers @swc-node/register first, as those processes do.
+ */
+function newRunnerThread(workerData: RunnerThreadData): Worker {
+  const entry = join(__dirname, `runner-thread${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
+  if (entry.endsWith('.js')) return new Worker(entry, { workerData });
+  const script = `require('@swc-node/register'); require(${JSON.stringify(entry)});`;
+  return new Worker(script, { eval: true, workerData });
+}
+
+export interface ProjectionRunnerSetup extends ProjectionRunnerOptions {
+  /** PROJECTIONS_THREAD: 'main' (the default) runs them on this thread, 'worker' on a worker thread. */
+  thread: ProjectionThread;
+  eventStoreConfig: EventStoreConfig;
+  readModelStoreConfig: ReadModelStoreConfig;
+  source: ProjectionSource;
+  restartBackoffMs?: number;
+}
+
+/**
+ * The runner the settings ask for. A store that only this thread can reach (an SQLite `:memory:`
+ * database) keeps the projections on this thread whatever `thread` says.
+ */
+export function createProjectionRunner(setup: ProjectionRunnerSetup): RunsProjections {
+  const { thread, eventStoreConfig, readModelStoreConfig, source, restartBackoffMs, ...options } = setup;
+  const memoryOnly =
+    (eventStoreConfig.kind === 'sqlite' && eventStoreConfig.path === ':memory:') ||
+    (readModelStoreConfig.kind === 'sqlite' && readModelStoreConfig.path === ':memory:');
+  if (thread === 'main' || memoryOnly) return new ProjectionRunner(options);
+  return new ThreadedProjectionRunner({
+    ...options,
+    eventStoreConfig,
+    readModelStoreConfig,
+    source,
+    restartBackoffMs,
+  });
+}
