@@ -143,6 +143,31 @@ describe('projections on a worker thread (ThreadedProjectionRunner, SQLite)', ()
     });
   });
 
+  it('while a thread is being started again: status from the store, a rebuild request waits for it', async () => {
+    const threaded = runner({ restartBackoffMs: 1_000 });
+    await threaded.start();
+    const { position } = await eventStore.append('clients-1', [client('p1', 'Contoso')]);
+    expect(await threaded.waitForPosition(position, 10_000)).toBe(true);
+    const marker = join(dir, 'crashed');
+    await eventStore.append('thread-1', [{ id: randomUUID(), type: 'Thread.Crash', data: { marker } }]);
+    // Down: the store's record answers (nobody holds the leases here), instead of an error.
+    await eventually('the thread to be down', async () =>
+      (await threaded.status().catch(() => [])).some((status) => !status.ownedHere),
+    );
+    const recorded = await threaded.status();
+    expect(recorded.find((status) => status.name === 'directory')).toMatchObject({
+      ownedHere: false,
+      generation: 1,
+      position,
+    });
+    const swapped = new Promise<ProjectionChange>((resolve) =>
+      threaded.changes$.subscribe((change) => change.swapped && resolve(change)),
+    );
+    threaded.rebuild('directory');
+    expect(await swapped).toMatchObject({ projection: 'directory', swapped: true });
+    expect(await store.activeGeneration('directory')).toBe(2);
+  });
+
   it('refuses to start when the worker cannot load its projections, naming why', async () => {
     const threaded = runner({ source: { ...source, exportName: 'missing' } });
     await expect(threaded.start()).rejects.toThrow(ProjectionThreadError);
@@ -158,6 +183,7 @@ describe('projections on a worker thread (ThreadedProjectionRunner, SQLite)', ()
     threaded.changes$.subscribe({ complete: () => (completed = true) });
     await threaded.stop();
     expect(completed).toBe(true);
-    await expect(threaded.status()).rejects.toThrow('The projection thread is not running');
+    await expect(threaded.status()).rejects.toThrow('The projection runner has stopped');
+    expect(() => threaded.rebuild('directory')).toThrow('The projection runner has stopped');
   });
 });

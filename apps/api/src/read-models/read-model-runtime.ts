@@ -16,10 +16,10 @@ import {
   projectionCatalogSource,
   type ProjectionStatus as RunnerStatus,
   type ReadModelStore,
+  recordedStatuses,
   type RunsProjections,
   ThreadedProjectionRunner,
 } from '@pc/projections';
-import { computeLag } from '@pc/projections/runtime/lag';
 import { map, type Observable, Subject } from 'rxjs';
 import {
   API_CONFIG,
@@ -194,35 +194,7 @@ export class ReadModelRuntime
   /** The runner's view of every projection (or, when they run elsewhere, what the store records). */
   async status(): Promise<RunnerStatus[]> {
     if (this.runner) return this.runner.status();
-    const store = this.store;
-    const head = await this.eventStore.headPosition();
-    const generations = await store.listGenerations();
-    return Promise.all(
-      this.projections.map(async (projection): Promise<RunnerStatus> => {
-        const own = generations.filter((g) => g.projection === projection.name);
-        const live = own.find((g) => g.status === 'live');
-        const building = own.find((g) => g.status === 'building');
-        return {
-          name: projection.name,
-          version: projection.version,
-          state: live?.state ?? 'standby',
-          ownedHere: false,
-          generation: live?.generation ?? null,
-          position: live?.position ?? null,
-          head,
-          lag: await computeLag(
-            this.eventStore,
-            projection,
-            live?.position ?? null,
-            live?.positionRecordedAt ?? null,
-          ),
-          error: live?.error ?? null,
-          rebuild: building
-            ? { generation: building.generation, position: building.position, error: building.error }
-            : null,
-        };
-      }),
-    );
+    return recordedStatuses(this.eventStore, this.store, this.projections);
   }
 
   /** For readiness (/ready) and the lag gauges. */

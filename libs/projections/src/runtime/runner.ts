@@ -4,6 +4,7 @@ import type { EventStore, Position } from '@pc/event-store';
 import { Subject, type Observable } from 'rxjs';
 import type { Projection } from '../definition/projection';
 import type {
+  GenerationRecord,
   LeaseManager,
   ProjectionFailure,
   ProjectionState,
@@ -165,26 +166,14 @@ export class ProjectionRunner implements RunsProjections {
       const live = generations.find((g) => g.generation === active);
       const building = generations.find((g) => g.status === 'building');
       const ownedHere = worker.ownsLease;
-      statuses.push({
-        name: projection.name,
-        version: projection.version,
-        // Another process runs it: its persisted state is the best we know.
-        state: ownedHere || worker.state === 'stopped' ? worker.state : (live?.state ?? 'standby'),
-        ownedHere,
-        generation: active,
-        position: live?.position ?? null,
-        head,
-        lag: await computeLag(
-          eventStore,
-          projection,
-          live?.position ?? null,
-          live?.positionRecordedAt ?? null,
-        ),
-        error: live?.error ?? null,
-        rebuild: building
-          ? { generation: building.generation, position: building.position, error: building.error }
-          : null,
-      });
+      statuses.push(
+        await statusFromRecords(eventStore, projection, head, live, building, {
+          // Another process runs it: its persisted state is the best we know.
+          state: ownedHere || worker.state === 'stopped' ? worker.state : (live?.state ?? 'standby'),
+          ownedHere,
+          generation: active,
+        }),
+      );
     }
     return statuses;
   }
@@ -194,4 +183,53 @@ export class ProjectionRunner implements RunsProjections {
     if (!worker) throw new Error(`Unknown projection '${name}'`);
     return worker;
   }
+}
+
+/**
+ * What the store records of each projection, for a process that does not run them (another process
+ * or a projection thread being restarted holds or will take the leases): persisted state, checkpoint,
+ * lag, error and rebuild in progress; `ownedHere` is false.
+ */
+export async function recordedStatuses(
+  eventStore: EventStore,
+  store: ReadModelStore,
+  projections: Projection[],
+): Promise<ProjectionStatus[]> {
+  const head = await eventStore.headPosition();
+  const generations = await store.listGenerations();
+  return Promise.all(
+    projections.map((projection) => {
+      const own = generations.filter((g) => g.projection === projection.name);
+      const live = own.find((g) => g.status === 'live');
+      const building = own.find((g) => g.status === 'building');
+      return statusFromRecords(eventStore, projection, head, live, building, {
+        state: live?.state ?? 'standby',
+        ownedHere: false,
+        generation: live?.generation ?? null,
+      });
+    }),
+  );
+}
+
+/** A projection's status from its live and building generation records; `here` is what the caller knows itself. */
+async function statusFromRecords(
+  eventStore: EventStore,
+  projection: Projection,
+  head: Position | null,
+  live: GenerationRecord | undefined,
+  building: GenerationRecord | undefined,
+  here: Pick<ProjectionStatus, 'state' | 'ownedHere' | 'generation'>,
+): Promise<ProjectionStatus> {
+  return {
+    name: projection.name,
+    version: projection.version,
+    ...here,
+    position: live?.position ?? null,
+    head,
+    lag: await computeLag(eventStore, projection, live?.position ?? null, live?.positionRecordedAt ?? null),
+    error: live?.error ?? null,
+    rebuild: building
+      ? { generation: building.generation, position: building.position, error: building.error }
+      : null,
+  };
 }

@@ -11,6 +11,7 @@ import type { RunnerLogger } from './projection-worker';
 import {
   type ProjectionChange,
   ProjectionRunner,
+  recordedStatuses,
   type ProjectionRunnerOptions,
   type ProjectionStatus,
   type RunsProjections,
@@ -74,6 +75,10 @@ export class ThreadedProjectionRunner implements RunsProjections {
   /** Projections whose lease the worker thread holds, as it last reported. */
   private owned = new Set<string>();
   private worker: Worker | null = null;
+  /** True between the thread's 'started' and its exit. */
+  private running = false;
+  /** Requests made while no thread was running, sent once one is. */
+  private queued: ToRunnerThread[] = [];
   private stopping = false;
   private started = false;
   private nextRequest = 0;
@@ -117,7 +122,7 @@ export class ThreadedProjectionRunner implements RunsProjections {
         );
         void worker.terminate();
       }, STOP_TIMEOUT_MS);
-      this.send({ type: 'stop' });
+      worker.postMessage({ type: 'stop' } satisfies ToRunnerThread);
       await exited;
       clearTimeout(timer);
     }
@@ -136,9 +141,13 @@ export class ThreadedProjectionRunner implements RunsProjections {
     this.send({ type: 'resume', name: this.known(projectionName) });
   }
 
+  /** The thread's view; while it is being started again, what the store records (`ownedHere` false). */
   status(): Promise<ProjectionStatus[]> {
-    if (!this.worker)
-      return Promise.reject(new ProjectionThreadError('The projection thread is not running'));
+    if (this.stopping) return Promise.reject(new ProjectionThreadError('The projection runner has stopped'));
+    if (!this.running) {
+      const { eventStore, store, projections } = this.options;
+      return recordedStatuses(eventStore, store, projections);
+    }
     const id = this.nextRequest++;
     return new Promise<ProjectionStatus[]>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -158,9 +167,11 @@ export class ThreadedProjectionRunner implements RunsProjections {
     return name;
   }
 
+  /** Rebuild and resume requests wait for a thread being started again; after stop() they are refused. */
   private send(message: ToRunnerThread): void {
-    if (!this.worker) throw new ProjectionThreadError('The projection thread is not running');
-    this.worker.postMessage(message);
+    if (this.stopping) throw new ProjectionThreadError('The projection runner has stopped');
+    if (this.worker && this.running) this.worker.postMessage(message);
+    else this.queued.push(message);
   }
 
   /** `first`: the start() call, which reports a failure to start; later (restarts) retry until stopped. */
@@ -193,6 +204,8 @@ export class ThreadedProjectionRunner implements RunsProjections {
         switch (message.type) {
           case 'started':
             running = true;
+            this.running = true;
+            for (const queued of this.queued.splice(0)) worker.postMessage(queued);
             this.logger.info({ threadId: worker.threadId, owner: this.owner }, 'projection thread started');
             settle();
             return;
@@ -226,6 +239,7 @@ export class ThreadedProjectionRunner implements RunsProjections {
       });
       worker.on('exit', (code) => {
         if (this.worker === worker) this.worker = null;
+        this.running = false;
         this.owned = new Set();
         for (const request of this.requests.values())
           request.reject(new ProjectionThreadError('The projection thread exited'));
