@@ -17,7 +17,8 @@ import { crashOnce, threadProjections } from './fixtures/thread-projections';
 import { directory } from './fixtures/sample-projections';
 
 const source = { module: join(__dirname, 'fixtures/thread-projections.ts'), exportName: 'threadProjections' };
-// An appender that never polls: only the stores' wake-up across threads can bring the worker events quickly.
+// This thread's store never polls. (The worker's own store keeps the default poll interval, so these
+// specs do not prove the wake-up across threads: test/event-store/sqlite-multiprocess.test.ts does.)
 const NEVER_POLL_MS = 3_600_000;
 
 const client = (partnerId: string, name: string) => ({
@@ -176,14 +177,19 @@ describe('projections on a worker thread (ThreadedProjectionRunner, SQLite)', ()
     );
   });
 
-  it('stops gracefully: the thread ends, changes$ completes, and no request reaches it any more', async () => {
+  it('stops gracefully: the thread ends, changes$ completes, status comes from the store, commands are refused', async () => {
     const threaded = runner();
     await threaded.start();
     let completed = false;
     threaded.changes$.subscribe({ complete: () => (completed = true) });
     await threaded.stop();
     expect(completed).toBe(true);
-    await expect(threaded.status()).rejects.toThrow('The projection runner has stopped');
+    // Status still answers, from the store (the API keeps serving while it shuts down); commands do not.
+    expect((await threaded.status()).map((status) => [status.name, status.ownedHere])).toEqual([
+      ['directory', false],
+      ['crash_once', false],
+    ]);
     expect(() => threaded.rebuild('directory')).toThrow('The projection runner has stopped');
+    await expect(threaded.start()).rejects.toThrow('The projection runner has stopped');
   });
 });

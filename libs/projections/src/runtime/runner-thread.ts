@@ -56,7 +56,8 @@ async function main(): Promise<void> {
     await store?.close().catch(() => undefined);
     await eventStore?.close().catch(() => undefined);
     post({ type: 'start-failed', message: describeError(error) });
-    return;
+    // End the thread whatever a driver or the loaded module left open: the main side restarts on exit.
+    process.exit(1);
   }
 
   const owned = (): string[] => data.names.filter((name) => runner.leases.isHeld(name));

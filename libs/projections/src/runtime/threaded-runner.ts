@@ -47,6 +47,7 @@ const silent: RunnerLogger = { info: () => undefined, warn: () => undefined, err
 /** A stop that takes longer than this ends the thread forcibly (its open batch rolls back; nothing is lost). */
 const STOP_TIMEOUT_MS = 30_000;
 const STATUS_TIMEOUT_MS = 10_000;
+const MAX_RESTART_BACKOFF_MS = 30_000;
 
 export class ProjectionThreadError extends Error {
   constructor(message: string) {
@@ -87,6 +88,8 @@ export class ThreadedProjectionRunner implements RunsProjections {
     { resolve: (statuses: ProjectionStatus[]) => void; reject: (error: Error) => void }
   >();
   private restartTimer: NodeJS.Timeout | null = null;
+  /** The delay before the last restart (see the exit handler). */
+  private lastBackoff = 0;
 
   constructor(private readonly options: ThreadedProjectionRunnerOptions) {
     this.names = new Set(options.projections.map((projection) => projection.name));
@@ -104,6 +107,7 @@ export class ThreadedProjectionRunner implements RunsProjections {
 
   /** Resolves once the worker thread runs the projections; rejects when it could not start them. */
   async start(): Promise<void> {
+    if (this.stopping) throw new ProjectionThreadError('The projection runner has stopped');
     if (this.started) return;
     this.started = true;
     await this.spawn(true);
@@ -141,13 +145,22 @@ export class ThreadedProjectionRunner implements RunsProjections {
     this.send({ type: 'resume', name: this.known(projectionName) });
   }
 
-  /** The thread's view; while it is being started again, what the store records (`ownedHere` false). */
-  status(): Promise<ProjectionStatus[]> {
-    if (this.stopping) return Promise.reject(new ProjectionThreadError('The projection runner has stopped'));
-    if (!this.running) {
-      const { eventStore, store, projections } = this.options;
-      return recordedStatuses(eventStore, store, projections);
-    }
+  /**
+   * The thread's view. When no thread can answer (it is being started again, it exited with the
+   * request outstanding, it did not answer in time, or the runner is stopping), what the store
+   * records, with `ownedHere` false: a status request never fails because of the thread.
+   */
+  async status(): Promise<ProjectionStatus[]> {
+    const recorded = () =>
+      recordedStatuses(this.options.eventStore, this.options.store, this.options.projections);
+    if (this.stopping || !this.running) return recorded();
+    return this.askThread().catch((error: unknown) => {
+      if (error instanceof ProjectionThreadError) return recorded();
+      throw error;
+    });
+  }
+
+  private askThread(): Promise<ProjectionStatus[]> {
     const id = this.nextRequest++;
     return new Promise<ProjectionStatus[]>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -160,6 +173,10 @@ export class ThreadedProjectionRunner implements RunsProjections {
       });
       this.send({ type: 'status', id });
     });
+  }
+
+  private restartBase(): number {
+    return Math.max(10, this.options.restartBackoffMs ?? 1000);
   }
 
   private known(name: string): string {
@@ -248,8 +265,13 @@ export class ThreadedProjectionRunner implements RunsProjections {
         settle(new ProjectionThreadError(`The projection thread exited (code ${code}) before it started`));
         // start() has reported the failure; the caller decides.
         if (this.stopping || (first && !ran)) return;
-        // Died while running: start it again; its projections resume from their checkpoints.
-        const backoff = o.restartBackoffMs ?? 1000;
+        // Died (while running, or while starting again): start it again; its projections resume from
+        // their checkpoints.
+        // Doubles with each start that fails, up to MAX_RESTART_BACKOFF_MS; a thread that ran resets it.
+        const backoff = ran
+          ? this.restartBase()
+          : Math.min(Math.max(this.lastBackoff * 2, this.restartBase()), MAX_RESTART_BACKOFF_MS);
+        this.lastBackoff = backoff;
         this.logger.error({ code, restartInMs: backoff }, 'projection thread exited; restarting it');
         this.restartTimer = setTimeout(() => {
           this.restartTimer = null;

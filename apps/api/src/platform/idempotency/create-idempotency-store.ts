@@ -11,7 +11,8 @@ import { SqliteIdempotencyStore } from './sqlite-idempotency-store';
 export function createIdempotencyStore(config: ReadModelStoreConfig): IdempotencyStore {
   return config.kind === 'postgres'
     ? new PostgresIdempotencyStore(config.url, config.schema)
-    : new SqliteIdempotencyStore(sqliteIdempotencyPath(config.path));
+    : // Keys kept in the read models' own file by earlier versions move to their new file at first start.
+      new SqliteIdempotencyStore(sqliteIdempotencyPath(config.path), { adoptFrom: config.path });
 }
 
 /**

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store';
 
@@ -18,7 +18,11 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly selectStatement: Database.Statement<[string, string], Row>;
   private readonly insertStatement: Database.Statement<[string, string, string, string, string, string]>;
 
-  constructor(path: string) {
+  /**
+   * `adoptFrom`: a database file that may still hold an `idempotency_keys` table from before the keys
+   * had a file of their own (the read models' file): its records are moved here once.
+   */
+  constructor(path: string, options: { adoptFrom?: string } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     // WAL lets the projector and the API share the file; busy_timeout rides out its short write locks.
@@ -37,11 +41,36 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       created_at TEXT NOT NULL,
       PRIMARY KEY (service, key)
     )`);
+    const { adoptFrom } = options;
+    if (adoptFrom && path !== ':memory:' && resolve(adoptFrom) !== resolve(path) && existsSync(adoptFrom))
+      this.adoptKeys(adoptFrom);
     this.selectStatement = this.db.prepare('SELECT * FROM idempotency_keys WHERE service = ? AND key = ?');
     this.insertStatement = this.db.prepare(
       `INSERT INTO idempotency_keys (service, key, request_hash, status, response_json, created_at)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service, key) DO NOTHING RETURNING key`,
     );
+  }
+
+  /**
+   * Copies the records of an older file's table, then drops it there. WAL mode does not make the two
+   * files commit as one: after a crash in between, the next start copies again (INSERT OR IGNORE) and
+   * drops; at worst the old records are lost, which only turns a replay of an old key into a re-run
+   * that the pipeline answers as replayed (the command id comes from the key).
+   */
+  private adoptKeys(file: string): void {
+    this.db.prepare('ATTACH DATABASE ? AS previous').run(file);
+    try {
+      const found = this.db
+        .prepare("SELECT 1 FROM previous.sqlite_master WHERE type = 'table' AND name = 'idempotency_keys'")
+        .get();
+      if (!found) return;
+      this.db.exec(`INSERT OR IGNORE INTO main.idempotency_keys
+        (service, key, request_hash, status, response_json, created_at)
+        SELECT service, key, request_hash, status, response_json, created_at FROM previous.idempotency_keys`);
+      this.db.exec('DROP TABLE previous.idempotency_keys');
+    } finally {
+      this.db.exec('DETACH DATABASE previous');
+    }
   }
 
   async find(service: string, key: string): Promise<IdempotencyRecord | null> {

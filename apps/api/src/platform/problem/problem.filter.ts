@@ -9,6 +9,7 @@ import {
 import { DomainError } from '@pc/domain/shared/errors';
 import { EventStoreUnavailableError, InvalidAppendError, WrongExpectedVersionError } from '@pc/event-store';
 import { ConcurrencyConflictError, PreconditionFailedError } from '@pc/pipeline';
+import { ProjectionThreadError } from '@pc/projections';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { correlationIdOf, requestIdOf } from '../request-context';
@@ -123,6 +124,21 @@ export class ProblemFilter implements ExceptionFilter {
         code: exception.code,
         title: 'Service unavailable',
         detail: 'The event store is temporarily unavailable. Retry later.',
+        headers: { 'Retry-After': RETRY_AFTER_UNAVAILABLE_SECONDS },
+      };
+    }
+    if (exception instanceof ProjectionThreadError) {
+      // The projections' worker thread is stopping with the service (or could not answer): retry.
+      this.logger.warn(
+        { err: exception, requestId: requestIdOf(request.raw) },
+        'projection thread unavailable',
+      );
+      return {
+        ...plain,
+        status: 503,
+        code: 'projections-unavailable',
+        title: 'Service unavailable',
+        detail: exception.message,
         headers: { 'Retry-After': RETRY_AFTER_UNAVAILABLE_SECONDS },
       };
     }
