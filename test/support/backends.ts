@@ -67,13 +67,13 @@ export async function startApp(
 
 /**
  * For the read-model suites: each backend with the projections on the main thread (the default), and
- * SQLite with them on a worker thread (PROJECTIONS_THREAD=worker). `thread` is added to the app's env.
+ * again with them on a worker thread (PROJECTIONS_THREAD=worker). `thread` is added to the app's env.
  */
 export const projectionThreadRuns: { backend: Backend; label: string; thread: Record<string, string> }[] = [
   ...backends.map((backend) => ({ backend, label: backend.name, thread: {} })),
-  {
-    backend: backends[0],
-    label: 'sqlite, projections on a worker thread',
+  ...backends.map((backend) => ({
+    backend,
+    label: `${backend.name}, projections on a worker thread`,
     thread: { PROJECTIONS_THREAD: 'worker' },
-  },
+  })),
 ];
