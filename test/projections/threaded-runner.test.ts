@@ -169,6 +169,23 @@ describe('projections on a worker thread (ThreadedProjectionRunner, SQLite)', ()
     expect(await store.activeGeneration('directory')).toBe(2);
   });
 
+  it('a batch still gathering when stop() is called commits, and its change reaches this thread', async () => {
+    const threaded = runner({ liveBatchWindowMs: 5_000 });
+    const changes: ProjectionChange[] = [];
+    threaded.changes$.subscribe((change) => changes.push(change));
+    await threaded.start();
+    const first = await eventStore.append('clients-1', [client('p1', 'Contoso')]);
+    expect(await threaded.waitForPosition(first.position, 10_000, ['directory'])).toBe(true);
+    const { position } = await eventStore.append('clients-2', [client('p2', 'Fabrikam')]);
+    // Time for the worker to wake and take the event into its batch, which the 5 s window holds open.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await threaded.stop();
+    expect(changes.filter((change) => change.projection === 'directory').map((c) => c.position)).toContain(
+      position,
+    );
+    expect((await store.dumpTables(directory)).clients).toHaveLength(2);
+  });
+
   it('refuses to start when the worker cannot load its projections, naming why', async () => {
     const threaded = runner({ source: { ...source, exportName: 'missing' } });
     await expect(threaded.start()).rejects.toThrow(ProjectionThreadError);

@@ -71,15 +71,16 @@ async function main(): Promise<void> {
   };
   // One message per turn of this thread's event loop for all the batches it committed.
   let pending: ProjectionChange[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const changes = pending;
+    pending = [];
+    const now = owned();
+    reported = now.join('\u0000');
+    post({ type: 'changes', changes, owned: now });
+  };
   runner.changes$.subscribe((change) => {
-    if (pending.length === 0)
-      setImmediate(() => {
-        const changes = pending;
-        pending = [];
-        const now = owned();
-        reported = now.join('\u0000');
-        post({ type: 'changes', changes, owned: now });
-      });
+    if (pending.length === 0) setImmediate(flush);
     pending.push(change);
   });
   const ownership = setInterval(reportOwnership, OWNERSHIP_CHECK_MS);
@@ -104,6 +105,8 @@ async function main(): Promise<void> {
         void (async () => {
           // Graceful, as in the main thread: batches in flight commit, leases are released.
           await runner.stop().catch(() => undefined);
+          // The last batches' changes, before 'stopped' and the exit (the turn may not reach setImmediate).
+          flush();
           await store?.close().catch(() => undefined);
           await eventStore?.close().catch(() => undefined);
           post({ type: 'stopped' });
