@@ -16,6 +16,13 @@ export interface RunnerLogger {
   error(context: object, message: string): void;
 }
 
+/** Logs nothing: the runners' default. */
+export const silentLogger: RunnerLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
 export interface WorkerOptions {
   eventStore: EventStore;
   store: ReadModelStore;

@@ -40,11 +40,7 @@ async function main(): Promise<void> {
       store,
       projections,
       owner: data.owner,
-      batchSize: data.batchSize,
-      liveBatchWindowMs: data.liveBatchWindowMs,
-      leaseTtlMs: data.leaseTtlMs,
-      leaseRetryMs: data.leaseRetryMs,
-      retryBackoffMs: data.retryBackoffMs,
+      ...data.tuning,
       logger: {
         info: (context, message) => post({ type: 'log', level: 'info', context, message }),
         warn: (context, message) => post({ type: 'log', level: 'warn', context, message }),

@@ -11,7 +11,7 @@ import type {
   ReadModelStore,
 } from '../store/read-model-store';
 import { computeLag, type Lag } from './lag';
-import { ProjectionWorker, type RunnerLogger } from './projection-worker';
+import { ProjectionWorker, type RunnerLogger, silentLogger } from './projection-worker';
 import { PositionWaiter } from './wait';
 
 /** Emitted after each committed batch of a live generation (and after a rebuild is swapped in). */
@@ -72,8 +72,6 @@ export interface RunsProjections {
   status(): Promise<ProjectionStatus[]>;
 }
 
-const silent: RunnerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
 /**
  * Runs projections from the event store into a read-model store, one worker per projection, each
  * isolated: a projection stopped on an event it cannot handle does not hold the others back.
@@ -107,7 +105,7 @@ export class ProjectionRunner implements RunsProjections {
           liveBatchWindowMs: options.liveBatchWindowMs ?? 0,
           retryBackoffMs: options.retryBackoffMs ?? 1000,
           leaseRetryMs: options.leaseRetryMs ?? Math.max(100, Math.floor(leaseTtlMs / 3)),
-          logger: options.logger ?? silent,
+          logger: options.logger ?? silentLogger,
           onCommitted: (name, batch) =>
             this.subject.next({
               projection: name,

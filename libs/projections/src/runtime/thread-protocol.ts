@@ -1,6 +1,6 @@
 import type { EventStoreConfig } from '@pc/event-store';
 import type { ReadModelStoreConfig } from '../store/config';
-import type { ProjectionChange, ProjectionStatus } from './runner';
+import type { ProjectionChange, ProjectionRunnerOptions, ProjectionStatus } from './runner';
 
 /** Where the worker thread finds the projections: a module (absolute path) and the array it exports. */
 export interface ProjectionSource {
@@ -15,12 +15,14 @@ export interface RunnerThreadData {
   eventStore: EventStoreConfig;
   readModelStore: ReadModelStoreConfig;
   owner: string;
-  batchSize?: number;
-  liveBatchWindowMs?: number;
-  leaseTtlMs?: number;
-  leaseRetryMs?: number;
-  retryBackoffMs?: number;
+  tuning: RunnerTuning;
 }
+
+/** The runner's settings that are plain numbers, passed on to the thread's runner as they are. */
+export type RunnerTuning = Pick<
+  ProjectionRunnerOptions,
+  'batchSize' | 'liveBatchWindowMs' | 'leaseTtlMs' | 'leaseRetryMs' | 'retryBackoffMs'
+>;
 
 export type ToRunnerThread =
   | { type: 'stop' }

@@ -7,21 +7,26 @@ import { Subject, type Observable } from 'rxjs';
 import type { Projection } from '../definition/projection';
 import type { ProjectionThread, ReadModelStoreConfig } from '../store/config';
 import type { ReadModelStore } from '../store/read-model-store';
-import type { RunnerLogger } from './projection-worker';
+import { type RunnerLogger, silentLogger } from './projection-worker';
 import {
   type ProjectionChange,
   ProjectionRunner,
   recordedStatuses,
-  type ProjectionRunnerOptions,
   type ProjectionStatus,
   type RunsProjections,
 } from './runner';
-import type { FromRunnerThread, ProjectionSource, RunnerThreadData, ToRunnerThread } from './thread-protocol';
+import type {
+  FromRunnerThread,
+  ProjectionSource,
+  RunnerThreadData,
+  RunnerTuning,
+  ToRunnerThread,
+} from './thread-protocol';
 import { PositionWaiter } from './wait';
 
 export type { ProjectionSource } from './thread-protocol';
 
-export interface ThreadedProjectionRunnerOptions {
+export interface ThreadedProjectionRunnerOptions extends RunnerTuning {
   /** This thread's event store: read-your-writes waits read the log through it. */
   eventStore: EventStore;
   /** This thread's read-model store: waits read generation records through it. */
@@ -33,17 +38,11 @@ export interface ThreadedProjectionRunnerOptions {
   projections: Projection[];
   /** ...and where the worker thread loads the very same ones (functions cannot cross threads). */
   source: ProjectionSource;
-  batchSize?: number;
-  liveBatchWindowMs?: number;
-  leaseTtlMs?: number;
-  leaseRetryMs?: number;
-  retryBackoffMs?: number;
   /** How long to wait before starting a worker thread again after it died. Default 1 s. */
   restartBackoffMs?: number;
   logger?: RunnerLogger;
 }
 
-const silent: RunnerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 /** A stop that takes longer than this ends the thread forcibly (its open batch rolls back; nothing is lost). */
 const STOP_TIMEOUT_MS = 30_000;
 const STATUS_TIMEOUT_MS = 10_000;
@@ -95,7 +94,7 @@ export class ThreadedProjectionRunner implements RunsProjections {
     this.names = new Set(options.projections.map((projection) => projection.name));
     if (this.names.size !== options.projections.length) throw new Error('A projection is registered twice');
     this.owner = `${hostname()}:${process.pid}:thread:${randomUUID().slice(0, 8)}`;
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     this.waiter = new PositionWaiter({
       eventStore: options.eventStore,
       store: options.store,
@@ -187,7 +186,7 @@ export class ThreadedProjectionRunner implements RunsProjections {
   /** Rebuild and resume requests wait for a thread being started again; after stop() they are refused. */
   private send(message: ToRunnerThread): void {
     if (this.stopping) throw new ProjectionThreadError('The projection runner has stopped');
-    if (this.worker && this.running) this.worker.postMessage(message);
+    if (this.running) this.worker?.postMessage(message);
     else this.queued.push(message);
   }
 
@@ -200,17 +199,18 @@ export class ThreadedProjectionRunner implements RunsProjections {
       eventStore: o.eventStoreConfig,
       readModelStore: o.readModelStoreConfig,
       owner: this.owner,
-      batchSize: o.batchSize,
-      liveBatchWindowMs: o.liveBatchWindowMs,
-      leaseTtlMs: o.leaseTtlMs,
-      leaseRetryMs: o.leaseRetryMs,
-      retryBackoffMs: o.retryBackoffMs,
+      tuning: {
+        batchSize: o.batchSize,
+        liveBatchWindowMs: o.liveBatchWindowMs,
+        leaseTtlMs: o.leaseTtlMs,
+        leaseRetryMs: o.leaseRetryMs,
+        retryBackoffMs: o.retryBackoffMs,
+      },
     };
     const worker = newRunnerThread(data);
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      let running = false;
       const settle = (error?: Error) => {
         if (settled) return;
         settled = true;
@@ -220,7 +220,6 @@ export class ThreadedProjectionRunner implements RunsProjections {
       worker.on('message', (message: FromRunnerThread) => {
         switch (message.type) {
           case 'started':
-            running = true;
             this.running = true;
             for (const queued of this.queued.splice(0)) worker.postMessage(queued);
             this.logger.info({ threadId: worker.threadId, owner: this.owner }, 'projection thread started');
@@ -255,13 +254,14 @@ export class ThreadedProjectionRunner implements RunsProjections {
         settle(new ProjectionThreadError(`The projection thread failed: ${String(error)}`));
       });
       worker.on('exit', (code) => {
+        // One thread at a time: `running` is this one's.
+        const ran = this.running;
         if (this.worker === worker) this.worker = null;
         this.running = false;
         this.owned = new Set();
         for (const request of this.requests.values())
           request.reject(new ProjectionThreadError('The projection thread exited'));
         this.requests.clear();
-        const ran = running;
         settle(new ProjectionThreadError(`The projection thread exited (code ${code}) before it started`));
         // start() has reported the failure; the caller decides.
         if (this.stopping || (first && !ran)) return;
@@ -296,13 +296,10 @@ function newRunnerThread(workerData: RunnerThreadData): Worker {
   return new Worker(script, { eval: true, workerData });
 }
 
-export interface ProjectionRunnerSetup extends ProjectionRunnerOptions {
+/** Everything either runner needs, and which one to build. */
+export interface ProjectionRunnerSetup extends ThreadedProjectionRunnerOptions {
   /** PROJECTIONS_THREAD: 'main' (the default) runs them on this thread, 'worker' on a worker thread. */
   thread: ProjectionThread;
-  eventStoreConfig: EventStoreConfig;
-  readModelStoreConfig: ReadModelStoreConfig;
-  source: ProjectionSource;
-  restartBackoffMs?: number;
 }
 
 /**
@@ -310,16 +307,11 @@ export interface ProjectionRunnerSetup extends ProjectionRunnerOptions {
  * database) keeps the projections on this thread whatever `thread` says.
  */
 export function createProjectionRunner(setup: ProjectionRunnerSetup): RunsProjections {
-  const { thread, eventStoreConfig, readModelStoreConfig, source, restartBackoffMs, ...options } = setup;
-  const memoryOnly =
-    (eventStoreConfig.kind === 'sqlite' && eventStoreConfig.path === ':memory:') ||
-    (readModelStoreConfig.kind === 'sqlite' && readModelStoreConfig.path === ':memory:');
-  if (thread === 'main' || memoryOnly) return new ProjectionRunner(options);
-  return new ThreadedProjectionRunner({
-    ...options,
-    eventStoreConfig,
-    readModelStoreConfig,
-    source,
-    restartBackoffMs,
-  });
+  const { thread, ...options } = setup;
+  const inMemory = [options.eventStoreConfig, options.readModelStoreConfig].some(
+    (config) => config.kind === 'sqlite' && config.path === ':memory:',
+  );
+  return thread === 'main' || inMemory
+    ? new ProjectionRunner(options)
+    : new ThreadedProjectionRunner(options);
 }
