@@ -1,4 +1,5 @@
-import { canonicalJson, commandIdFor, parseIfMatch, requestFingerprint } from './command-ids';
+import { canonicalJson } from '@pc/pipeline';
+import { commandIdFor, parseIfMatch, requestFingerprint } from './command-ids';
 
 describe('command ids and request fingerprints', () => {
   it('derives the same UUIDv5 for the same service and key, different ones otherwise', () => {
@@ -29,5 +30,18 @@ describe('command ids and request fingerprints', () => {
     expect(requestFingerprint({ ...base, body: { a: 1 } })).not.toBe(
       requestFingerprint({ ...base, path: '/y', body: { a: 1 } }),
     );
+  });
+
+  it('keeps fingerprints and command ids of earlier versions (a retry after an upgrade is still a retry)', () => {
+    const body = { b: 1, a: [{ d: 2, c: 3 }, null], é: 'x', Z: true, z: { y: [1.5, '東京'] } };
+    const fingerprint = requestFingerprint({
+      method: 'POST',
+      path: '/partners/p1/users',
+      actor: 'partner-user:u1',
+      body,
+    });
+    // Values computed by the version before the fingerprint used the hash chain's canonical JSON.
+    expect(fingerprint).toBe('d63783a7bcb53610643c58a8ac32ac6e20049c1a27c9c86c07bb731b98335637');
+    expect(commandIdFor('svc', 'key-1', fingerprint)).toBe('98cb5d9d-e0c0-59c8-95ce-4ccefbe84329');
   });
 });

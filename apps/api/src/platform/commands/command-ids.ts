@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { canonicalJson } from '@pc/pipeline';
 import { v5 as uuidv5 } from 'uuid';
 import { badRequest } from '../problem/problem-exception';
 
@@ -46,22 +47,11 @@ export function parseIfMatch(header: string | string[] | undefined): number | un
 
 export const etagOf = (revision: number): string => `"${revision}"`;
 
-/** JSON with object keys sorted at every level, so equal bodies hash equally whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
 /**
  * Fingerprint of "the same request": method, concrete path, the acting principal and the body.
  * The actor is included so that another user of the same service reusing a key never receives the
- * first user's response.
+ * first user's response. The body's JSON is canonical (keys sorted at every level, as the hash chain
+ * has it), so equal bodies give equal fingerprints whatever their key order.
  */
 export function requestFingerprint(parts: {
   method: string;
