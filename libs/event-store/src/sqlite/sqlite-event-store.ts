@@ -82,8 +82,8 @@ export class SqliteEventStore implements EventStore {
   private readonly existingStreams = new LRUCache<string, true>({ max: 100_000 });
   /**
    * The last revision of streams this connection wrote or read to their end, valid while no other
-   * connection commits (`PRAGMA data_version`): a read past it is empty without a query. That is the
-   * pipeline's read of a cached stream, before every command.
+   * connection commits (`PRAGMA data_version`, checked before one is used): a read past it is empty
+   * without a query. That is the pipeline's read of a cached stream, before every command.
    */
   private readonly streamHeads = new LRUCache<string, number>({ max: 100_000 });
   /** Rows of the append transaction in progress; kept once it commits. */
@@ -201,17 +201,20 @@ export class SqliteEventStore implements EventStore {
           ? MAX_INT64
           : (from ?? (direction === 'forwards' ? 0 : MAX_INT64));
     return this.guard(() => {
-      const fresh = !this.othersCommitted();
-      const head = fresh ? this.streamHeads.get(streamName) : undefined;
-      // Past the head we know: nothing to read (and the stream exists, it has a head).
-      if (direction === 'forwards' && head !== undefined && bound > head) return [];
+      const head = direction === 'forwards' ? this.streamHeads.get(streamName) : undefined;
+      // Past the head we know, while no other connection has committed: nothing to read (and the
+      // stream exists, it has a head). Only a remembered head costs the check; a read that must run
+      // anyway goes straight to SQL (the pipeline's first read of a stream, most of them at 1M events).
+      if (head !== undefined && bound > head && !this.othersCommitted()) return [];
       const sql = direction === 'forwards' ? SQL.streamForwards : SQL.streamBackwards;
       const rows = this.all<EventRow>(sql, streamName, bound, limit);
       // Every adapter answers a read of a stream with no events with StreamNotFoundError, whatever the
       // starting revision (the contract suite checks it); the existence query only runs on empty reads.
       if (rows.length === 0 && !this.knownToExist(streamName)) throw new StreamNotFoundError(streamName);
-      // A forwards read that stopped short of its limit ended at the stream's head.
-      if (fresh && direction === 'forwards' && rows.length > 0 && (limit === NO_LIMIT || rows.length < limit))
+      // A forwards read that stopped short of its limit ended at the stream's head. Remembered without
+      // a check: should another connection commit after this read, the next check sees data_version
+      // move and forgets every head (seenDataVersion never moves without that), so none outlives it.
+      if (direction === 'forwards' && rows.length > 0 && (limit === NO_LIMIT || rows.length < limit))
         this.streamHeads.set(streamName, rows[rows.length - 1].revision);
       return rows.map(toRecordedEvent);
     });
