@@ -18,6 +18,8 @@ import { elapsedMs, forEachLimited } from './stats';
 interface RecordedAppend {
   stream: string;
   firstRevision: number;
+  /** Global position of the append's first event: an append's events take consecutive positions. */
+  firstPosition: bigint;
   events: NewEvent[];
 }
 
@@ -35,6 +37,8 @@ class RecordingStore implements EventStore {
       this.appends.push({
         stream: streamName,
         firstRevision: result.nextExpectedRevision - events.length + 1,
+        // The SQL adapters' positions are the global sequence in decimal.
+        firstPosition: BigInt(result.position) - BigInt(events.length) + 1n,
         events,
       });
     }
@@ -113,10 +117,15 @@ function* jobs(world: World, count: number, offset: number): Iterable<Job> {
 
 /**
  * Measurement (2): the in-process pipeline (load → fold → decide → append, stream cache warm after a
- * warm-up of 10 %) on the generated store, then a raw insert of exactly the rows it appended — one
- * transaction per append, as the adapter does — through the same driver with the same durability
- * settings (SQLite: WAL, synchronous=NORMAL; PostgreSQL: default synchronous_commit, pool of 10).
- * Raw rows go to `raw-…` streams with fresh ids; data/metadata are serialised before the clock starts.
+ * warm-up of 10 %) on the generated store, recording every append; then the raw baseline writes exactly
+ * those rows again, in the same place: the pipeline's rows are deleted and re-inserted (same stream,
+ * revision, event id, type, data, metadata and global position, in commit order), one transaction per
+ * append as the adapter's durability gives each append, through the same driver with the same settings
+ * (SQLite: WAL, synchronous=NORMAL, SQLite's default checkpoint interval as in the adapter; PostgreSQL:
+ * default synchronous_commit, pool of 10). So both write the same index pages of the same store; data
+ * and metadata are serialised before the clock starts. On SQLite both phases start right after a
+ * checkpoint. (Until fix 30 the raw rows went to new `raw-…` streams, whose index entries all sat
+ * together in a few hot pages: a flattering baseline.)
  */
 export async function runPipelineBench(options: {
   backend: BackendRun;
@@ -125,7 +134,8 @@ export async function runPipelineBench(options: {
   commands: number;
   concurrency: number;
 }): Promise<PipelineBenchResult> {
-  const inner = await createEventStore(options.backend.eventStore);
+  const config = options.backend.eventStore;
+  const inner = await createEventStore(config);
   const store = new RecordingStore(inner);
   const pipeline = createCommandPipeline({ store, commands: createDomainCommands(options.catalog) });
   let refused = 0;
@@ -148,6 +158,9 @@ export async function runPipelineBench(options: {
   const warmup = Math.max(100, Math.floor(options.commands / 10));
   await forEachLimited(jobs(options.world, warmup, 0), options.concurrency, execute);
   refused = 0;
+  const head = await store.headPosition();
+  const mark = head === null ? 0n : BigInt(head);
+  if (config.kind === 'sqlite') checkpointSqlite(config.path);
   store.recording = true;
   const started = process.hrtime.bigint();
   await forEachLimited(jobs(options.world, options.commands, warmup), options.concurrency, execute);
@@ -155,30 +168,46 @@ export async function runPipelineBench(options: {
   store.recording = false;
   await store.close();
 
-  const rows = store.appends.map((a) => ({
-    stream: `raw-${a.stream}`,
-    firstRevision: a.firstRevision,
-    events: a.events.map((e) => ({
-      id: randomUUID(),
-      type: e.type,
-      data: JSON.stringify(e.data),
-      metadata: JSON.stringify(e.metadata ?? {}),
-    })),
-  }));
+  const rows = store.appends
+    .slice()
+    .sort((a, b) => (a.firstPosition < b.firstPosition ? -1 : 1))
+    .map((a) => ({
+      stream: a.stream,
+      firstRevision: a.firstRevision,
+      firstPosition: a.firstPosition,
+      events: a.events.map((e) => ({
+        id: e.id,
+        type: e.type,
+        data: JSON.stringify(e.data),
+        metadata: JSON.stringify(e.metadata ?? {}),
+      })),
+    }));
   const events = rows.reduce((n, r) => n + r.events.length, 0);
   let rawSeconds: number;
-  if (options.backend.eventStore.kind === 'sqlite') {
-    const db = new Database(options.backend.eventStore.path);
+  if (config.kind === 'sqlite') {
+    const db = new Database(config.path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    const removed = db.prepare('DELETE FROM events WHERE global_position > ?').run(mark).changes;
+    if (removed !== events) throw new Error(`expected to remove ${events} rows, removed ${removed}`);
+    db.pragma('wal_checkpoint(RESTART)');
     const insert = db.prepare(
-      `INSERT INTO events (stream_name, revision, event_id, type, data, metadata, recorded_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (global_position, stream_name, revision, event_id, type, data, metadata, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const write = db.transaction((row: (typeof rows)[number], recordedAt: string) => {
       row.events.forEach((e, i) =>
-        insert.run(row.stream, row.firstRevision + i, e.id, e.type, e.data, e.metadata, recordedAt),
+        insert.run(
+          row.firstPosition + BigInt(i),
+          row.stream,
+          row.firstRevision + i,
+          e.id,
+          e.type,
+          e.data,
+          e.metadata,
+          recordedAt,
+        ),
       );
     });
     const t = process.hrtime.bigint();
@@ -186,24 +215,23 @@ export async function runPipelineBench(options: {
     rawSeconds = elapsedMs(t) / 1000;
     db.close();
   } else {
-    const config = options.backend.eventStore;
     if (config.kind !== 'postgres') throw new Error('unsupported backend');
     const pool = new Pool({ connectionString: config.url, max: 10 });
     const table = `"${config.schema}".events`;
-    let position = 1_000_000_000_000;
+    const removed = await pool.query(`DELETE FROM ${table} WHERE global_position > $1`, [String(mark)]);
+    if (removed.rowCount !== events)
+      throw new Error(`expected to remove ${events} rows, removed ${removed.rowCount}`);
     const t = process.hrtime.bigint();
     await forEachLimited(rows, 10, async (row) => {
       const client = await pool.connect();
       try {
-        const first = position;
-        position += row.events.length;
         await client.query('BEGIN');
         await client.query(
           `INSERT INTO ${table} (global_position, stream_name, revision, event_id, type, data, metadata, recorded_at)
            SELECT $1::bigint + e.n - 1, $2, $3::bigint + e.n - 1, e.id, e.type, e.data, e.metadata, statement_timestamp()
            FROM unnest($4::uuid[], $5::text[], $6::json[], $7::json[]) WITH ORDINALITY AS e(id, type, data, metadata, n)`,
           [
-            first,
+            String(row.firstPosition),
             row.stream,
             row.firstRevision,
             row.events.map((e) => e.id),
@@ -235,4 +263,14 @@ export async function runPipelineBench(options: {
     ratio: pipelineCommandsPerSecond / rawCommandsPerSecond,
     refused,
   };
+}
+
+/** Copies the WAL into the database file, so the next writer starts it again from its beginning (the store's connection is idle here). */
+function checkpointSqlite(path: string): void {
+  const db = new Database(path);
+  try {
+    db.pragma('wal_checkpoint(RESTART)');
+  } finally {
+    db.close();
+  }
 }
