@@ -204,7 +204,7 @@ export class SqliteEventStore implements EventStore {
       const head = direction === 'forwards' ? this.streamHeads.get(streamName) : undefined;
       // Past the head we know, while no other connection has committed: nothing to read (and the
       // stream exists, it has a head). Only a remembered head costs the check; a read that must run
-      // anyway goes straight to SQL (the pipeline's first read of a stream, most of them at 1M events).
+      // anyway goes straight to SQL (the pipeline's first read of a stream).
       if (head !== undefined && bound > head && !this.othersCommitted()) return [];
       const sql = direction === 'forwards' ? SQL.streamForwards : SQL.streamBackwards;
       const rows = this.all<EventRow>(sql, streamName, bound, limit);
