@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { type EventStore, createEventStore } from '@pc/event-store';
+import { type EventStore, type EventStoreConfig, createEventStore } from '@pc/event-store';
 import {
   type DecisionResult,
   type DomainEvent,
@@ -114,32 +114,55 @@ const ctx = (over: Partial<CommandContext> = {}): CommandContext => ({
   ...over,
 });
 
-const stores: { name: string; open(): Promise<{ store: EventStore; close(): Promise<void> }> }[] = [
+interface OpenedStore {
+  store: EventStore;
+  /** Another connection to the same store, as another process of the service would hold. */
+  another(): Promise<EventStore>;
+  close(): Promise<void>;
+}
+
+async function opened(config: EventStoreConfig, cleanup: () => unknown): Promise<OpenedStore> {
+  const store = await createEventStore(config);
+  const others: EventStore[] = [];
+  return {
+    store,
+    async another() {
+      const other = await createEventStore(config);
+      others.push(other);
+      return other;
+    },
+    async close() {
+      for (const other of others) await other.close();
+      await store.close();
+      await cleanup();
+    },
+  };
+}
+
+const stores: { name: string; open(): Promise<OpenedStore> }[] = [
   {
     name: 'sqlite',
-    async open() {
+    open() {
       const dir = mkdtempSync(join(tmpdir(), 'pc-pipeline-'));
-      const store = await createEventStore({ kind: 'sqlite', path: join(dir, 'events.sqlite') });
-      return {
-        store,
-        close: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })),
-      };
+      return opened({ kind: 'sqlite', path: join(dir, 'events.sqlite') }, () =>
+        rmSync(dir, { recursive: true, force: true }),
+      );
     },
   },
   {
     name: 'postgres',
     async open() {
       const schema = await createTestSchema('pipeline');
-      const store = await createEventStore({ kind: 'postgres', url: pgUrl(), schema: schema.name });
-      return { store, close: async () => (await store.close(), await schema.drop()) };
+      return opened({ kind: 'postgres', url: pgUrl(), schema: schema.name }, () => schema.drop());
     },
   },
 ];
 
 describe.each(stores)('the command pipeline ($name)', ({ open }) => {
   let store: EventStore;
+  let another: () => Promise<EventStore>;
   let close: () => Promise<void>;
-  beforeAll(async () => ({ store, close } = await open()));
+  beforeAll(async () => ({ store, another, close } = await open()));
   afterAll(() => close());
 
   const pipeline = (options: { cacheSize?: number; maxAttempts?: number } = {}) =>
@@ -417,5 +440,67 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
       code: 'name-taken',
     });
     expect(await store.readStream(`claim-${name}`)).toHaveLength(1);
+  });
+
+  // Named invariant: a pipeline decides on its streams as they are in the store, not as its cache last
+  // saw them. Another process (here: another pipeline on another connection) may have written since; an
+  // accepted decision is guarded by the expected revision at append, but a refusal, a no-op or a replay
+  // writes nothing, so nothing else would catch a stale cache. These hold for any future cache shortcut.
+  describe('with another process writing the same streams', () => {
+    let remote: ReturnType<typeof createCommandPipeline>;
+    beforeAll(async () => {
+      remote = createCommandPipeline({ store: await another(), commands });
+    });
+
+    it('a refusal is never decided on a state the other process has changed since', async () => {
+      const c = id();
+      const local = pipeline();
+      await local.execute('Increment', { id: c, by: 5 }, ctx());
+      await remote.execute('Increment', { id: c, by: -5 }, ctx());
+      // The local cache says 5 (5 + 6 > 10: refused); the store says 0.
+      const accepted = await local.execute('Increment', { id: c, by: 6, max: 10 }, ctx());
+      expect(accepted.revision).toBe(2);
+      await expect(local.execute('Increment', { id: c, by: 5, max: 10 }, ctx())).rejects.toMatchObject({
+        code: 'over-max',
+        facts: { value: 6, max: 10 },
+      });
+    });
+
+    it('a no-op reports the revision the other process has reached', async () => {
+      const c = id();
+      const local = pipeline();
+      await local.execute('Increment', { id: c, by: 1 }, ctx());
+      await remote.execute('Increment', { id: c, by: 1 }, ctx());
+      const noop = await local.execute('Increment', { id: c, by: 0 }, ctx());
+      expect(noop).toMatchObject({ revision: 1, eventTypes: [] });
+    });
+
+    it('If-Match is checked against what the other process wrote', async () => {
+      const c = id();
+      const local = pipeline();
+      await local.execute('Increment', { id: c, by: 1 }, ctx());
+      await remote.execute('Increment', { id: c, by: 1 }, ctx());
+      await expect(
+        local.execute('Increment', { id: c, by: 0 }, ctx({ expectedRevision: 0 })),
+      ).rejects.toBeInstanceOf(PreconditionFailedError);
+    });
+
+    it('a command the other process completed is a replay here, and the hash chain stays whole', async () => {
+      const name = `n-${id()}`;
+      const local = pipeline();
+      await local.execute('Note', { name }, ctx());
+      const command = ctx({ now: '2026-01-05T09:00:01.000Z' });
+      const first = await remote.execute('Note', { name }, command);
+      // The same command id (a client's retry to another instance), with another clock reading.
+      const retry = await local.execute('Note', { name }, { ...command, now: '2026-01-05T09:00:02.000Z' });
+      expect(retry).toEqual({ ...first, replayed: true });
+      await local.execute('Note', { name }, ctx());
+      const events = await store.readStream(`claim-${name}`);
+      expect(events).toHaveLength(3);
+      events.forEach((e, i) => {
+        expect(e.metadata.prevHash).toBe(i === 0 ? GENESIS_HASH : events[i - 1].metadata.hash);
+        expect(e.metadata.hash).toBe(eventHash(e.type, e.data, e.metadata));
+      });
+    });
   });
 });
