@@ -56,14 +56,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const owned = (): string[] => data.names.filter((name) => runner.leases.isHeld(name));
+  // The projections whose lease the thread holds, as last reported (with changes, or on their own).
   let reported = '';
+  const owned = (): string[] => {
+    const now = data.names.filter((name) => runner.leases.isHeld(name));
+    reported = now.join('\u0000');
+    return now;
+  };
   const reportOwnership = (): void => {
+    const before = reported;
     const now = owned();
-    const key = now.join('\u0000');
-    if (key === reported) return;
-    reported = key;
-    post({ type: 'owned', owned: now });
+    if (reported !== before) post({ type: 'owned', owned: now });
   };
   // One message per turn of this thread's event loop for all the batches it committed.
   let pending: ProjectionChange[] = [];
@@ -71,9 +74,7 @@ async function main(): Promise<void> {
     if (pending.length === 0) return;
     const changes = pending;
     pending = [];
-    const now = owned();
-    reported = now.join('\u0000');
-    post({ type: 'changes', changes, owned: now });
+    post({ type: 'changes', changes, owned: owned() });
   };
   runner.changes$.subscribe((change) => {
     if (pending.length === 0) setImmediate(flush);

@@ -116,16 +116,18 @@ export class ProblemFilter implements ExceptionFilter {
       // The store rejected an argument that came from the request (e.g. a malformed position token).
       return { ...plain, status: 400, code: exception.code, title: 'Bad request', detail: exception.message };
     }
+    // A backend the request needs is away for now: 503 with Retry-After.
+    const unavailable = (code: string, detail: string): Problem => ({
+      ...plain,
+      status: 503,
+      code,
+      title: 'Service unavailable',
+      detail,
+      headers: { 'Retry-After': RETRY_AFTER_UNAVAILABLE_SECONDS },
+    });
     if (exception instanceof EventStoreUnavailableError) {
       this.logger.error({ err: exception, requestId: requestIdOf(request.raw) }, 'event store unavailable');
-      return {
-        ...plain,
-        status: 503,
-        code: exception.code,
-        title: 'Service unavailable',
-        detail: 'The event store is temporarily unavailable. Retry later.',
-        headers: { 'Retry-After': RETRY_AFTER_UNAVAILABLE_SECONDS },
-      };
+      return unavailable(exception.code, 'The event store is temporarily unavailable. Retry later.');
     }
     if (exception instanceof ProjectionThreadError) {
       // The projections' worker thread is stopping with the service (or could not answer): retry.
@@ -133,14 +135,7 @@ export class ProblemFilter implements ExceptionFilter {
         { err: exception, requestId: requestIdOf(request.raw) },
         'projection thread unavailable',
       );
-      return {
-        ...plain,
-        status: 503,
-        code: 'projections-unavailable',
-        title: 'Service unavailable',
-        detail: exception.message,
-        headers: { 'Retry-After': RETRY_AFTER_UNAVAILABLE_SECONDS },
-      };
+      return unavailable('projections-unavailable', exception.message);
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
