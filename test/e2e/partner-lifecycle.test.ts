@@ -330,4 +330,47 @@ describe.each(backends)('partner lifecycle over HTTP ($name)', (backend) => {
     expect(fields).toEqual(['address.country', 'phone', 'unknownField', 'website']);
     expect(((await getPartner()).body as { revision: number }).revision).toBe(before.revision);
   });
+
+  // Regression: class-validator's IsOptional let null through, which blanked the legal name or phone
+  // and answered 500 for a null e-mail or country.
+  it('null for a field the profile or a user must have is a 400 naming it, and nothing is written', async () => {
+    const before = (await getPartner()).body as { revision: number };
+    const profileNulls = await post('/partners/contoso/profile', admin, {
+      legalName: null,
+      phone: null,
+      email: null,
+      address: { line1: null, city: null, country: null },
+    });
+    expect(profileNulls.status).toBe(400);
+    expect(profileNulls.headers['content-type']).toContain('application/problem+json');
+    const fields = (profileNulls.body as { errors: { field: string }[] }).errors.map((e) => e.field).sort();
+    expect(fields).toEqual([
+      'address.city',
+      'address.country',
+      'address.line1',
+      'email',
+      'legalName',
+      'phone',
+    ]);
+    expect((await post('/partners/contoso/profile', admin, { address: null })).status).toBe(400);
+    const userNulls = await post('/partners/contoso/users/peter', admin, { email: null, displayName: null });
+    expect(userNulls.status).toBe(400);
+    expect((userNulls.body as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual([
+      'displayName',
+      'email',
+    ]);
+    expect(((await getPartner()).body as { revision: number }).revision).toBe(before.revision);
+  });
+
+  it('null clears an optional profile field: the website, a second address line', async () => {
+    const cleared = await post('/partners/contoso/profile', admin, {
+      website: null,
+      address: { postalCode: null },
+    });
+    expect(cleared.status).toBe(201);
+    const partner = (await getPartner()).body as { profile: Record<string, unknown> & { address: object } };
+    expect(partner.profile.website).toBeUndefined();
+    expect(partner.profile.address).toMatchObject({ line1: 'Hlavná 1', city: 'Bratislava', country: 'SK' });
+    expect((partner.profile.address as Record<string, unknown>).postalCode ?? null).toBeNull();
+  });
 });

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from '../platform';
 
 const DIRECTIONS = ['forwards', 'backwards'] as const;
 export const MAX_PAGE = 1000;
@@ -11,12 +12,12 @@ const ID_MESSAGE = 'must be 1-128 characters: letters, digits, ".", "@", "-" or 
 
 class PageQuery {
   @ApiPropertyOptional({ enum: DIRECTIONS, default: 'forwards' })
-  @IsOptional()
+  @Optional()
   @IsIn(DIRECTIONS)
   direction?: (typeof DIRECTIONS)[number];
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -30,7 +31,7 @@ export class ReadStreamQueryDto extends PageQuery {
     description:
       'Inclusive. Default: the first revision forwards, the last one backwards. Pass nextRevision to page.',
   })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -42,7 +43,7 @@ export class ReadAllQueryDto extends PageQuery {
     description:
       'Exclusive: the page starts after (forwards) / before (backwards) it. Pass nextPosition to page.',
   })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   fromPosition?: string;
@@ -50,24 +51,24 @@ export class ReadAllQueryDto extends PageQuery {
   @ApiPropertyOptional({
     description: 'Events of partner-{id}, or whose data.partnerId or actor.partnerId is the id',
   })
-  @IsOptional()
+  @Optional()
   @Matches(ID, { message: `partnerId ${ID_MESSAGE}` })
   partnerId?: string;
 
   @ApiPropertyOptional({
     description: 'Events of customer-{id}, or whose data.customerId or actor.customerId is the id',
   })
-  @IsOptional()
+  @Optional()
   @Matches(ID, { message: `customerId ${ID_MESSAGE}` })
   customerId?: string;
 
   @ApiPropertyOptional({ description: 'Exact event type', example: 'PartnerRegistered' })
-  @IsOptional()
+  @Optional()
   @Matches(/^[A-Za-z][A-Za-z0-9._-]{0,127}$/, { message: 'eventType must be an event type name' })
   eventType?: string;
 
   @ApiPropertyOptional({ description: 'metadata.actor.id' })
-  @IsOptional()
+  @Optional()
   @Matches(ID, { message: `actorId ${ID_MESSAGE}` })
   actorId?: string;
 
@@ -75,7 +76,7 @@ export class ReadAllQueryDto extends PageQuery {
     description: 'metadata.occurredAt ≥ from (ISO-8601)',
     example: '2026-01-01T00:00:00Z',
   })
-  @IsOptional()
+  @Optional()
   @IsISO8601({ strict: true })
   from?: string;
 
@@ -83,7 +84,7 @@ export class ReadAllQueryDto extends PageQuery {
     description: 'metadata.occurredAt < to (ISO-8601)',
     example: '2026-02-01T00:00:00Z',
   })
-  @IsOptional()
+  @Optional()
   @IsISO8601({ strict: true })
   to?: string;
 }
@@ -93,7 +94,7 @@ export class AsOfQueryDto {
     minimum: 0,
     description: 'Fold up to and including this revision. Give revision or at.',
   })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -103,7 +104,7 @@ export class AsOfQueryDto {
     description: 'Fold up to the last event whose metadata.occurredAt ≤ at (ISO-8601). Give revision or at.',
     example: '2026-03-01T00:00:00Z',
   })
-  @IsOptional()
+  @Optional()
   @IsISO8601({ strict: true })
   at?: string;
 }
@@ -112,7 +113,7 @@ export class PartnerScopeDto {
   @ApiPropertyOptional({
     description: "Only the partner's streams: partner-{id} and every stream with an event carrying the id",
   })
-  @IsOptional()
+  @Optional()
   @Matches(ID, { message: `partnerId ${ID_MESSAGE}` })
   partnerId?: string;
 }
@@ -123,7 +124,7 @@ export class ExportQueryDto extends PartnerScopeDto {
       'Inclusive bound. Default: the head when the request starts (sent back as X-Export-Position). ' +
       "Pass the manifest's exportPosition to get exactly the events it describes.",
   })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   upToPosition?: string;

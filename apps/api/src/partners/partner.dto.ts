@@ -1,11 +1,10 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsEmail,
   IsIn,
   IsISO31661Alpha2,
   IsNotEmpty,
-  IsOptional,
   IsString,
   IsUrl,
   Matches,
@@ -13,6 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { AUTHORIZATIONS, COMPANY_ROLES, CUSTOMER_ACCESS_LEVELS } from '@pc/domain';
+import { Optional } from '../platform';
 
 /** Ids chosen by callers: letters, digits, dash and underscore (they become part of stream names). */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -21,10 +21,10 @@ const DATE_OR_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z)?$/;
 
 export class AddressDto {
   @ApiProperty({ example: 'Hlavná 1' }) @IsString() @IsNotEmpty() @MaxLength(200) line1!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) line2?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @MaxLength(200) line2?: string;
   @ApiProperty({ example: 'Bratislava' }) @IsString() @IsNotEmpty() @MaxLength(100) city!: string;
-  @ApiPropertyOptional({ example: '811 01' }) @IsOptional() @IsString() @MaxLength(20) postalCode?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) region?: string;
+  @ApiPropertyOptional({ example: '811 01' }) @Optional() @IsString() @MaxLength(20) postalCode?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @MaxLength(100) region?: string;
   @ApiProperty({ example: 'SK', description: 'ISO 3166-1 alpha-2' }) @IsISO31661Alpha2() country!: string;
 }
 
@@ -43,7 +43,7 @@ export class CompanyProfileDto {
   phone!: string;
   @ApiProperty({ example: 'office@contoso.example' }) @IsEmail() @MaxLength(254) email!: string;
   @ApiPropertyOptional({ example: 'https://contoso.example' })
-  @IsOptional()
+  @Optional()
   @IsUrl({ require_protocol: true, protocols: ['http', 'https'] })
   @MaxLength(2000)
   website?: string;
@@ -51,7 +51,7 @@ export class CompanyProfileDto {
 
 export class FirstUserDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: `userId ${ID_MESSAGE}` })
   userId?: string;
   @ApiProperty({ example: 'jana@contoso.example' }) @IsEmail() @MaxLength(254) email!: string;
@@ -60,7 +60,7 @@ export class FirstUserDto {
 
 export class RegisterPartnerDto {
   @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: `partnerId ${ID_MESSAGE}` })
   partnerId?: string;
   @ApiProperty({ type: CompanyProfileDto })
@@ -70,28 +70,55 @@ export class RegisterPartnerDto {
   @ApiProperty({ type: FirstUserDto }) @ValidateNested() @Type(() => FirstUserDto) firstUser!: FirstUserDto;
 }
 
-export class PartialAddressDto extends PartialType(AddressDto) {}
+/**
+ * The address fields an update changes; absent ones keep their value. Spelled out rather than
+ * PartialType(AddressDto), whose optional fields would also accept null (class-validator's
+ * IsOptional), and null would blank a line the profile must have.
+ */
+export class PartialAddressDto {
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(200) line1?: string;
+  @ApiPropertyOptional({ nullable: true, description: 'null clears it' })
+  @Optional({ nullable: true })
+  @IsString()
+  @MaxLength(200)
+  line2?: string | null;
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(100) city?: string;
+  @ApiPropertyOptional({ nullable: true, description: 'null clears it' })
+  @Optional({ nullable: true })
+  @IsString()
+  @MaxLength(20)
+  postalCode?: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'null clears it' })
+  @Optional({ nullable: true })
+  @IsString()
+  @MaxLength(100)
+  region?: string | null;
+  @ApiPropertyOptional({ description: 'ISO 3166-1 alpha-2' })
+  @Optional()
+  @IsISO31661Alpha2()
+  country?: string;
+}
 
 export class UpdateCompanyProfileDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) legalName?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(200) legalName?: string;
   @ApiPropertyOptional({ type: PartialAddressDto })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => PartialAddressDto)
   address?: PartialAddressDto;
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^\+?[0-9 ()-]{5,30}$/, {
     message: 'phone must be a phone number (digits, spaces, +, -, parentheses)',
   })
   phone?: string;
-  @ApiPropertyOptional() @IsOptional() @IsEmail() @MaxLength(254) email?: string;
-  @ApiPropertyOptional()
-  @IsOptional()
+  @ApiPropertyOptional() @Optional() @IsEmail() @MaxLength(254) email?: string;
+  @ApiPropertyOptional({ nullable: true, description: 'null clears it' })
+  @Optional({ nullable: true })
   @IsUrl({ require_protocol: true, protocols: ['http', 'https'] })
   @MaxLength(2000)
-  website?: string;
+  website?: string | null;
 }
 
 export class RejectCompanyProfileDto {
@@ -110,7 +137,7 @@ export class AuthorizationChangeDto {
     description: 'Date (YYYY-MM-DD) or UTC instant; defaults to now',
     example: '2026-12-01',
   })
-  @IsOptional()
+  @Optional()
   @Matches(DATE_OR_INSTANT, {
     message: 'effectiveFrom must be YYYY-MM-DD or a UTC instant like 2026-12-01T00:00:00Z',
   })
@@ -119,7 +146,7 @@ export class AuthorizationChangeDto {
 
 export class CreatePartnerUserDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: `userId ${ID_MESSAGE}` })
   userId?: string;
   @ApiProperty({ example: 'peter@contoso.example' }) @IsEmail() @MaxLength(254) email!: string;
@@ -127,8 +154,8 @@ export class CreatePartnerUserDto {
 }
 
 export class UpdatePartnerUserDto {
-  @ApiPropertyOptional() @IsOptional() @IsEmail() @MaxLength(254) email?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) displayName?: string;
+  @ApiPropertyOptional() @Optional() @IsEmail() @MaxLength(254) email?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(200) displayName?: string;
 }
 
 const ROLES = [...COMPANY_ROLES, ...CUSTOMER_ACCESS_LEVELS] as const;

@@ -19,6 +19,7 @@ export { ExecuteDomainCommand } from './commands/execute-domain-command';
 export { CATALOG, COMMAND_PIPELINE, EVENT_STORE, IDEMPOTENCY_STORE, PIPELINE_OBSERVER } from './tokens';
 export type { IdempotencyStore, IdempotencyRecord, StoredResponse } from './idempotency/idempotency-store';
 export { ProblemException, type ProblemDetails } from './problem/problem-exception';
+export { Optional } from './problem/optional';
 export { ProblemResponses, ProblemDetailsDto, ValidationProblemDto } from './openapi/problem-responses';
 export { GuessingRateLimit } from './rate-limit/guessing-rate-limit';
 export { MetricsService } from './observability/metrics.service';

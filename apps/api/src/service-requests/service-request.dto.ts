@@ -1,17 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import {
   MAX_DESCRIPTION,
   MAX_TITLE,
   SERVICE_REQUEST_SEVERITIES,
   type ServiceRequestSeverity,
 } from '@pc/domain';
-import { CommandBodyDto } from '../platform';
+import { CommandBodyDto, Optional } from '../platform';
 import { ID_PATTERN } from '../partners/partner.dto';
 
 export class CreateServiceRequestDto extends CommandBodyDto {
   @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: 'serviceRequestId must be 1-64 letters, digits, "-" or "_"' })
   serviceRequestId?: string;
   @ApiProperty({ example: 'Mail stopped syncing on phones', maxLength: MAX_TITLE })
@@ -32,26 +32,26 @@ export class CreateServiceRequestDto extends CommandBodyDto {
 /** Only the fields sent change; sending the current value changes nothing (200, no event). */
 export class UpdateServiceRequestDto extends CommandBodyDto {
   @ApiPropertyOptional({ maxLength: MAX_TITLE })
-  @IsOptional()
+  @Optional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_TITLE)
   title?: string;
   @ApiPropertyOptional({ maxLength: MAX_DESCRIPTION })
-  @IsOptional()
+  @Optional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_DESCRIPTION)
   description?: string;
   @ApiPropertyOptional({ enum: SERVICE_REQUEST_SEVERITIES })
-  @IsOptional()
+  @Optional()
   @IsIn(SERVICE_REQUEST_SEVERITIES)
   severity?: ServiceRequestSeverity;
 }
 
 export class CloseServiceRequestDto extends CommandBodyDto {
   @ApiPropertyOptional({ example: 'Re-created the mobile device policy.', maxLength: MAX_DESCRIPTION })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(MAX_DESCRIPTION)
   resolution?: string;

@@ -1,8 +1,10 @@
 import { defineCommand, type StreamSpec } from '../shared/command';
 import { DomainError, refuse } from '../shared/errors';
+import { nonEmpty, validCountry, validEmail } from '../customer/validation';
 import { toInstant } from '../shared/time';
 import type { DecisionContext, DomainEvent, Loaded } from '../shared/types';
 import {
+  type Address,
   type Authorization,
   type CompanyProfile,
   type CompanyRole,
@@ -86,6 +88,46 @@ function protectLastGlobalAdmin(state: PartnerState, user: PartnerUser, what: st
   }
 }
 
+/**
+ * What customers rely on in a partner's profile ("it must be correct"): the legal name, phone, e-mail
+ * and the address's first line, city and country are always there. A registration gives them all; an
+ * update may change any of them but never blank one (null or blank text is refused, as is a bad e-mail
+ * or country code). The website and the other address lines are optional: null clears them.
+ * Only checks: the values written are the caller's, as before.
+ */
+function checkProfile(profile: Partial<CompanyProfile>, complete: boolean): void {
+  const given = (value: unknown): boolean => complete || value !== undefined;
+  if (given(profile.legalName)) nonEmpty(profile.legalName, 'legalName', 200);
+  if (given(profile.phone)) nonEmpty(profile.phone, 'phone', 30);
+  if (given(profile.email)) validEmail(profile.email);
+  optionalText(profile.website, 'website', 2000);
+  if (!given(profile.address)) return;
+  const address = profile.address as Partial<Address> | null;
+  if (address === null || typeof address !== 'object' || Array.isArray(address)) {
+    refuse('invalid-field', 'address must be an object', { field: 'address' });
+    return;
+  }
+  if (given(address.line1)) nonEmpty(address.line1, 'address.line1', 200);
+  if (given(address.city)) nonEmpty(address.city, 'address.city', 100);
+  if (given(address.country)) validCountry(address.country);
+  optionalText(address.line2, 'address.line2', 200);
+  optionalText(address.postalCode, 'address.postalCode', 20);
+  optionalText(address.region, 'address.region', 100);
+}
+
+/** An optional text: absent, null (cleared) or a text of at most `max` characters. */
+function optionalText(value: unknown, field: string, max: number): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'string' || value.length > max)
+    refuse('invalid-field', `${field} must be a text of at most ${max} characters, or null`, { field });
+}
+
+/** A partner user's e-mail and display name, when given (both are required on creation). */
+function checkUser(user: { email?: unknown; displayName?: unknown }, complete: boolean): void {
+  if (complete || user.email !== undefined) validEmail(user.email);
+  if (complete || user.displayName !== undefined) nonEmpty(user.displayName, 'displayName', 200);
+}
+
 function normaliseProfile(profile: CompanyProfile): CompanyProfile {
   return {
     ...profile,
@@ -108,6 +150,8 @@ export const registerPartner = defineCommand<RegisterPartner>({
   streams: (p, ctx) => ({ partner: partnerSpec(p.partnerId ?? ctx.newId('partnerId')) }),
   decide(p, loaded, ctx) {
     requirePlatform(ctx.actor, 'register partners');
+    checkProfile(p.profile ?? {}, true);
+    checkUser(p.firstUser ?? {}, true);
     const partnerId = p.partnerId ?? ctx.newId('partnerId');
     if (partnerOf(loaded).exists) {
       refuse(
@@ -156,6 +200,9 @@ export const updateCompanyProfile = defineCommand<UpdateCompanyProfile>({
   decide(p, loaded, ctx) {
     const state = partnerOf(loaded);
     authorizePartnerAction(state, ctx.actor, 'edit-company-profile');
+    if (p.changes === null || typeof p.changes !== 'object')
+      refuse('invalid-field', 'changes must be an object', { field: 'changes' });
+    checkProfile(p.changes, false);
     const current = state.profile as CompanyProfile;
     const next = normaliseProfile({
       ...current,
@@ -317,6 +364,7 @@ export const createPartnerUser = defineCommand<CreatePartnerUser>({
   decide(p, loaded, ctx) {
     const state = partnerOf(loaded);
     authorizePartnerAction(state, ctx.actor, 'manage-users');
+    checkUser(p, true);
     const userId = p.userId ?? ctx.newId('userId');
     if (state.users[userId])
       refuse(
@@ -367,6 +415,7 @@ export const updatePartnerUser = defineCommand<UpdatePartnerUser>({
     authorizePartnerAction(state, ctx.actor, 'manage-users');
     const user = userOf(state, p.userId);
     requireMayManage(state, ctx, user);
+    checkUser(p, false);
     const changes: { email?: FieldChange<string>; displayName?: FieldChange<string> } = {};
     if (p.email !== undefined && p.email !== user.email) {
       requireUniqueEmail(state, p.email, user.id);

@@ -62,6 +62,41 @@ describe('RegisterPartner', () => {
       .when('RegisterPartner', cmd, { actor: platform })
       .thenRefused('partner-already-registered');
   });
+
+  it.each([
+    ['no legal name', { ...profile, legalName: undefined }, 'invalid-field', 'legalName'],
+    ['a blank phone', { ...profile, phone: '  ' }, 'invalid-field', 'phone'],
+    ['no e-mail', { ...profile, email: null }, 'invalid-email', 'email'],
+    ['no address', { ...profile, address: undefined }, 'invalid-field', 'address'],
+    ['no city', { ...profile, address: { ...profile.address, city: null } }, 'invalid-field', 'address.city'],
+  ])('refuses a profile with %s', (_what, badProfile, code, field) => {
+    given()
+      .when('RegisterPartner', { ...cmd, profile: badProfile }, { actor: platform })
+      .thenRefused(code, { field });
+  });
+
+  it('refuses a profile whose country is not an ISO 3166-1 code', () => {
+    given()
+      .when(
+        'RegisterPartner',
+        { ...cmd, profile: { ...profile, address: { ...profile.address, country: 'XX' } } },
+        { actor: platform },
+      )
+      .thenRefused('invalid-country');
+  });
+
+  it('refuses a first user without an e-mail or a name', () => {
+    given()
+      .when('RegisterPartner', { ...cmd, firstUser: { displayName: 'A' } }, { actor: platform })
+      .thenRefused('invalid-email');
+    given()
+      .when(
+        'RegisterPartner',
+        { ...cmd, firstUser: { email: 'a@b.example', displayName: '' } },
+        { actor: platform },
+      )
+      .thenRefused('invalid-field', { field: 'displayName' });
+  });
 });
 
 describe('UpdateCompanyProfile', () => {
@@ -188,6 +223,51 @@ describe('UpdateCompanyProfile', () => {
         { actor: partnerUser('ga2') },
       )
       .thenRefused('actor-inactive');
+  });
+
+  // Regression: null passed the HTTP validation of an optional field, blanked legalName or phone,
+  // and made normaliseProfile throw on a null e-mail or country (a 500).
+  it.each([
+    [{ legalName: null }, 'invalid-field', 'legalName'],
+    [{ legalName: '   ' }, 'invalid-field', 'legalName'],
+    [{ phone: null }, 'invalid-field', 'phone'],
+    [{ email: null }, 'invalid-email', 'email'],
+    [{ address: null }, 'invalid-field', 'address'],
+    [{ address: { line1: null } }, 'invalid-field', 'address.line1'],
+    [{ address: { city: '' } }, 'invalid-field', 'address.city'],
+    [{ website: 42 }, 'invalid-field', 'website'],
+  ])(
+    'refuses %j: a required field is never blanked, nor set to a value of another type',
+    (changes, code, field) => {
+      given({ [P]: registered() })
+        .when('UpdateCompanyProfile', { partnerId: 'p1', changes }, { actor: admin })
+        .thenRefused(code, { field });
+    },
+  );
+
+  it('refuses an address whose country is null or not an ISO 3166-1 code', () => {
+    for (const country of [null, 'XX']) {
+      given({ [P]: registered() })
+        .when(
+          'UpdateCompanyProfile',
+          { partnerId: 'p1', changes: { address: { country } } },
+          { actor: admin },
+        )
+        .thenRefused('invalid-country');
+    }
+  });
+
+  it('clears the website, an optional field, with null', () => {
+    given({ [P]: registered() })
+      .when('UpdateCompanyProfile', { partnerId: 'p1', changes: { website: null } }, { actor: admin })
+      .thenEmits({
+        [P]: [
+          {
+            type: 'CompanyProfileUpdated',
+            data: { partnerId: 'p1', changes: { website: { from: profile.website, to: null } } },
+          },
+        ],
+      });
   });
 });
 
@@ -351,6 +431,26 @@ describe('GrantAuthorization / RevokeAuthorization', () => {
 
 describe('Partner users', () => {
   const create = { partnerId: 'p1', userId: 'u1', email: 'Jana@Contoso.example', displayName: 'Jana' };
+
+  it('refuses to create a user without a valid e-mail or a name', () => {
+    given({ [P]: registered() })
+      .when('CreatePartnerUser', { ...create, email: 'not-an-address' }, { actor: admin })
+      .thenRefused('invalid-email');
+    given({ [P]: registered() })
+      .when('CreatePartnerUser', { ...create, displayName: ' ' }, { actor: admin })
+      .thenRefused('invalid-field', { field: 'displayName' });
+  });
+
+  // Regression: `{"email": null}` passed the HTTP validation and threw in the e-mail uniqueness check.
+  it("refuses to set a user's e-mail or name to null", () => {
+    const given1 = () => given({ [P]: [...registered(), userCreated('u1')] });
+    given1()
+      .when('UpdatePartnerUser', { partnerId: 'p1', userId: 'u1', email: null }, { actor: admin })
+      .thenRefused('invalid-email');
+    given1()
+      .when('UpdatePartnerUser', { partnerId: 'p1', userId: 'u1', displayName: null }, { actor: admin })
+      .thenRefused('invalid-field', { field: 'displayName' });
+  });
 
   it('a global admin creates a user', () => {
     given({ [P]: registered() })

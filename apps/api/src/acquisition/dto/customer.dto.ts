@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import { CUSTOMER_ROLES, type CustomerRole } from '@pc/domain';
-import { CommandBodyDto } from '../../platform';
+import { CommandBodyDto, Optional } from '../../platform';
 import { ID_PATTERN } from '../../partners/partner.dto';
 
 export class CreateCustomerUserDto extends CommandBodyDto {
   @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: 'userId must be 1-64 letters, digits, "-" or "_"' })
   userId?: string;
   @ApiProperty({
@@ -18,7 +18,7 @@ export class CreateCustomerUserDto extends CommandBodyDto {
   email!: string;
   @ApiProperty({ example: 'Bob Kováč' }) @IsString() @IsNotEmpty() @MaxLength(256) displayName!: string;
   @ApiPropertyOptional({ enum: CUSTOMER_ROLES, default: 'user' })
-  @IsOptional()
+  @Optional()
   @IsIn(CUSTOMER_ROLES)
   role?: CustomerRole;
 }
@@ -30,7 +30,7 @@ export class LicensesDto extends CommandBodyDto {
 
 export class SuspendSubscriptionDto extends CommandBodyDto {
   @ApiPropertyOptional({ example: 'Seasonal pause' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(1000)
   reason?: string;

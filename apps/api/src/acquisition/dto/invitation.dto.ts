@@ -6,13 +6,12 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   Matches,
   ValidateNested,
 } from 'class-validator';
 import { CUSTOMER_ACCESS_LEVELS, type CustomerAccess, MAX_DELEGATION_DAYS } from '@pc/domain';
-import { CommandBodyDto } from '../../platform';
+import { CommandBodyDto, Optional } from '../../platform';
 import { ID_PATTERN } from '../../partners/partner.dto';
 
 const ID_MESSAGE = 'must be 1-64 characters: letters, digits, "-" or "_", starting with a letter or digit';
@@ -24,11 +23,11 @@ const INSTANT_MESSAGE = 'expiresAt must be YYYY-MM-DD or a UTC instant like 2026
 export class DelegationTermsDto {
   @ApiProperty({ enum: CUSTOMER_ACCESS_LEVELS }) @IsIn(CUSTOMER_ACCESS_LEVELS) access!: CustomerAccess;
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_DELEGATION_DAYS, default: MAX_DELEGATION_DAYS })
-  @IsOptional()
+  @Optional()
   @IsInt()
   durationDays?: number;
   @ApiPropertyOptional({ default: false, description: 'Only with limited access' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   autoExtend?: boolean;
 }
@@ -37,23 +36,23 @@ class InvitationBodyDto extends CommandBodyDto {
   @ApiPropertyOptional({
     description: 'Lets the partner administer the subscription (certified partners only)',
   })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   includeDelegatedAdmin?: boolean;
   @ApiPropertyOptional({ type: DelegationTermsDto, description: 'Required with includeDelegatedAdmin' })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => DelegationTermsDto)
   delegation?: DelegationTermsDto;
   @ApiPropertyOptional({ example: '2026-03-01', description: 'After this the URL no longer works' })
-  @IsOptional()
+  @Optional()
   @Matches(INSTANT, { message: INSTANT_MESSAGE })
   expiresAt?: string;
 }
 
 export class CreateTrialInviteDto extends InvitationBodyDto {
   @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: `inviteId ${ID_MESSAGE}` })
   inviteId?: string;
   @ApiProperty({ example: 'office-business-basic', description: 'The one service offered as a trial' })
@@ -74,7 +73,7 @@ export class OfferLineDto {
 
 export class CreatePurchaseOfferDto extends InvitationBodyDto {
   @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: `purchaseOfferId ${ID_MESSAGE}` })
   purchaseOfferId?: string;
   @ApiProperty({ type: [OfferLineDto] })

@@ -6,13 +6,12 @@ import {
   IsEmail,
   IsISO31661Alpha2,
   IsNotEmpty,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { CommandBodyDto } from '../../platform';
+import { CommandBodyDto, Optional } from '../../platform';
 import { ID_PATTERN } from '../../partners/partner.dto';
 import { OfferLineDto } from './invitation.dto';
 
@@ -41,16 +40,16 @@ class TakeUpDto extends CommandBodyDto {
   @ApiPropertyOptional({
     description: "An existing customer (defaults to a customer user's own); with newCustomer, its chosen id",
   })
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: 'customerId must be 1-64 letters, digits, "-" or "_"' })
   customerId?: string;
   @ApiPropertyOptional({ type: NewCustomerDto, description: 'A sign-up; platform actors only' })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => NewCustomerDto)
   newCustomer?: NewCustomerDto;
   @ApiPropertyOptional({ description: 'Required when the invitation includes delegated administration' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   acceptDelegatedAdmin?: boolean;
 }
@@ -62,7 +61,7 @@ export class AcceptPurchaseOfferDto extends TakeUpDto {
     type: [OfferLineDto],
     description: 'License counts changed while buying (each within the catalog bounds, 422 otherwise)',
   })
-  @IsOptional()
+  @Optional()
   @ValidateNested({ each: true })
   @ArrayMaxSize(50)
   @Type(() => OfferLineDto)

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsISO8601, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Optional } from '../../platform';
 
 /** Ids as they appear in stream names and event data (as in audit.dto). */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
@@ -12,12 +13,12 @@ export class PartnerActivityQueryDto {
   @ApiPropertyOptional({
     description: 'Entries filed under this customer (its records, or its users acting)',
   })
-  @IsOptional()
+  @Optional()
   @Matches(ID, { message: `customerId ${ID_MESSAGE}` })
   customerId?: string;
 
   @ApiPropertyOptional({ description: 'Who acted: metadata.actor.id' })
-  @IsOptional()
+  @Optional()
   @Matches(ID, { message: `actorId ${ID_MESSAGE}` })
   actorId?: string;
 
@@ -25,28 +26,28 @@ export class PartnerActivityQueryDto {
     description: 'A command type or an event type',
     example: 'UpdateCompanyProfile',
   })
-  @IsOptional()
+  @Optional()
   @Matches(/^[A-Za-z][A-Za-z0-9._-]{0,127}$/, { message: 'operation must be a command or event type name' })
   operation?: string;
 
   @ApiPropertyOptional({ description: 'occurredAt ≥ from (ISO-8601)', example: '2026-01-01T00:00:00Z' })
-  @IsOptional()
+  @Optional()
   @IsISO8601({ strict: true })
   from?: string;
 
   @ApiPropertyOptional({ description: 'occurredAt < to (ISO-8601)', example: '2026-02-01T00:00:00Z' })
-  @IsOptional()
+  @Optional()
   @IsISO8601({ strict: true })
   to?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 1000)
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -56,14 +57,14 @@ export class PartnerActivityQueryDto {
   @ApiPropertyOptional({
     description: 'A command response `position` the answer must reflect (or X-Min-Position)',
   })
-  @IsOptional()
+  @Optional()
   @Matches(POSITION)
   minPosition?: string;
 }
 
 export class ListActivityQueryDto extends PartnerActivityQueryDto {
   @ApiPropertyOptional({ description: 'Entries filed under this partner (its records, or its users acting)' })
-  @IsOptional()
+  @Optional()
   @Matches(ID, { message: `partnerId ${ID_MESSAGE}` })
   partnerId?: string;
 }

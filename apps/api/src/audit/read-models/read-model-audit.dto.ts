@@ -1,23 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   CLIENT_SORTS,
   type ClientSort,
   RELATIONSHIPS,
   type Relationship,
 } from '../../read-models/dto/read-model.dto';
+import { Optional } from '../../platform';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
 
@@ -35,28 +25,28 @@ export class ReadModelAsOfQueryDto {
     description:
       'partner-overview: the instant "active" and "ending within 7 days" are evaluated at. Default: the business time of the last event at or before the position.',
   })
-  @IsOptional()
+  @Optional()
   @IsISO8601({ strict: true })
   at?: string;
 
   @ApiPropertyOptional({ enum: CLIENT_SORTS, description: 'client-list: as the live query' })
-  @IsOptional()
+  @Optional()
   @IsIn(CLIENT_SORTS)
   sort?: ClientSort;
 
   @ApiPropertyOptional({ enum: RELATIONSHIPS, description: 'client-list: as the live query' })
-  @IsOptional()
+  @Optional()
   @IsIn(RELATIONSHIPS)
   relationship?: Relationship;
 
   @ApiPropertyOptional({ description: 'client-list: nextCursor of the previous as-of page' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 1000)
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, description: 'client-list' })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -66,7 +56,7 @@ export class ReadModelAsOfQueryDto {
 
 export class ReplayCheckQueryDto {
   @ApiPropertyOptional({ description: 'Only this projection (default: every one)', example: 'client_list' })
-  @IsOptional()
+  @Optional()
   @Matches(/^[a-z][a-z0-9_]{0,23}$/, { message: 'projection must be a projection name' })
   projection?: string;
 }

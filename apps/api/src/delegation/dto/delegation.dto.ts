@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, Matches } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, Matches } from 'class-validator';
 import { CUSTOMER_ACCESS_LEVELS, type CustomerAccess, MAX_DELEGATION_DAYS } from '@pc/domain';
-import { CommandBodyDto } from '../../platform';
+import { CommandBodyDto, Optional } from '../../platform';
 import { ID_PATTERN } from '../../partners/partner.dto';
 
 /**
@@ -11,7 +11,7 @@ import { ID_PATTERN } from '../../partners/partner.dto';
  */
 export class OfferDelegationDto extends CommandBodyDto {
   @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: 'delegationId must be 1-64 letters, digits, "-" or "_"' })
   delegationId?: string;
   @ApiProperty({
@@ -26,14 +26,14 @@ export class OfferDelegationDto extends CommandBodyDto {
     default: MAX_DELEGATION_DAYS,
     description: 'Counted from acceptance',
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   durationDays?: number;
   @ApiPropertyOptional({
     default: false,
     description: 'Extend by 180 days at each end (limited access only)',
   })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   autoExtend?: boolean;
 }

@@ -1,8 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsString, Length } from 'class-validator';
 import { RequireScope } from '../auth/decorators';
 import { ProblemResponses } from '../openapi/problem-responses';
+import { Optional } from '../problem/optional';
 
 /** OpenAPI schema of a command's answer (CommandResponseBody). */
 export class CommandAcceptedDto {
@@ -38,7 +39,7 @@ export class CommandAcceptedDto {
  */
 export class CommandBodyDto {
   @ApiPropertyOptional({ description: 'Idempotency key, when the Idempotency-Key header cannot be sent.' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 200)
   commandId?: string;

@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsInt,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
@@ -13,7 +12,7 @@ import {
 import { MAX_KEYS_PER_BATCH, MAX_KEY_TERM_MONTHS } from '@pc/domain';
 import { NewCustomerDto } from '../../acquisition/dto/take-up.dto';
 import { DelegationTermsDto } from '../../acquisition/dto/invitation.dto';
-import { CommandBodyDto } from '../../platform';
+import { CommandBodyDto, Optional } from '../../platform';
 import { ID_PATTERN } from '../../partners/partner.dto';
 import { PRODUCT_KEY_FORMAT_DESCRIPTION } from '../product-key-hash';
 
@@ -44,7 +43,7 @@ export class ProductKeyLineDto {
 
 export class RegisterProductKeysDto extends CommandBodyDto {
   @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: 'batchId must be 1-64 letters, digits, "-" or "_"' })
   batchId?: string;
   @ApiProperty({ type: [ProductKeyLineDto], minItems: 1, maxItems: MAX_KEYS_PER_BATCH })
@@ -65,11 +64,11 @@ export class ApplyProductKeyDto extends CommandBodyDto {
     description:
       "An existing customer (one of the partner's, 404 otherwise); with newCustomer, its chosen id",
   })
-  @IsOptional()
+  @Optional()
   @Matches(ID_PATTERN, { message: 'customerId must be 1-64 letters, digits, "-" or "_"' })
   customerId?: string;
   @ApiPropertyOptional({ type: NewCustomerDto, description: 'Sign a new customer up with the key' })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => NewCustomerDto)
   newCustomer?: NewCustomerDto;
@@ -78,7 +77,7 @@ export class ApplyProductKeyDto extends CommandBodyDto {
     description:
       'Offer delegated administration at the same time (certified partners; the customer accepts later)',
   })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => DelegationTermsDto)
   delegatedAdmin?: DelegationTermsDto;

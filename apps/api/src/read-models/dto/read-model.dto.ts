@@ -6,7 +6,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   Length,
   Matches,
@@ -14,7 +13,7 @@ import {
   Min,
 } from 'class-validator';
 import { MAX_NOTIFICATION_IDS, NOTIFICATION_KIND_VALUES } from '@pc/read-models';
-import { CommandBodyDto } from '../../platform';
+import { CommandBodyDto, Optional } from '../../platform';
 
 export const RELATIONSHIPS = ['advisor', 'por', 'delegated', 'delegation-offered'] as const;
 export type Relationship = (typeof RELATIONSHIPS)[number];
@@ -30,18 +29,18 @@ class ReadQueryDto {
   @ApiPropertyOptional({
     description: 'A command response `position` the answer must reflect (or X-Min-Position)',
   })
-  @IsOptional()
+  @Optional()
   @Matches(POSITION)
   minPosition?: string;
 
   @ApiPropertyOptional({ description: 'From the previous page (opaque)' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 1000)
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -55,7 +54,7 @@ export class ListClientsQueryDto extends ReadQueryDto {
       'Name or primary domain, case-insensitive: both are lower-cased, then compared exactly. No control characters.',
     maxLength: 100,
   })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 100)
   // A NUL ended the FTS5 phrase early ("unterminated string"); no name or domain holds control characters.
@@ -67,12 +66,12 @@ export class ListClientsQueryDto extends ReadQueryDto {
     default: 'contains',
     description: 'Substring (default) or prefix match',
   })
-  @IsOptional()
+  @Optional()
   @IsIn(SEARCH_MODES)
   match?: SearchMode;
 
   @ApiPropertyOptional({ enum: RELATIONSHIPS })
-  @IsOptional()
+  @Optional()
   @IsIn(RELATIONSHIPS)
   relationship?: Relationship;
 
@@ -81,25 +80,25 @@ export class ListClientsQueryDto extends ReadQueryDto {
     default: 'name',
     description: 'name ascending, or lastChange newest first',
   })
-  @IsOptional()
+  @Optional()
   @IsIn(CLIENT_SORTS)
   sort?: ClientSort;
 }
 
 export class ListPorNotificationsQueryDto extends ReadQueryDto {
   @ApiPropertyOptional({ description: 'true: unread only; false: read only' })
-  @IsOptional()
+  @Optional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   unread?: boolean;
 
   @ApiPropertyOptional({ enum: NOTIFICATION_KIND_VALUES })
-  @IsOptional()
+  @Optional()
   @IsIn(NOTIFICATION_KIND_VALUES)
   kind?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 100)
   customerId?: string;
@@ -107,19 +106,19 @@ export class ListPorNotificationsQueryDto extends ReadQueryDto {
 
 export class MarkPorNotificationsReadDto extends CommandBodyDto {
   @ApiPropertyOptional({ type: [String], maxItems: MAX_NOTIFICATION_IDS })
-  @IsOptional()
+  @Optional()
   @IsString({ each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_NOTIFICATION_IDS)
   notificationIds?: string[];
 
   @ApiPropertyOptional({ description: 'Mark every notification at or before this position' })
-  @IsOptional()
+  @Optional()
   @Matches(POSITION)
   upToPosition?: string;
 
   @ApiPropertyOptional({ description: 'Mark every notification there is now' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   all?: boolean;
 }
