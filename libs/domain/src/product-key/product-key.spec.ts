@@ -334,6 +334,16 @@ describe('ApplyProductKey: a new customer', () => {
       )
       .thenRefused('invalid-delegation-duration');
   });
+
+  it('refuses an uncertified partner for the option before looking at the terms, as invitations do', () => {
+    given(world({ [P]: authorizedPartner(['advisor']) }))
+      .when(
+        'ApplyProductKey',
+        { ...applyNew, delegatedAdmin: { access: 'full', durationDays: 800 } },
+        { actor: admin },
+      )
+      .thenRefused('not-delegated-admin-certified');
+  });
 });
 
 describe('ApplyProductKey: an existing customer', () => {

@@ -321,8 +321,9 @@ export function productKeyCommands(catalog: Catalog): CommandDefinition[] {
         );
       }
       const service = serviceOf(catalog, key.offerId);
+      // The certification first, then the terms: the order invitations refuse in (invitation/terms.ts).
+      if (p.delegatedAdmin) requireDelegatedAdminCertified(partner, now);
       const terms = p.delegatedAdmin ? delegationTerms(p.delegatedAdmin) : null;
-      if (terms) requireDelegatedAdminCertified(partner, now);
 
       const via: ProductKeyRef = { kind: 'product-key', id: key.keyHash, partnerId: partner.id };
       if (!p.newCustomer) requireKnownCustomer(loaded.customer.state as CustomerState, p, partner, now);
