@@ -1,6 +1,6 @@
 import { createDomainCommands } from '../registry';
 import type { DomainEvent } from '../shared/types';
-import { commandSpec } from '../testing/spec';
+import { commandSpec, followedBy } from '../testing/spec';
 import {
   authorizedPartner,
   customerCreated,
@@ -46,7 +46,7 @@ const world = (extra: Record<string, DomainEvent[]> = {}) => ({
   ...extra,
 });
 const existing = (...more: DomainEvent[]) => world({ [C]: [...customerCreated(), ...more] });
-
+/** The history after a command: `written` appended to each stream of `history`. */
 const started = (offerId: string, licenses: number, data: Record<string, unknown> = {}) => ({
   type: 'SubscriptionStarted',
   data: {
@@ -414,6 +414,35 @@ describe('AcceptPurchaseOffer: the offer and its partner', () => {
       .thenRefused('purchase-offer-expired', { expiresAt: '2025-12-31T00:00:00.000Z' });
   });
 
+  it('is accepted up to the last millisecond before the expiry, and refused from the expiry on', () => {
+    given(world({ [PO]: [purchaseOfferCreated({ lines, expiresAt: '2026-01-01T00:00:00.001Z' })] }))
+      .when('AcceptPurchaseOffer', acceptNew, { actor: platform })
+      .thenIds({ customerId: 'c1' });
+    given(world({ [PO]: [purchaseOfferCreated({ lines, expiresAt: NOW })] }))
+      .when('AcceptPurchaseOffer', acceptNew, { actor: platform })
+      .thenRefused('purchase-offer-expired', { expiresAt: NOW });
+  });
+
+  it('may be used by one or many customers: a second customer accepts the offer a first one used', () => {
+    const first = given(world()).when('AcceptPurchaseOffer', acceptNew, { actor: platform });
+    first.thenIds({ customerId: 'c1' });
+    const second = given(followedBy(world(), first.events)).when(
+      'AcceptPurchaseOffer',
+      {
+        ...acceptNew,
+        customerId: 'c2',
+        newCustomer: { ...newCustomer, companyName: 'Northwind a.s.', primaryDomain: 'northwind.example' },
+      },
+      { actor: platform },
+    );
+    second.thenIds({ customerId: 'c2' });
+    expect(Object.keys(second.events).sort()).toEqual(['customer-c2', 'customer-domain-northwind.example']);
+    expect(second.events['customer-c2'].slice(-2)).toEqual([
+      started('office-business-basic', 10, { customerId: 'c2' }),
+      started('project-plan-3', 5, { customerId: 'c2' }),
+    ]);
+  });
+
   it('is refused when the partner is no longer an advisor (only an advisor can be POR)', () => {
     given(world({ [P]: registered() }))
       .when('AcceptPurchaseOffer', acceptNew, { actor: platform })
@@ -456,5 +485,28 @@ describe('AcceptPurchaseOffer: the delegated-admin option', () => {
     given(existing())
       .when('AcceptPurchaseOffer', { ...acceptExisting, acceptDelegatedAdmin: true }, { actor: cadmin })
       .thenRefused('delegated-admin-not-offered');
+  });
+
+  it('refuses an acceptance once the partner lost its certification, but lets the customer decline', () => {
+    const uncertified = {
+      ...withOption,
+      [P]: [
+        ...authorizedPartner(['advisor', 'delegated-admin-certified']),
+        {
+          type: 'AuthorizationRevoked',
+          data: {
+            partnerId: 'p1',
+            authorization: 'delegated-admin-certified',
+            effectiveFrom: '2025-12-15T00:00:00.000Z',
+          },
+        },
+      ],
+    };
+    given(uncertified)
+      .when('AcceptPurchaseOffer', { ...acceptExisting, acceptDelegatedAdmin: true }, { actor: cadmin })
+      .thenRefused('not-delegated-admin-certified', { partnerId: 'p1' });
+    given(uncertified)
+      .when('AcceptPurchaseOffer', { ...acceptExisting, acceptDelegatedAdmin: false }, { actor: cadmin })
+      .thenIds({ customerId: 'c1' });
   });
 });

@@ -1,6 +1,6 @@
 import { createDomainCommands } from '../registry';
 import type { DomainEvent } from '../shared/types';
-import { commandSpec } from '../testing/spec';
+import { commandSpec, followedBy } from '../testing/spec';
 import {
   authorizedPartner,
   customerCreated,
@@ -42,7 +42,7 @@ const world = (extra: Record<string, DomainEvent[]> = {}) => ({
   ...extra,
 });
 const existing = (...more: DomainEvent[]) => world({ [C]: [...customerCreated(), ...more] });
-
+/** The history after a command: `written` appended to each stream of `history`. */
 const trial = (data: Record<string, unknown> = {}) => ({
   type: 'TrialStarted',
   data: {
@@ -357,6 +357,23 @@ describe('RedeemTrialInvite: the invite and its partner', () => {
     given(world({ [INV]: [trialInviteCreated({ expiresAt: NOW })] }))
       .when('RedeemTrialInvite', redeemNew, { actor: platform })
       .thenRefused('invite-expired', { expiresAt: NOW });
+  });
+
+  it('may be used by one or many customers: a second customer redeems the invite a first one used', () => {
+    const first = given(world()).when('RedeemTrialInvite', redeemNew, { actor: platform });
+    first.thenIds({ customerId: 'c1' });
+    const second = given(followedBy(world(), first.events)).when(
+      'RedeemTrialInvite',
+      {
+        ...redeemNew,
+        customerId: 'c2',
+        newCustomer: { ...newCustomer, companyName: 'Northwind s.r.o.', primaryDomain: 'northwind.example' },
+      },
+      { actor: platform },
+    );
+    second.thenIds({ customerId: 'c2', subscriptionId: 'new-subscriptionId' });
+    expect(Object.keys(second.events).sort()).toEqual(['customer-c2', 'customer-domain-northwind.example']);
+    expect(second.events['customer-c2'].at(-1)).toEqual(trial({ customerId: 'c2' }));
   });
 
   it('is accepted up to the last millisecond before the expiry', () => {

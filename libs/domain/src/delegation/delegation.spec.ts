@@ -48,6 +48,18 @@ const facts = (over: Record<string, unknown> = {}) => ({
   access: 'full',
   ...over,
 });
+/** The partner withdrew its offer while it was still pending. */
+const withdrawn = (): DomainEvent => ({
+  type: 'DelegationRemoved',
+  data: {
+    ...facts(),
+    wasStatus: 'pending',
+    removedBy: { side: 'partner', userId: 'admin' },
+    removedAt: NOW,
+    startsAt: null,
+    endsAt: null,
+  },
+});
 
 describe('OfferDelegation', () => {
   const offer = { customerId: 'c1', partnerId: 'p1', access: 'full' };
@@ -189,6 +201,21 @@ describe('OfferDelegation', () => {
       .thenIds({ delegationId: 'new-delegationId' });
   });
 
+  it('may offer anew after withdrawing (removing) its open offer', () => {
+    given(world(delegationOffered(), withdrawn()))
+      .when('OfferDelegation', { ...offer, access: 'limited' }, { actor: admin })
+      .thenEmits({
+        [C]: [
+          delegationOffered({
+            delegationId: 'new-delegationId',
+            access: 'limited',
+            offeredAt: NOW,
+            offerExpiresAt: '2026-04-01T00:00:00.000Z',
+          }),
+        ],
+      });
+  });
+
   it('refuses a delegation id already used', () => {
     given(world(...delegationInForce()))
       .when('OfferDelegation', { ...offer, delegationId: 'd1' }, { actor: admin })
@@ -254,6 +281,23 @@ describe('AcceptDelegation', () => {
     given(world(delegationOffered(), declined))
       .when('AcceptDelegation', accept, { actor: cadmin })
       .thenRefused('delegation-not-pending', { status: 'declined' });
+  });
+
+  it('refuses an offer the partner withdrew (removed) while pending', () => {
+    given(world(delegationOffered(), withdrawn()))
+      .when('AcceptDelegation', accept, { actor: cadmin })
+      .thenRefused('delegation-not-pending', { status: 'removed' });
+  });
+
+  it('refuses an offer the scheduler expired', () => {
+    const due = '2026-03-01T00:00:00.000Z';
+    const expired: DomainEvent = {
+      type: 'DelegationOfferExpired',
+      data: { ...facts(), offerExpiresAt: due, expiredAt: due, startsAt: null, endsAt: null },
+    };
+    given(world(delegationOffered(), expired))
+      .when('AcceptDelegation', accept, { actor: cadmin, now: '2026-03-02T00:00:00.000Z' })
+      .thenRefused('delegation-not-pending', { status: 'offer-expired' });
   });
 
   it('refuses an offer past its 90 days, even before the scheduler expired it', () => {
@@ -391,6 +435,19 @@ describe('RemoveDelegation', () => {
     )
       .when('RemoveDelegation', d1, { actor: cadmin })
       .thenRefused('delegation-not-active', { status: 'ended' });
+  });
+
+  it('refuses an offer the customer declined', () => {
+    const declined: DomainEvent = {
+      type: 'DelegationDeclined',
+      data: { ...facts(), declinedBy: 'cadmin', declinedAt: NOW, startsAt: null, endsAt: null },
+    };
+    given(world(delegationOffered(), declined))
+      .when('RemoveDelegation', d1, { actor: cadmin })
+      .thenRefused('delegation-not-active', { status: 'declined' });
+    given(world(delegationOffered(), declined))
+      .when('RemoveDelegation', d1, { actor: admin })
+      .thenRefused('delegation-not-active', { status: 'declined' });
   });
 
   it('is refused to a plain user of the customer and to the platform', () => {

@@ -87,3 +87,12 @@ export function commandSpec(commands: CommandRegistry) {
     };
   };
 }
+
+/** A history with events written since (e.g. a first customer's acceptance) appended stream by stream. */
+export function followedBy(
+  history: Record<string, DomainEvent[]>,
+  written: Record<string, DomainEvent[]>,
+): Record<string, DomainEvent[]> {
+  const streams = new Set([...Object.keys(history), ...Object.keys(written)]);
+  return Object.fromEntries([...streams].map((s) => [s, [...(history[s] ?? []), ...(written[s] ?? [])]]));
+}
