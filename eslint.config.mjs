@@ -33,6 +33,35 @@ export default tseslint.config(
     },
   },
   {
+    // Request DTOs: class-validator's IsOptional (and the PartialType helpers, which apply it) skip null
+    // as well as an absent field, which let `null` reach the domain; Optional() skips only absence.
+    files: ['apps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['IsOptional'],
+              message: 'Use Optional() from the platform: IsOptional lets null through.',
+            },
+            {
+              name: '@nestjs/swagger',
+              importNames: ['PartialType'],
+              message: 'PartialType applies IsOptional, which lets null through: spell the fields out.',
+            },
+            {
+              name: '@nestjs/mapped-types',
+              importNames: ['PartialType'],
+              message: 'PartialType applies IsOptional, which lets null through: spell the fields out.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'apps/**/tools/**/*.ts', 'apps/audit/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
