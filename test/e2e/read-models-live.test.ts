@@ -150,6 +150,17 @@ describe.each(projectionThreadRuns)('live read models ($label)', ({ backend, thr
     expect(byQuery.status).toBe(503);
   });
 
+  it('answers 400 at once for a minimum position that is not one the service hands out', async () => {
+    // "5" sorts after every real position: it used to wait for the timeout and answer 503.
+    for (const headers of [{ 'X-Min-Position': '5' }, { 'X-Min-Position': '42/7' }]) {
+      const res = await call(app, 'GET', '/partners/contoso/clients', { token: t.jana, headers });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ type: expect.stringMatching(/\/errors\/invalid-min-position$/) });
+    }
+    const byQuery = await call(app, 'GET', '/partners/contoso/overview?minPosition=5', { token: t.jana });
+    expect(byQuery.status).toBe(400);
+  });
+
   it('with PROJECTIONS_IN_PROCESS=false the API only reads, waiting on the checkpoints another process writes', async () => {
     const reader = await start({ PROJECTIONS_IN_PROCESS: 'false', READ_YOUR_WRITES_TIMEOUT_MS: '10000' });
     const written = await w.command('/partners/contoso/users', t.jana, {

@@ -432,6 +432,22 @@ describe.each(projectionThreadRuns)('read models over HTTP ($label)', ({ backend
     expect(invalid.body).toMatchObject(problem('invalid-mark-read'));
   });
 
+  // Regression: the overview counted an invitation open until the scheduler recorded its expiry,
+  // while the domain refuses it from the instant it expires.
+  it('the overview counts an invitation past its expiry as closed before any scheduler tick', async () => {
+    const counts = async () =>
+      ((await w.read<Body>('/partners/contoso/overview', t.jana)).body.trialInvites as Body) ?? {};
+    const before = await counts();
+    await w.command('/partners/contoso/trial-invites', t.jana, {
+      inviteId: 'inv-lapsing',
+      offerId: 'office-business-basic',
+      expiresAt: new Date(clock.now().getTime() + 86_400_000).toISOString(),
+    });
+    expect(await counts()).toMatchObject({ open: Number(before.open) + 1, closed: before.closed });
+    clock.advance({ days: 2 });
+    expect(await counts()).toMatchObject({ open: before.open, closed: Number(before.closed) + 1 });
+  });
+
   it('shows projection status to platform and auditors only, and /ready includes them', async () => {
     expect((await call(app, 'GET', '/projections', { token: t.jana })).status).toBe(403);
     const status = await call<Body>(app, 'GET', '/projections', { token: auditor });

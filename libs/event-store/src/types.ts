@@ -115,6 +115,13 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+/**
+ * Every position an adapter hands out: 20 zero-padded digits (SQLite, PostgreSQL) or EventStoreDB's
+ * commit/prepare as two of them. Fixed width, so text order is log order (comparePositions); a
+ * position from a client in any other form ("5" sorts after every real one) is refused.
+ */
+export const POSITION_FORMAT = /^\d{20}(\/\d{20})?$/;
+
 /** Global order of two positions of the same store: negative, zero or positive. */
 export function comparePositions(a: Position, b: Position): number {
   return a < b ? -1 : a > b ? 1 : 0;

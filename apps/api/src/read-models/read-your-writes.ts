@@ -2,9 +2,7 @@ import { createParamDecorator, type ExecutionContext, Injectable } from '@nestjs
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../platform';
 import { ReadModelRuntime } from './read-model-runtime';
-
-/** Positions are opaque tokens, but always short and plain: anything else is a client bug. */
-const POSITION = /^[0-9A-Za-z:._/-]{1,100}$/;
+import { POSITION_FORMAT } from '@pc/event-store';
 
 const first = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);
 
@@ -20,7 +18,7 @@ export const MinPosition = createParamDecorator(
     const query = first((request.query as Record<string, unknown> | undefined)?.minPosition);
     const value = typeof header === 'string' && header !== '' ? header : query;
     if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string' || !POSITION.test(value)) {
+    if (typeof value !== 'string' || !POSITION_FORMAT.test(value)) {
       throw new ProblemException(
         400,
         'invalid-min-position',

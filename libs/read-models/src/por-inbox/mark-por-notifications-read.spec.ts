@@ -58,6 +58,14 @@ describe('MarkPorNotificationsRead', () => {
     given(history)
       .when('MarkPorNotificationsRead', { partnerId: 'p1', upToPosition: '00000000000000000042' }, jana)
       .thenEmits(marked({ upToPosition: '00000000000000000042' }));
+    // EventStoreDB's positions: commit/prepare.
+    given(history)
+      .when(
+        'MarkPorNotificationsRead',
+        { partnerId: 'p1', upToPosition: '00000000000000000042/00000000000000000041' },
+        jana,
+      )
+      .thenEmits(marked({ upToPosition: '00000000000000000042/00000000000000000041' }));
     given(history)
       .when('MarkPorNotificationsRead', { partnerId: 'p1', all: true }, jana)
       .thenEmits(marked({ all: true }));
@@ -73,6 +81,9 @@ describe('MarkPorNotificationsRead', () => {
       'invalid-notification-ids',
     );
     when({ upToPosition: 'x y' }).thenRefused('invalid-position');
+    // Positions are fixed width, so text order is log order; "5" would sort after all of them.
+    when({ upToPosition: '5' }).thenRefused('invalid-position');
+    when({ upToPosition: '0000000000000000000042' }).thenRefused('invalid-position');
   });
 
   it('refuses deactivated users, users of other partners (as not found) and the platform', () => {

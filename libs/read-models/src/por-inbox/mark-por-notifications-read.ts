@@ -10,6 +10,7 @@ import {
   refuse,
   type StreamSpec,
 } from '@pc/domain';
+import { POSITION_FORMAT } from '@pc/event-store';
 
 /**
  * MarkPorNotificationsRead: a partner user marks POR notifications read. A command with an event,
@@ -39,6 +40,7 @@ export type PorInboxEvent = DomainEvent<
 >;
 
 export const MAX_NOTIFICATION_IDS = 500;
+
 export const porInboxStream = (partnerId: string): string => `por-inbox-${partnerId}`;
 
 /** The inbox stream only records reads; its state is how many, which nothing decides on. */
@@ -95,7 +97,7 @@ export const markPorNotificationsRead: CommandDefinition = defineCommand<MarkPor
     }
     if (
       p.upToPosition !== undefined &&
-      (typeof p.upToPosition !== 'string' || !/^[0-9A-Za-z:/_-]{1,64}$/.test(p.upToPosition))
+      (typeof p.upToPosition !== 'string' || !POSITION_FORMAT.test(p.upToPosition))
     ) {
       refuse('invalid-position', 'upToPosition must be a position returned by the service', {});
     }

@@ -258,6 +258,31 @@ describe('POR inbox projection', () => {
     ]);
   });
 
+  // Regression: a mark's position was compared as text and kept as given, so one past the head (or
+  // "5", which sorts after every real position) marked every later notification read for good.
+  it('never lets a read mark reach past the mark itself: later notifications stay unread', async () => {
+    const [mark] = await story.given(
+      e('PorNotificationsMarkedRead', {
+        partnerId: 'p1',
+        notificationIds: null,
+        upToPosition: '99999999999999999999',
+        all: false,
+        byUserId: 'jana',
+        markedAt: 'x',
+      }),
+    );
+    const watermark = () => story.rows('read_marks').find((r) => r.partner_id === 'p1')?.read_up_to;
+    expect(watermark()).toBe(mark.position);
+    const [, , later] = await story.given(
+      e('CustomerCreated', customerCreated('beta', 'Beta s.r.o.', 'beta.example')),
+      e('PartnerOfRecordChanged', { customerId: 'beta', partnerId: 'p1', previousPartnerId: null, via }),
+      e('LicenseCountChanged', { ...facts('beta', 's9', 'p1'), licenses: { from: 5, to: 6 } }),
+    );
+    const notification = inbox('p1').find((n) => n.position === later.position);
+    expect(notification).toMatchObject({ is_read: false });
+    expect(String(notification?.position) > String(watermark())).toBe(true);
+  });
+
   it('covered every event type it handles', () => {
     expect(story.untold()).toEqual([]);
   });

@@ -70,8 +70,11 @@ async function markedRead(event: RecordedEvent, view: ReadView): Promise<Change[
   const changes: Change[] = [...new Set(ids)].map((id) =>
     patch('notifications', { partner_id: partnerId, notification_id: id }, { is_read: true }),
   );
-  // "All" means everything the log held when the partner marked: up to this very event.
-  const upTo = event.data.all === true ? event.position : optionalText(event.data, 'upToPosition');
+  // "All" means everything the log held when the partner marked: up to this very event. A given
+  // position never reaches past the mark itself: notifications written later are unread, whatever
+  // the position said (the command checks its form; older marks in the log may not have had it).
+  const given = optionalText(event.data, 'upToPosition');
+  const upTo = event.data.all === true || (given !== null && given > event.position) ? event.position : given;
   if (upTo !== null) {
     const mark = await view.get('read_marks', { partner_id: partnerId });
     const current = typeof mark?.read_up_to === 'string' ? mark.read_up_to : '';
@@ -86,7 +89,8 @@ const notifications = Object.fromEntries(
 
 export const porInboxProjection = defineProjection({
   name: POR_INBOX,
-  version: 1,
+  // 2: a read mark's position is bounded by the mark's own.
+  version: 2,
   schema: {
     tables: {
       customers: {

@@ -2,12 +2,11 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { Optional } from '../../platform';
+import { POSITION_FORMAT } from '@pc/event-store';
 
 /** Ids as they appear in stream names and event data (as in audit.dto). */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
 const ID_MESSAGE = 'must be 1-128 characters: letters, digits, ".", "@", "-" or "_"';
-const POSITION = /^[0-9A-Za-z:._/-]{1,100}$/;
-
 /** The filters and paging shared by the auditors' and the partner's activity lists. */
 export class PartnerActivityQueryDto {
   @ApiPropertyOptional({
@@ -58,7 +57,7 @@ export class PartnerActivityQueryDto {
     description: 'A command response `position` the answer must reflect (or X-Min-Position)',
   })
   @Optional()
-  @Matches(POSITION)
+  @Matches(POSITION_FORMAT)
   minPosition?: string;
 }
 

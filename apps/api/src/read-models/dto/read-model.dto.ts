@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { MAX_NOTIFICATION_IDS, NOTIFICATION_KIND_VALUES } from '@pc/read-models';
 import { CommandBodyDto, Optional } from '../../platform';
+import { POSITION_FORMAT } from '@pc/event-store';
 
 export const RELATIONSHIPS = ['advisor', 'por', 'delegated', 'delegation-offered'] as const;
 export type Relationship = (typeof RELATIONSHIPS)[number];
@@ -22,15 +23,13 @@ export type ClientSort = (typeof CLIENT_SORTS)[number];
 export const SEARCH_MODES = ['contains', 'prefix'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
 
-const POSITION = /^[0-9A-Za-z:._/-]{1,100}$/;
-
 /** Every read-model query may name the position it must reflect (read-your-writes). */
 class ReadQueryDto {
   @ApiPropertyOptional({
     description: 'A command response `position` the answer must reflect (or X-Min-Position)',
   })
   @Optional()
-  @Matches(POSITION)
+  @Matches(POSITION_FORMAT)
   minPosition?: string;
 
   @ApiPropertyOptional({ description: 'From the previous page (opaque)' })
@@ -114,7 +113,7 @@ export class MarkPorNotificationsReadDto extends CommandBodyDto {
 
   @ApiPropertyOptional({ description: 'Mark every notification at or before this position' })
   @Optional()
-  @Matches(POSITION)
+  @Matches(POSITION_FORMAT)
   upToPosition?: string;
 
   @ApiPropertyOptional({ description: 'Mark every notification there is now' })
