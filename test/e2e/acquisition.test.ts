@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { addMonths } from '@pc/domain';
-import type { ManualClock } from '../../apps/api/src/platform';
+import type { EventStore } from '@pc/event-store';
+import { EVENT_STORE, type ManualClock } from '../../apps/api/src/platform';
 import type { SchedulerService } from '../../apps/api/src/scheduler/scheduler.service';
 import { backends } from '../support/backends';
 import { call } from '../support/http';
@@ -513,6 +514,32 @@ describe.each(backends)('customer acquisition over HTTP ($name)', (backend) => {
     const after = await api.post(`${sub}/license-count`, alpha.token, { licenses: 60 });
     expect(after.status).toBe(422);
     expect(after.body).toMatchObject(problem('subscription-ended'));
+  });
+
+  // Regression: ids were looked up with record[id], so "constructor" named an inherited member: the
+  // cancel answered 201 and wrote an event without a subscription id, the reads answered 500.
+  it('an id named after an inherited member is a 404 on reads and writes, and nothing is written', async () => {
+    const head = () => app.get<EventStore>(EVENT_STORE).headPosition();
+    const before = await head();
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const writes: [string, object][] = [
+        [`/customers/alpha/subscriptions/${name}/cancel`, {}],
+        [`/customers/alpha/subscriptions/${name}/suspend`, {}],
+        [`/customers/alpha/users/${name}/deactivate`, {}],
+        [`/customers/alpha/delegations/${name}/accept`, {}],
+        [`/customers/alpha/service-requests/${name}/close`, {}],
+      ];
+      for (const [url, body] of writes) {
+        const res = await api.post(url, alpha.token, body);
+        expect({ url, status: res.status }).toEqual({ url, status: 404 });
+        expect(res.headers['content-type']).toContain('application/problem+json');
+      }
+      for (const url of [`/customers/alpha/subscriptions/${name}`, `/customers/alpha/delegations/${name}`]) {
+        const res = await api.get(url, alpha.token);
+        expect({ url, status: res.status }).toEqual({ url, status: 404 });
+      }
+    }
+    expect(await head()).toBe(before);
   });
 
   it('every new route answers 404 across tenants', async () => {

@@ -3,6 +3,7 @@ export * from './shared/errors';
 export * from './shared/command';
 export * from './shared/time';
 export * from './shared/claims';
+export { entryOf } from './shared/records';
 export * from './partner';
 export * from './catalog';
 export * from './invitation';

@@ -26,7 +26,7 @@ export function licenseChanges(body: AcceptPurchaseOfferDto): AcceptPurchaseOffe
   if (body.licenses === undefined) return undefined;
   const changes: Record<string, number> = {};
   for (const line of body.licenses) {
-    if (line.offerId in changes) {
+    if (Object.hasOwn(changes, line.offerId)) {
       throw new ProblemException(
         400,
         'duplicate-offer-line',

@@ -18,6 +18,7 @@ import { OfferDelegationDto, SetDelegationAutoExtendDto } from './dto/delegation
 import { delegationNotFound } from './errors';
 import { GetDelegationQuery } from './queries/get-delegation.query';
 import { DelegationView } from './views/delegation.view';
+import { entryOf } from '@pc/domain';
 
 /**
  * Delegated administration of a customer by a partner: offered by the partner, accepted or declined
@@ -76,7 +77,7 @@ export class DelegationsController {
   ) {
     const { state } = await this.customers.readVisible(meta.principal, customerId, 'delegation');
     // The domain checks the offering partner's certification at acceptance, so it needs its id.
-    const delegation = state.delegations[delegationId];
+    const delegation = entryOf(state.delegations, delegationId);
     if (!delegation) throw delegationNotFound(customerId, delegationId);
     return this.commands.send(
       'AcceptDelegation',

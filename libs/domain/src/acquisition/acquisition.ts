@@ -33,6 +33,7 @@ import { type CommandDefinition, defineCommand } from '../shared/command';
 import { DomainError, refuse } from '../shared/errors';
 import { addDays, addMonths, toInstant } from '../shared/time';
 import type { DecisionContext, Loaded } from '../shared/types';
+import { entryOf } from '../shared/records';
 
 /**
  * Who takes up an invitation: an EXISTING customer (`customerId`, acted on by one of its admins), or
@@ -240,7 +241,7 @@ export function acquisitionCommands(catalog: Catalog): CommandDefinition[] {
       // Validate every line (the catalog may have changed since the offer was made) before writing any.
       const lines = offer.lines.map((line) => {
         const service = serviceOf(catalog, line.offerId);
-        const licenses = changes[line.offerId] ?? line.licenses;
+        const licenses = entryOf(changes, line.offerId) ?? line.licenses;
         requireLicensesWithinBounds(service, licenses);
         return { service, licenses };
       });

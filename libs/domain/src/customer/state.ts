@@ -2,7 +2,7 @@ import type { CustomerAccess } from '../partner/events';
 import type { StreamSpec } from '../shared/command';
 import { addDays } from '../shared/time';
 import type { DomainEvent, Evolver } from '../shared/types';
-import { patchEntry } from '../shared/records';
+import { entryOf, patchEntry } from '../shared/records';
 import { type ClaimReleased, releases } from '../shared/claims';
 import type {
   ActingRef,
@@ -183,7 +183,7 @@ export const customerEvolver: Evolver<CustomerState, CustomerEvent> = {
           emails: { ...state.emails, [event.data.email.toLowerCase()]: event.data.userId },
         };
       case 'CustomerUserDeactivated': {
-        const user = state.users[event.data.userId];
+        const user = entryOf(state.users, event.data.userId);
         if (!user) return state;
         return { ...state, users: { ...state.users, [user.id]: { ...user, active: false } } };
       }

@@ -8,6 +8,7 @@ import type { Actor, DecisionContext, Loaded } from '../shared/types';
 import { type CustomerEvent, type SubscriptionFacts, TRIAL_NOTICES, type TrialNotice } from './events';
 import { authorizeCustomerAction } from './permissions';
 import { customerSpec, type CustomerState, isEnded, type Subscription } from './state';
+import { entryOf } from '../shared/records';
 
 export interface SubscriptionRef {
   customerId: string;
@@ -49,7 +50,7 @@ export const subscriptionFacts = (state: CustomerState, s: Subscription): Subscr
 });
 
 function subscriptionOf(state: CustomerState, subscriptionId: string): Subscription {
-  const s = state.subscriptions[subscriptionId];
+  const s = entryOf(state.subscriptions, subscriptionId);
   if (!s) {
     throw new DomainError(
       'subscription-not-found',

@@ -6,6 +6,7 @@ import { CUSTOMER_ROLES, type CustomerEvent, type CustomerRole } from './events'
 import { authorizeCustomerAction } from './permissions';
 import { activeCustomerAdmins, customerSpec, type CustomerState } from './state';
 import { nonEmpty, validEmail } from './validation';
+import { entryOf } from '../shared/records';
 
 export interface CreateCustomerUser {
   customerId: string;
@@ -46,7 +47,7 @@ export const createCustomerUser = defineCommand<CreateCustomerUser>({
     const email = validEmail(p.email);
     const displayName = nonEmpty(p.displayName, 'displayName');
     const userId = p.userId ?? ctx.newId('userId');
-    if (state.users[userId]) {
+    if (entryOf(state.users, userId)) {
       refuse(
         'customer-user-exists',
         `User ${userId} already exists`,
@@ -132,7 +133,7 @@ export const resetCustomerUserPassword = defineCommand<CustomerUserRef>({
 });
 
 function customerUserOf(state: CustomerState, userId: string) {
-  const user = state.users[userId];
+  const user = entryOf(state.users, userId);
   if (!user) {
     throw new DomainError(
       'customer-user-not-found',

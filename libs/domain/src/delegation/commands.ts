@@ -25,6 +25,7 @@ import {
   type DelegationTermsInput,
   requireAutoExtendAllowed,
 } from './terms';
+import { entryOf } from '../shared/records';
 
 /**
  * Delegated administration lives in the customer stream `customer-{customerId}`: the consistency
@@ -85,7 +86,7 @@ function requireCustomer(state: CustomerState, customerId: string): void {
 
 /** The delegation named; for a partner's actor, only one of that partner (others are not told of). */
 function delegationOf(state: CustomerState, delegationId: string, partnerId?: string): Delegation {
-  const d = state.delegations[delegationId];
+  const d = entryOf(state.delegations, delegationId);
   if (!d || (partnerId !== undefined && d.partnerId !== partnerId)) {
     throw new DomainError(
       'delegation-not-found',
@@ -108,7 +109,7 @@ export function requireDelegationManager(
   fullMayToo: boolean,
 ): PartnerUser {
   authorizePartnerAction(partner, actor, 'view-partner');
-  const user = actor.kind === 'partner-user' ? partner.users[actor.id] : undefined;
+  const user = actor.kind === 'partner-user' ? entryOf(partner.users, actor.id) : undefined;
   if (user && (user.companyRole === 'global-admin' || (fullMayToo && user.customerAccess === 'full'))) {
     return user;
   }
@@ -164,7 +165,7 @@ export function delegationOffer(
   terms: DelegatedAdminTerms,
   o: { delegationId: string; now: string; offeredBy: string; via: DelegationVia },
 ): CustomerEvent[] {
-  if (state.delegations[o.delegationId]) {
+  if (entryOf(state.delegations, o.delegationId)) {
     refuse(
       'delegation-exists',
       `Delegation ${o.delegationId} already exists`,

@@ -5,6 +5,7 @@ import { toInstant } from '../shared/time';
 import type { DecisionContext, DomainEvent, Loaded } from '../shared/types';
 import {
   type Address,
+  AUTHORIZATIONS,
   type Authorization,
   type CompanyProfile,
   type CompanyRole,
@@ -26,6 +27,7 @@ import {
   type PartnerState,
   type PartnerUser,
 } from './state';
+import { entryOf } from '../shared/records';
 
 export const partnerSpec = (partnerId: string): StreamSpec => ({
   stream: partnerStream(partnerId),
@@ -48,7 +50,7 @@ function requireExisting(state: PartnerState, partnerId: string): void {
 }
 
 function userOf(state: PartnerState, userId: string): PartnerUser {
-  const user = state.users[userId];
+  const user = entryOf(state.users, userId);
   if (!user) {
     throw new DomainError(
       'partner-user-not-found',
@@ -61,7 +63,7 @@ function userOf(state: PartnerState, userId: string): PartnerUser {
 }
 
 function requireUniqueEmail(state: PartnerState, email: string, exceptUserId?: string): void {
-  const owner = state.emails[email.toLowerCase()];
+  const owner = entryOf(state.emails, email.toLowerCase());
   if (owner !== undefined && owner !== exceptUserId) {
     refuse(
       'email-already-used',
@@ -297,7 +299,7 @@ export const grantAuthorization = defineCommand<GrantAuthorization>({
     const state = partnerOf(loaded);
     requireExisting(state, p.partnerId);
     const effectiveFrom = toInstant(p.effectiveFrom ?? ctx.now, 'effectiveFrom');
-    const periods = state.authorizations[p.authorization] ?? [];
+    const periods = entryOf(state.authorizations, knownAuthorization(p.authorization)) ?? [];
     const open = periods[periods.length - 1];
     // Already granted with no end: granting again changes nothing.
     if (open && open.until === undefined) return { events: {} };
@@ -327,7 +329,7 @@ export const revokeAuthorization = defineCommand<RevokeAuthorization>({
     const state = partnerOf(loaded);
     requireExisting(state, p.partnerId);
     const effectiveFrom = toInstant(p.effectiveFrom ?? ctx.now, 'effectiveFrom');
-    const periods = state.authorizations[p.authorization] ?? [];
+    const periods = entryOf(state.authorizations, knownAuthorization(p.authorization)) ?? [];
     const open = periods[periods.length - 1];
     if (!open || open.until !== undefined) {
       refuse('authorization-not-held', `Partner ${p.partnerId} does not hold ${p.authorization}`, {
@@ -366,7 +368,7 @@ export const createPartnerUser = defineCommand<CreatePartnerUser>({
     authorizePartnerAction(state, ctx.actor, 'manage-users');
     checkUser(p, true);
     const userId = p.userId ?? ctx.newId('userId');
-    if (state.users[userId])
+    if (entryOf(state.users, userId))
       refuse(
         'partner-user-exists',
         `User ${userId} already exists`,
@@ -383,6 +385,15 @@ export const createPartnerUser = defineCommand<CreatePartnerUser>({
     };
   },
 });
+
+/** One of the platform's authorizations, or the refusal `unknown-authorization`. */
+function knownAuthorization(value: unknown): Authorization {
+  if (!(AUTHORIZATIONS as readonly unknown[]).includes(value))
+    refuse('unknown-authorization', `'${String(value)}' is not an authorization`, {
+      authorization: String(value),
+    });
+  return value as Authorization;
+}
 
 /** A user management admin may not touch a global admin's account (it could take the company over). */
 function requireMayManage(state: PartnerState, ctx: DecisionContext, target: PartnerUser): void {

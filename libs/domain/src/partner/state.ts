@@ -8,6 +8,7 @@ import type {
   PartnerEvent,
   VerificationState,
 } from './events';
+import { entryOf } from '../shared/records';
 
 export interface PartnerUser {
   id: string;
@@ -80,7 +81,7 @@ export const partnerEvolver: Evolver<PartnerState, PartnerEvent> = {
       case 'CompanyProfileRejected':
         return { ...state, verification: 'rejected', rejectionReason: event.data.reason };
       case 'AuthorizationGranted': {
-        const periods = state.authorizations[event.data.authorization] ?? [];
+        const periods = entryOf(state.authorizations, event.data.authorization) ?? [];
         return {
           ...state,
           authorizations: {
@@ -90,7 +91,7 @@ export const partnerEvolver: Evolver<PartnerState, PartnerEvent> = {
         };
       }
       case 'AuthorizationRevoked': {
-        const periods = [...(state.authorizations[event.data.authorization] ?? [])];
+        const periods = [...(entryOf(state.authorizations, event.data.authorization) ?? [])];
         const last = periods[periods.length - 1];
         if (last && last.until === undefined)
           periods[periods.length - 1] = { ...last, until: event.data.effectiveFrom };
@@ -153,7 +154,7 @@ export const partnerEvolver: Evolver<PartnerState, PartnerEvent> = {
 
 /** Does the partner hold the authorization at the given instant? */
 export function holdsAuthorization(state: PartnerState, authorization: Authorization, at: string): boolean {
-  return (state.authorizations[authorization] ?? []).some(
+  return (entryOf(state.authorizations, authorization) ?? []).some(
     (p) => p.from <= at && (p.until === undefined || at < p.until),
   );
 }

@@ -12,6 +12,7 @@ import { type CommandDefinition, defineCommand } from '../shared/command';
 import { DomainError, refuse } from '../shared/errors';
 import { toInstant } from '../shared/time';
 import type { DecisionContext, Loaded } from '../shared/types';
+import { entryOf } from '../shared/records';
 
 /**
  * Service requests (support cases) opened for a customer: by the customer's own global admin, or on
@@ -71,7 +72,7 @@ function validSeverity(value: unknown): ServiceRequestSeverity {
 }
 
 function serviceRequestOf(state: CustomerState, serviceRequestId: string): ServiceRequest {
-  const r = state.serviceRequests[serviceRequestId];
+  const r = entryOf(state.serviceRequests, serviceRequestId);
   if (!r) {
     throw new DomainError(
       'service-request-not-found',
@@ -104,7 +105,7 @@ export const createServiceRequest = defineCommand<CreateServiceRequest>({
     const description = nonEmpty(p.description, 'description', MAX_DESCRIPTION);
     const severity = validSeverity(p.severity);
     const serviceRequestId = p.serviceRequestId ?? ctx.newId('serviceRequestId');
-    if (state.serviceRequests[serviceRequestId]) {
+    if (entryOf(state.serviceRequests, serviceRequestId)) {
       refuse(
         'service-request-exists',
         `Service request ${serviceRequestId} already exists`,

@@ -1,4 +1,5 @@
 import { DomainError } from './errors';
+import { entryOf } from './records';
 
 /** Refusal codes for an actor that is not a user of the tenant, by kind of tenant. */
 const NOT_A_USER = {
@@ -17,7 +18,7 @@ export function requireActiveUser<U extends { active: boolean }>(
   users: Readonly<Record<string, U>>,
   actorId: string,
 ): U {
-  const user = users[actorId];
+  const user = entryOf(users, actorId);
   if (!user) {
     throw new DomainError(
       NOT_A_USER[tenant],

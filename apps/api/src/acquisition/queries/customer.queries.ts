@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { type Catalog, DomainError } from '@pc/domain';
+import { type Catalog, DomainError, entryOf } from '@pc/domain';
 import type { Principal } from '../../platform';
 import { CATALOG } from '../catalog.provider';
 import { CustomerReader } from '../customer-reader';
@@ -56,7 +56,7 @@ export class GetSubscriptionHandler implements IQueryHandler<GetSubscriptionQuer
 
   async execute({ principal, customerId, subscriptionId }: GetSubscriptionQuery): Promise<SubscriptionView> {
     const { state, revision } = await this.customers.readVisible(principal, customerId);
-    const subscription = state.subscriptions[subscriptionId];
+    const subscription = entryOf(state.subscriptions, subscriptionId);
     if (!subscription) {
       throw new DomainError(
         'subscription-not-found',

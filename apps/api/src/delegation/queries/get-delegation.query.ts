@@ -4,6 +4,7 @@ import { CLOCK, type Clock, type Principal } from '../../platform';
 import { CustomerReader } from '../../acquisition/customer-reader';
 import { delegationNotFound } from '../errors';
 import { type DelegationView, toDelegationView } from '../views/delegation.view';
+import { entryOf } from '@pc/domain';
 
 /** One delegation of a customer. The principal travels with it: what it may see depends on the state. */
 export class GetDelegationQuery extends Query<DelegationView> {
@@ -29,7 +30,7 @@ export class GetDelegationHandler implements IQueryHandler<GetDelegationQuery, D
 
   async execute({ principal, customerId, delegationId }: GetDelegationQuery): Promise<DelegationView> {
     const { state, revision } = await this.customers.readVisible(principal, customerId, 'delegation');
-    const d = state.delegations[delegationId];
+    const d = entryOf(state.delegations, delegationId);
     const { actor } = principal;
     const hidden =
       actor.kind === 'partner-user' && !principal.scopes.has('audit') && d?.partnerId !== actor.partnerId;
