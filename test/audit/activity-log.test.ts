@@ -226,7 +226,18 @@ describe.each(backends)('activity log over HTTP ($name)', (backend) => {
     expect(paged).toEqual(all);
     expect([...all].sort().reverse()).toEqual(all);
     expect((await activity('cursor=nonsense')).body).toMatchObject(problem('invalid-cursor'));
-    for (const bad of ['limit=0', 'limit=201', 'from=yesterday', 'partnerId=%20x', 'bogus=1']) {
+    // 20260101, 2026-W05 and impossible dates passed IsISO8601 and then broke the bound (500).
+    for (const bad of [
+      'limit=0',
+      'limit=201',
+      'from=yesterday',
+      'from=20260101',
+      'to=2026-W05',
+      'from=2026-02-31',
+      'to=2026-01-01T24:00:00Z',
+      'partnerId=%20x',
+      'bogus=1',
+    ]) {
       expect({ bad, status: (await activity(bad)).status }).toEqual({ bad, status: 400 });
     }
   });

@@ -165,6 +165,9 @@ describe.each(backends)('audit over HTTP ($name)', (backend) => {
     );
     expect(ids(march.body)).toEqual(['partner-contoso@3']);
     expect((await get('/audit/events?from=yesterday')).status).toBe(400);
+    // It answered an empty page; the aggregate fold at such an instant could answer 500.
+    expect((await get('/audit/events?from=20260101')).status).toBe(400);
+    expect((await get('/audit/aggregates/partner-contoso?at=2026-13-01')).status).toBe(400);
     const badPosition = await get('/audit/events?fromPosition=abc');
     expect(badPosition.status).toBe(400);
     expect(badPosition.headers['content-type']).toContain('application/problem+json');

@@ -130,6 +130,15 @@ describe.each(backends)('customer acquisition over HTTP ($name)', (backend) => {
       expiresAt: '2026-02-01T00:00:00.000Z',
       state: 'open',
     });
+
+    // An expiry the calendar does not have is a 400 naming it (the shape alone used to pass).
+    const impossible = await api.post('/partners/contoso/trial-invites', t.jana, {
+      ...body,
+      inviteId: 'inv-bad-date',
+      expiresAt: '2026-02-31T99:99:99Z',
+    });
+    expect(impossible.status).toBe(400);
+    expect(impossible.body).toMatchObject({ errors: [{ field: 'expiresAt' }] });
   });
 
   it('the code resolves to the invitation; an unknown code is 404', async () => {

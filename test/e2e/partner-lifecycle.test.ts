@@ -195,6 +195,14 @@ describe.each(backends)('partner lifecycle over HTTP ($name)', (backend) => {
     });
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({ type: expect.stringMatching(/authorization-not-held$/) });
+    // Regression: the shape alone was checked, and 2026-13-45 was stored as the effective date.
+    for (const effectiveFrom of ['2026-13-45', '2026-02-29', '2026-02-28T24:00:00Z']) {
+      const impossible = await post('/partners/contoso/authorizations/grant', platform, {
+        authorization: 'authorized-service-provider',
+        effectiveFrom,
+      });
+      expect({ effectiveFrom, status: impossible.status }).toEqual({ effectiveFrom, status: 400 });
+    }
     expect(
       (await post('/partners/contoso/authorizations/grant', admin, { authorization: 'advisor' })).status,
     ).toBe(403);

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Optional } from '../platform';
+import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Optional, IsInstant } from '../platform';
 
 const DIRECTIONS = ['forwards', 'backwards'] as const;
 export const MAX_PAGE = 1000;
@@ -73,19 +73,19 @@ export class ReadAllQueryDto extends PageQuery {
   actorId?: string;
 
   @ApiPropertyOptional({
-    description: 'metadata.occurredAt ≥ from (ISO-8601)',
+    description: 'metadata.occurredAt ≥ from (YYYY-MM-DD or a UTC instant)',
     example: '2026-01-01T00:00:00Z',
   })
   @Optional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({
-    description: 'metadata.occurredAt < to (ISO-8601)',
+    description: 'metadata.occurredAt < to (YYYY-MM-DD or a UTC instant)',
     example: '2026-02-01T00:00:00Z',
   })
   @Optional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to?: string;
 }
 
@@ -101,11 +101,12 @@ export class AsOfQueryDto {
   revision?: number;
 
   @ApiPropertyOptional({
-    description: 'Fold up to the last event whose metadata.occurredAt ≤ at (ISO-8601). Give revision or at.',
+    description:
+      'Fold up to the last event whose metadata.occurredAt ≤ at (YYYY-MM-DD or a UTC instant). Give revision or at.',
     example: '2026-03-01T00:00:00Z',
   })
   @Optional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   at?: string;
 }
 

@@ -12,13 +12,11 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { AUTHORIZATIONS, COMPANY_ROLES, CUSTOMER_ACCESS_LEVELS } from '@pc/domain';
-import { Optional } from '../platform';
+import { Optional, IsInstant } from '../platform';
 
 /** Ids chosen by callers: letters, digits, dash and underscore (they become part of stream names). */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const ID_MESSAGE = 'must be 1-64 characters: letters, digits, "-" or "_", starting with a letter or digit';
-const DATE_OR_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z)?$/;
-
 export class AddressDto {
   @ApiProperty({ example: 'Hlavná 1' }) @IsString() @IsNotEmpty() @MaxLength(200) line1!: string;
   @ApiPropertyOptional() @Optional() @IsString() @MaxLength(200) line2?: string;
@@ -138,9 +136,7 @@ export class AuthorizationChangeDto {
     example: '2026-12-01',
   })
   @Optional()
-  @Matches(DATE_OR_INSTANT, {
-    message: 'effectiveFrom must be YYYY-MM-DD or a UTC instant like 2026-12-01T00:00:00Z',
-  })
+  @IsInstant()
   effectiveFrom?: string;
 }
 

@@ -20,6 +20,7 @@ export { CATALOG, COMMAND_PIPELINE, EVENT_STORE, IDEMPOTENCY_STORE, PIPELINE_OBS
 export type { IdempotencyStore, IdempotencyRecord, StoredResponse } from './idempotency/idempotency-store';
 export { ProblemException, type ProblemDetails } from './problem/problem-exception';
 export { Optional } from './problem/optional';
+export { IsInstant } from './problem/instant';
 export { ProblemResponses, ProblemDetailsDto, ValidationProblemDto } from './openapi/problem-responses';
 export { GuessingRateLimit } from './rate-limit/guessing-rate-limit';
 export { MetricsService } from './observability/metrics.service';

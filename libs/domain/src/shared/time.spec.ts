@@ -1,4 +1,5 @@
-import { addDays, addMonths, daysBetween } from './time';
+import { DomainError } from './errors';
+import { addDays, addMonths, daysBetween, isInstant, toInstant } from './time';
 
 describe('addMonths', () => {
   it('adds calendar months keeping the time of day', () => {
@@ -27,5 +28,34 @@ describe('addMonths', () => {
   it('agrees with day arithmetic', () => {
     expect(daysBetween('2026-01-01T00:00:00.000Z', addMonths('2026-01-01T00:00:00.000Z', 12))).toBe(365);
     expect(addDays('2026-01-01T00:00:00.000Z', 30)).toBe('2026-01-31T00:00:00.000Z');
+  });
+});
+
+// Regression: the shape alone was checked, so 2026-13-45 or 2026-02-31T99:99:99Z was stored as given.
+describe('isInstant / toInstant', () => {
+  it('accepts dates and UTC instants that exist, leap days included', () => {
+    for (const value of ['2026-01-31', '2028-02-29', '2026-12-31T23:59:59.999Z', '2026-06-01T00:00:00Z'])
+      expect(isInstant(value)).toBe(true);
+    expect(toInstant('2028-02-29')).toBe('2028-02-29T00:00:00.000Z');
+  });
+
+  it('refuses what the calendar does not have, and other shapes', () => {
+    for (const value of [
+      '2026-13-01',
+      '2026-00-10',
+      '2026-02-29',
+      '2026-04-31',
+      '2026-02-31T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01T23:60:00Z',
+      '2026-01-01T23:59:60Z',
+      '20260101',
+      '2026-W05',
+      '2026-01-01T00:00:00+02:00',
+      42,
+    ]) {
+      expect(isInstant(value)).toBe(false);
+      expect(() => toInstant(value as string, 'expiresAt')).toThrow(DomainError);
+    }
   });
 });

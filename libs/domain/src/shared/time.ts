@@ -4,19 +4,32 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 /**
+ * Whether `value` is a date (YYYY-MM-DD) or UTC instant (YYYY-MM-DDTHH:mm:ss[.sss]Z) that exists on
+ * the calendar: the shape alone let 2026-13-45 or 2026-02-31T99:99:99Z through.
+ */
+export function isInstant(value: unknown): value is string {
+  if (typeof value !== 'string' || !(DATE_ONLY.test(value) || INSTANT.test(value))) return false;
+  const [y, m, d] = [value.slice(0, 4), value.slice(5, 7), value.slice(8, 10)].map(Number);
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return false;
+  if (value.length === 10) return true;
+  const [hh, mm, ss] = [value.slice(11, 13), value.slice(14, 16), value.slice(17, 19)].map(Number);
+  return hh <= 23 && mm <= 59 && ss <= 59;
+}
+
+/**
  * Normalises a date or UTC instant to the canonical `YYYY-MM-DDTHH:mm:ss.sssZ` form, so that
  * instants compare correctly as strings everywhere in the domain. Pure string work: no Date objects.
  */
 export function toInstant(value: string, field = 'date'): string {
-  if (DATE_ONLY.test(value)) return `${value}T00:00:00.000Z`;
-  if (INSTANT.test(value)) {
-    const [head, frac = ''] = value.slice(0, -1).split('.');
-    return `${head}.${frac.padEnd(3, '0')}Z`;
+  if (!isInstant(value)) {
+    return refuse('invalid-instant', `${field} must be a date (YYYY-MM-DD) or a UTC instant (…Z)`, {
+      field,
+      value: String(value),
+    });
   }
-  return refuse('invalid-instant', `${field} must be a date (YYYY-MM-DD) or a UTC instant (…Z)`, {
-    field,
-    value,
-  });
+  if (DATE_ONLY.test(value)) return `${value}T00:00:00.000Z`;
+  const [head, frac = ''] = value.slice(0, -1).split('.');
+  return `${head}.${frac.padEnd(3, '0')}Z`;
 }
 
 const DAY_MS = 86_400_000;

@@ -11,13 +11,11 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CUSTOMER_ACCESS_LEVELS, type CustomerAccess, MAX_DELEGATION_DAYS } from '@pc/domain';
-import { CommandBodyDto, Optional } from '../../platform';
+import { CommandBodyDto, Optional, IsInstant } from '../../platform';
 import { ID_PATTERN } from '../../partners/partner.dto';
 
 const ID_MESSAGE = 'must be 1-64 characters: letters, digits, "-" or "_", starting with a letter or digit';
 const OFFER_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z)?$/;
-const INSTANT_MESSAGE = 'expiresAt must be YYYY-MM-DD or a UTC instant like 2026-12-01T00:00:00Z';
 
 /** The delegated-admin option's terms. Bounds and combinations (no auto-extension of full access) are domain rules (422). */
 export class DelegationTermsDto {
@@ -46,7 +44,7 @@ class InvitationBodyDto extends CommandBodyDto {
   delegation?: DelegationTermsDto;
   @ApiPropertyOptional({ example: '2026-03-01', description: 'After this the URL no longer works' })
   @Optional()
-  @Matches(INSTANT, { message: INSTANT_MESSAGE })
+  @IsInstant()
   expiresAt?: string;
 }
 

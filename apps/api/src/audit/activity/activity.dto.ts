@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { Optional } from '../../platform';
+import { IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Optional, IsInstant } from '../../platform';
 import { POSITION_FORMAT } from '@pc/event-store';
 
 /** Ids as they appear in stream names and event data (as in audit.dto). */
@@ -29,14 +29,20 @@ export class PartnerActivityQueryDto {
   @Matches(/^[A-Za-z][A-Za-z0-9._-]{0,127}$/, { message: 'operation must be a command or event type name' })
   operation?: string;
 
-  @ApiPropertyOptional({ description: 'occurredAt ≥ from (ISO-8601)', example: '2026-01-01T00:00:00Z' })
+  @ApiPropertyOptional({
+    description: 'occurredAt ≥ from (YYYY-MM-DD or a UTC instant)',
+    example: '2026-01-01T00:00:00Z',
+  })
   @Optional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'occurredAt < to (ISO-8601)', example: '2026-02-01T00:00:00Z' })
+  @ApiPropertyOptional({
+    description: 'occurredAt < to (YYYY-MM-DD or a UTC instant)',
+    example: '2026-02-01T00:00:00Z',
+  })
   @Optional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   to?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' })

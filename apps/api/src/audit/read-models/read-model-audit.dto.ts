@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   CLIENT_SORTS,
   type ClientSort,
   RELATIONSHIPS,
   type Relationship,
 } from '../../read-models/dto/read-model.dto';
-import { Optional } from '../../platform';
+import { Optional, IsInstant } from '../../platform';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
 
@@ -26,7 +26,7 @@ export class ReadModelAsOfQueryDto {
       'partner-overview: the instant "active" and "ending within 7 days" are evaluated at. Default: the business time of the last event at or before the position.',
   })
   @Optional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   at?: string;
 
   @ApiPropertyOptional({ enum: CLIENT_SORTS, description: 'client-list: as the live query' })
