@@ -370,6 +370,26 @@ describe.each(backends)('partner lifecycle over HTTP ($name)', (backend) => {
     expect(((await getPartner()).body as { revision: number }).revision).toBe(before.revision);
   });
 
+  // Regression: the partner DTOs did not take commandId, so the README's "Idempotency-Key (or commandId
+  // in the body)" answered 400 on every partner command.
+  it('takes the idempotency key as commandId in the body, as every command does', async () => {
+    const body = { commandId: 'create-zoe', userId: 'zoe', email: 'zoe@contoso.example', displayName: 'Zoe' };
+    const first = await post('/partners/contoso/users', admin, body);
+    expect(first.status).toBe(201);
+    const again = await post('/partners/contoso/users', admin, body);
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    const phone = await post('/partners/contoso/profile', admin, {
+      commandId: 'phone-2',
+      phone: '+421 900 222 333',
+    });
+    expect(phone.status).toBe(201);
+    const partner = (await getPartner()).body as { profile: Record<string, unknown> };
+    expect(partner.profile).toMatchObject({ phone: '+421 900 222 333' });
+    expect(partner.profile).not.toHaveProperty('commandId');
+  });
+
   it('null clears an optional profile field: the website, a second address line', async () => {
     const cleared = await post('/partners/contoso/profile', admin, {
       website: null,

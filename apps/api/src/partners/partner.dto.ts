@@ -12,7 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { AUTHORIZATIONS, COMPANY_ROLES, CUSTOMER_ACCESS_LEVELS } from '@pc/domain';
-import { Optional, IsInstant } from '../platform';
+import { Optional, IsInstant, CommandBodyDto } from '../platform';
 
 /** Ids chosen by callers: letters, digits, dash and underscore (they become part of stream names). */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -56,7 +56,7 @@ export class FirstUserDto {
   @ApiProperty({ example: 'Jana Nováková' }) @IsString() @IsNotEmpty() @MaxLength(200) displayName!: string;
 }
 
-export class RegisterPartnerDto {
+export class RegisterPartnerDto extends CommandBodyDto {
   @ApiPropertyOptional({ description: 'Chosen by the caller, or generated' })
   @Optional()
   @Matches(ID_PATTERN, { message: `partnerId ${ID_MESSAGE}` })
@@ -97,7 +97,7 @@ export class PartialAddressDto {
   country?: string;
 }
 
-export class UpdateCompanyProfileDto {
+export class UpdateCompanyProfileDto extends CommandBodyDto {
   @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(200) legalName?: string;
   @ApiPropertyOptional({ type: PartialAddressDto })
   @Optional()
@@ -119,7 +119,7 @@ export class UpdateCompanyProfileDto {
   website?: string | null;
 }
 
-export class RejectCompanyProfileDto {
+export class RejectCompanyProfileDto extends CommandBodyDto {
   @ApiProperty({ example: 'The legal name does not match the business register' })
   @IsString()
   @IsNotEmpty()
@@ -127,7 +127,7 @@ export class RejectCompanyProfileDto {
   reason!: string;
 }
 
-export class AuthorizationChangeDto {
+export class AuthorizationChangeDto extends CommandBodyDto {
   @ApiProperty({ enum: AUTHORIZATIONS })
   @IsIn(AUTHORIZATIONS)
   authorization!: (typeof AUTHORIZATIONS)[number];
@@ -140,7 +140,7 @@ export class AuthorizationChangeDto {
   effectiveFrom?: string;
 }
 
-export class CreatePartnerUserDto {
+export class CreatePartnerUserDto extends CommandBodyDto {
   @ApiPropertyOptional()
   @Optional()
   @Matches(ID_PATTERN, { message: `userId ${ID_MESSAGE}` })
@@ -149,14 +149,14 @@ export class CreatePartnerUserDto {
   @ApiProperty({ example: 'Peter Horváth' }) @IsString() @IsNotEmpty() @MaxLength(200) displayName!: string;
 }
 
-export class UpdatePartnerUserDto {
+export class UpdatePartnerUserDto extends CommandBodyDto {
   @ApiPropertyOptional() @Optional() @IsEmail() @MaxLength(254) email?: string;
   @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(200) displayName?: string;
 }
 
 const ROLES = [...COMPANY_ROLES, ...CUSTOMER_ACCESS_LEVELS] as const;
 
-export class AssignAdminRoleDto {
+export class AssignAdminRoleDto extends CommandBodyDto {
   @ApiProperty({
     enum: ['company', 'customers'],
     description: "'company': the partner's own company; 'customers': supported companies",
@@ -171,7 +171,7 @@ export class AssignAdminRoleDto {
   role!: (typeof ROLES)[number];
 }
 
-export class RevokeAdminRoleDto {
+export class RevokeAdminRoleDto extends CommandBodyDto {
   @ApiProperty({ enum: ['company', 'customers'] }) @IsIn(['company', 'customers']) scope!:
     'company' | 'customers';
 }

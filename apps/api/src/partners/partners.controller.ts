@@ -83,7 +83,9 @@ export class PartnersController {
     @Body() body: UpdateCompanyProfileDto,
     @CommandMeta() meta: CommandRequestMeta,
   ) {
-    return this.send('UpdateCompanyProfile', partnerId, { changes: body }, meta);
+    // commandId is transport (the gateway strips it from the top level), not a profile field.
+    const { commandId: _commandId, ...changes } = body;
+    return this.send('UpdateCompanyProfile', partnerId, { changes }, meta);
   }
 
   @Post(':partnerId/profile/verify')
