@@ -372,6 +372,17 @@ describe.each(backends)('partner lifecycle over HTTP ($name)', (backend) => {
 
   // Regression: the partner DTOs did not take commandId, so the README's "Idempotency-Key (or commandId
   // in the body)" answered 400 on every partner command.
+  // Regression: ValidateNested skips an absent object and takes an array, so these reached the domain
+  // (a 422) instead of the 400 that lists every field.
+  it('a missing or non-object nested field is a 400 naming it', async () => {
+    const missing = await post('/partners', platform, { partnerId: 'nested', firstUser: [] });
+    expect(missing.status).toBe(400);
+    const fields = (missing.body as { errors: { field: string }[] }).errors.map((e) => e.field).sort();
+    expect(fields).toEqual(['firstUser', 'profile']);
+    const arrayAddress = await post('/partners/contoso/profile', admin, { address: [] });
+    expect(arrayAddress.status).toBe(400);
+  });
+
   it('takes the idempotency key as commandId in the body, as every command does', async () => {
     const body = { commandId: 'create-zoe', userId: 'zoe', email: 'zoe@contoso.example', displayName: 'Zoe' };
     const first = await post('/partners/contoso/users', admin, body);

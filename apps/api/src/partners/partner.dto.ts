@@ -2,9 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsEmail,
-  IsIn,
   IsISO31661Alpha2,
+  IsIn,
   IsNotEmpty,
+  IsObject,
   IsString,
   IsUrl,
   Matches,
@@ -32,7 +33,11 @@ export class CompanyProfileDto {
   @IsNotEmpty()
   @MaxLength(200)
   legalName!: string;
-  @ApiProperty({ type: AddressDto }) @ValidateNested() @Type(() => AddressDto) address!: AddressDto;
+  @ApiProperty({ type: AddressDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AddressDto)
+  address!: AddressDto;
   @ApiProperty({ example: '+421 2 1234 5678' })
   @IsString()
   @Matches(/^\+?[0-9 ()-]{5,30}$/, {
@@ -62,10 +67,15 @@ export class RegisterPartnerDto extends CommandBodyDto {
   @Matches(ID_PATTERN, { message: `partnerId ${ID_MESSAGE}` })
   partnerId?: string;
   @ApiProperty({ type: CompanyProfileDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => CompanyProfileDto)
   profile!: CompanyProfileDto;
-  @ApiProperty({ type: FirstUserDto }) @ValidateNested() @Type(() => FirstUserDto) firstUser!: FirstUserDto;
+  @ApiProperty({ type: FirstUserDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => FirstUserDto)
+  firstUser!: FirstUserDto;
 }
 
 /**
@@ -101,6 +111,7 @@ export class UpdateCompanyProfileDto extends CommandBodyDto {
   @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(200) legalName?: string;
   @ApiPropertyOptional({ type: PartialAddressDto })
   @Optional()
+  @IsObject()
   @ValidateNested()
   @Type(() => PartialAddressDto)
   address?: PartialAddressDto;

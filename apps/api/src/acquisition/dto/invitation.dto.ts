@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsString,
   Matches,
   ValidateNested,
@@ -39,6 +40,7 @@ class InvitationBodyDto extends CommandBodyDto {
   includeDelegatedAdmin?: boolean;
   @ApiPropertyOptional({ type: DelegationTermsDto, description: 'Required with includeDelegatedAdmin' })
   @Optional()
+  @IsObject()
   @ValidateNested()
   @Type(() => DelegationTermsDto)
   delegation?: DelegationTermsDto;

@@ -6,6 +6,7 @@ import {
   IsEmail,
   IsISO31661Alpha2,
   IsNotEmpty,
+  IsObject,
   IsString,
   Matches,
   MaxLength,
@@ -30,6 +31,7 @@ export class NewCustomerDto {
   primaryDomain!: string;
   @ApiProperty({ example: 'SK', description: 'ISO 3166-1 alpha-2' }) @IsISO31661Alpha2() country!: string;
   @ApiProperty({ type: AdminContactDto, description: "Becomes the customer's first user, a global admin" })
+  @IsObject()
   @ValidateNested()
   @Type(() => AdminContactDto)
   adminContact!: AdminContactDto;
@@ -45,6 +47,7 @@ class TakeUpDto extends CommandBodyDto {
   customerId?: string;
   @ApiPropertyOptional({ type: NewCustomerDto, description: 'A sign-up; platform actors only' })
   @Optional()
+  @IsObject()
   @ValidateNested()
   @Type(() => NewCustomerDto)
   newCustomer?: NewCustomerDto;

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsInt,
+  IsObject,
   IsString,
   Matches,
   MaxLength,
@@ -69,6 +70,7 @@ export class ApplyProductKeyDto extends CommandBodyDto {
   customerId?: string;
   @ApiPropertyOptional({ type: NewCustomerDto, description: 'Sign a new customer up with the key' })
   @Optional()
+  @IsObject()
   @ValidateNested()
   @Type(() => NewCustomerDto)
   newCustomer?: NewCustomerDto;
@@ -78,6 +80,7 @@ export class ApplyProductKeyDto extends CommandBodyDto {
       'Offer delegated administration at the same time (certified partners; the customer accepts later)',
   })
   @Optional()
+  @IsObject()
   @ValidateNested()
   @Type(() => DelegationTermsDto)
   delegatedAdmin?: DelegationTermsDto;
