@@ -85,6 +85,36 @@ describe.each(backends)('audit over HTTP ($name)', (backend) => {
     expect((await call(app, 'GET', '/audit/events')).status).toBe(401);
   });
 
+  // Regression: the scope alone was checked, so a partner user's token carrying `audit commands` or
+  // `platform` read every tenant's events here while getting 404 on another partner's own routes.
+  it("refuses a tenant user's token on every cross-tenant route, whatever its scopes", async () => {
+    for (const scope of ['audit commands', 'platform', 'platform queries commands']) {
+      const token = await mintToken({
+        act: actors.partnerUser('contoso', 'jana'),
+        scope,
+        sub: 'admin-center',
+      });
+      for (const [method, url] of [
+        ['GET', '/audit/events'],
+        ['GET', '/audit/streams/partner-fabrikam'],
+        ['GET', '/audit/aggregates/partner-fabrikam?revision=0'],
+        ['GET', '/audit/export'],
+        ['GET', '/audit/export/manifest'],
+        ['POST', '/audit/verify'],
+        ['GET', '/audit/activity'],
+        ['GET', '/projections'],
+        ['POST', '/projections/client_list/rebuild'],
+      ] as const) {
+        const res = await call(app, method, url, { token, body: method === 'POST' ? {} : undefined });
+        expect({ scope, url, status: res.status }).toEqual({ scope, url, status: 403 });
+        expect(res.body).toMatchObject({
+          type: expect.stringMatching(/cross-tenant-access-denied$|insufficient-scope$/),
+        });
+      }
+    }
+    expect((await get('/audit/events', auditor)).status).toBe(200);
+  });
+
   it('readStream: every event with full metadata, paged both ways', async () => {
     const first = await get<StreamPage>('/audit/streams/partner-contoso?maxCount=2');
     expect(first.status).toBe(200);

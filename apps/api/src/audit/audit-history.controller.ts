@@ -9,7 +9,7 @@ import {
   readStreamPage,
 } from '@pc/audit';
 import type { EventStore } from '@pc/event-store';
-import { EVENT_STORE, ProblemResponses, RequireScope } from '../platform';
+import { EVENT_STORE, ProblemResponses, RequireScope, AcrossTenants } from '../platform';
 import { asProblem, badAuditQuery } from './audit-problems';
 import { AsOfQueryDto, DEFAULT_PAGE, ReadAllQueryDto, ReadStreamQueryDto } from './audit.dto';
 import { AggregateAsOfView, EventPageView, StreamPageView } from './audit.views';
@@ -20,6 +20,7 @@ import { AggregateAsOfView, EventPageView, StreamPageView } from './audit.views'
  */
 @ApiTags('audit')
 @ApiBearerAuth()
+@AcrossTenants()
 @RequireScope('audit', 'platform')
 @Controller('audit')
 export class AuditHistoryController {

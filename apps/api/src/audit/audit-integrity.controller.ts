@@ -17,7 +17,7 @@ import {
 } from '@pc/audit';
 import type { EventStore } from '@pc/event-store';
 import type { FastifyReply } from 'fastify';
-import { CLOCK, type Clock, EVENT_STORE, ProblemResponses, RequireScope } from '../platform';
+import { CLOCK, type Clock, EVENT_STORE, ProblemResponses, RequireScope, AcrossTenants } from '../platform';
 import { asProblem } from './audit-problems';
 import { ExportQueryDto, PartnerScopeDto } from './audit.dto';
 import { AUDIT_EXTRA_MODELS, ExportManifestView, VerifyReportView } from './audit.views';
@@ -30,6 +30,7 @@ export const NDJSON = 'application/x-ndjson';
  */
 @ApiTags('audit')
 @ApiBearerAuth()
+@AcrossTenants()
 @RequireScope('audit', 'platform')
 @ApiExtraModels(...AUDIT_EXTRA_MODELS)
 @Controller('audit')

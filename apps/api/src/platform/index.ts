@@ -1,5 +1,5 @@
 /** The platform's public API for feature modules. Import from here, not from the files. */
-export { Public, RequireScope, CurrentPrincipal, assertScope } from './auth/decorators';
+export { Public, RequireScope, AcrossTenants, CurrentPrincipal, assertScope } from './auth/decorators';
 export type { Principal, Scope } from './auth/principal';
 export { SCOPES, hasAnyScope } from './auth/principal';
 export {

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ProblemException, ProblemResponses, RequireScope } from '../platform';
+import { AcrossTenants, ProblemException, ProblemResponses, RequireScope } from '../platform';
 import { GetProjectionStatusQuery } from './queries/projection-status.query';
 import { ReadModelRuntime } from './read-model-runtime';
 import { ProjectionStatusListView, RebuildAcceptedView } from './views/projection-status.view';
@@ -9,6 +9,7 @@ import { ProjectionStatusListView, RebuildAcceptedView } from './views/projectio
 /** Operating the product projections: status for operators and auditors, rebuilds for the platform. */
 @ApiTags('operations')
 @ApiBearerAuth()
+@AcrossTenants()
 @Controller('projections')
 export class ProjectionsController {
   constructor(

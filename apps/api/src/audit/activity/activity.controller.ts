@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ACTIVITY_LOG } from '@pc/read-models/activity-log/activity-log.projection';
-import { ProblemResponses, RequireScope } from '../../platform';
+import { ProblemResponses, RequireScope, AcrossTenants } from '../../platform';
 import { ReadModelRuntime } from '../../read-models/read-model-runtime';
 import { MinPosition, ReadYourWrites } from '../../read-models/read-your-writes';
 import { ListActivityQueryDto } from './activity.dto';
@@ -22,6 +22,7 @@ export const MIN_POSITION_HEADER = ApiHeader({
  */
 @ApiTags('audit')
 @ApiBearerAuth()
+@AcrossTenants()
 @RequireScope('audit', 'platform')
 @Controller('audit')
 export class ActivityController {

@@ -16,6 +16,7 @@ import {
   ProblemException,
   ProblemResponses,
   RequireScope,
+  AcrossTenants,
 } from '../../platform';
 import { ReadModelRuntime } from '../../read-models/read-model-runtime';
 import { asProblem } from '../audit-problems';
@@ -43,6 +44,7 @@ const notFound = (code: string, detail: string, facts: Record<string, string>) =
  */
 @ApiTags('audit')
 @ApiBearerAuth()
+@AcrossTenants()
 @RequireScope('audit')
 @ApiExtraModels(...READ_MODEL_AUDIT_EXTRA_MODELS)
 @Controller('audit')

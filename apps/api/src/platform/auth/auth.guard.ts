@@ -1,11 +1,12 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { insufficientScope, unauthenticated } from '../problem/problem-exception';
+import { ProblemException, insufficientScope, unauthenticated } from '../problem/problem-exception';
 import { setPrincipal } from '../request-context';
-import { IS_PUBLIC, REQUIRED_SCOPES } from './decorators';
+import { ACROSS_TENANTS, IS_PUBLIC, REQUIRED_SCOPES } from './decorators';
 import { JWT_VERIFIER, TokenRejectedError, type JwtVerifier } from './jwt-verifier';
 import type { Scope } from './principal';
+import { seesEverything } from './tenant';
 
 /** Global guard: every route needs a valid bearer token unless it is marked @Public(). */
 @Injectable()
@@ -33,6 +34,15 @@ export class AuthGuard implements CanActivate {
 
     const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets);
     if (required && !required.some((scope) => principal.scopes.has(scope))) throw insufficientScope(required);
+    if (this.reflector.getAllAndOverride<boolean>(ACROSS_TENANTS, targets) && !seesEverything(principal)) {
+      throw new ProblemException(
+        403,
+        'cross-tenant-access-denied',
+        'Forbidden',
+        "This operation spans every tenant: it needs a platform actor or an audit token that cannot run commands, not a tenant user's token.",
+        { actorKind: principal.actor.kind },
+      );
+    }
     return true;
   }
 }

@@ -21,6 +21,17 @@ export const Public = (): MethodDecorator & ClassDecorator =>
 export const RequireScope = (...scopes: [Scope, ...Scope[]]): MethodDecorator & ClassDecorator =>
   applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiExtension('x-required-scopes', scopes));
 
+export const ACROSS_TENANTS = 'pc:across-tenants';
+
+/**
+ * The route reads (or acts on) every tenant at once, so the scope alone is not enough: the caller must
+ * be one who sees every tenant (a platform actor, or an audit token that cannot run commands: see
+ * seesEverything in tenant.ts). A partner or customer user's token is refused with 403 whatever
+ * scopes it carries; such a token gets 404 on another tenant's own routes for the same reason.
+ */
+export const AcrossTenants = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(ACROSS_TENANTS, true), ApiExtension('x-across-tenants', true));
+
 /** The authenticated caller: `{ service, actor, scopes }`. */
 export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
   const request = context.switchToHttp().getRequest<FastifyRequest>();

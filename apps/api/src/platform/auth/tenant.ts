@@ -34,7 +34,7 @@ export function customerNotFound(customerId: string): ProblemException {
 }
 
 /** Platform actors and auditors see every tenant. */
-function seesEverything(principal: Principal): boolean {
+export function seesEverything(principal: Principal): boolean {
   // An audit token reads across tenants; one that can also run commands gets no such pass.
   return (
     principal.actor.kind === 'platform' ||
