@@ -383,6 +383,38 @@ describe.each(backends)('partner lifecycle over HTTP ($name)', (backend) => {
     expect(arrayAddress.status).toBe(400);
   });
 
+  // Regression: class-transformer and the request fingerprint recurse, so a body nested tens of
+  // thousands of levels deep overflowed the stack (500); PostgreSQL refuses NUL in text (500).
+  it('a body nested too deep, or a NUL anywhere in the request, is a 400 and writes nothing', async () => {
+    const before = ((await getPartner()).body as { revision: number }).revision;
+    const deep = `{"email":"d@contoso.example","displayName":"D","x":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+    for (const [url, headers] of [
+      ['/partners/contoso/users', {}],
+      ['/partners/contoso/profile/verify', { 'Idempotency-Key': 'deep-1' }],
+    ] as const) {
+      const res = await call(app, 'POST', url, {
+        token: url.endsWith('verify') ? platform : admin,
+        rawBody: deep,
+        headers,
+      });
+      expect({ url, status: res.status }).toEqual({ url, status: 400 });
+      expect(res.body).toMatchObject({ type: expect.stringMatching(/body-too-deep$/) });
+    }
+    const nulBody = await post('/partners/contoso/users', admin, {
+      email: 'n@contoso.example',
+      displayName: 'a\u0000b',
+    });
+    expect(nulBody.status).toBe(400);
+    expect(nulBody.body).toMatchObject({ type: expect.stringMatching(/invalid-characters$/), in: 'body' });
+    const nulQuery = await call(app, 'GET', '/partners/contoso/por-notifications?customerId=%00', {
+      token: admin,
+    });
+    expect(nulQuery.status).toBe(400);
+    const nulPath = await call(app, 'GET', '/partners/contoso/trial-invites/a%00b', { token: admin });
+    expect(nulPath.status).toBe(400);
+    expect(((await getPartner()).body as { revision: number }).revision).toBe(before);
+  });
+
   it('takes the idempotency key as commandId in the body, as every command does', async () => {
     const body = { commandId: 'create-zoe', userId: 'zoe', email: 'zoe@contoso.example', displayName: 'Zoe' };
     const first = await post('/partners/contoso/users', admin, body);

@@ -23,6 +23,7 @@ import { MetricsPipelineObserver } from './observability/metrics-pipeline-observ
 import { MetricsController } from './observability/metrics.controller';
 import { MetricsService } from './observability/metrics.service';
 import { ProblemFilter } from './problem/problem.filter';
+import { RequestShapeGuard } from './problem/request-shape.guard';
 import { createValidationPipe } from './problem/validation';
 import { GUESSING_THROTTLER, GuessingThrottlerGuard } from './rate-limit/guessing-rate-limit';
 import { CATALOG, COMMAND_PIPELINE, EVENT_STORE, IDEMPOTENCY_STORE, PIPELINE_OBSERVER } from './tokens';
@@ -119,6 +120,7 @@ export class PlatformModule {
         PlatformResources,
         // Guards run in this order: authenticate first, so the rate limiter can key on the principal.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: RequestShapeGuard },
         { provide: APP_GUARD, useClass: TenantGuard },
         { provide: APP_GUARD, useClass: GuessingThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
