@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createEventStore } from '@pc/event-store/factory';
+import { IDEMPOTENCY_STORE, type IdempotencyStore } from '../../apps/api/src/platform';
+import { legacyActorKey, requestFingerprint } from '../../apps/api/src/platform/commands/command-ids';
 import { call } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
 import { removeDir, startTestApp, tempDir } from './support/test-app';
@@ -101,6 +103,59 @@ describe('Idempotency-Key', () => {
     const otherUser = await mintToken({ sub: 'svc-a', act: actors.partnerUser('p1', 'u2') });
     const c = await call(app, 'POST', '/test/partners/p1/widgets', { token: otherUser, headers, body });
     expect(c.status).toBe(422);
+  });
+
+  // Regression: the fingerprint named the actor `kind:id`, and user ids are unique within a tenant
+  // only: a second partner's "jana" reusing a key on a tenant-less path got the first one's response.
+  it('tells users of two tenants with the same id apart, and still replays records of the old form', async () => {
+    app = await startTestApp(dir);
+    const service = { sub: 'svc-a' };
+    const body = { widgetId: 'w9', name: 'Nine' };
+    expect(
+      (await call(app, 'POST', '/test/partners/p1/widgets', { token: await mintToken(service), body }))
+        .status,
+    ).toBe(201);
+    const janaOf = async (partnerId: string) =>
+      mintToken({ ...service, act: actors.partnerUser(partnerId, 'jana') });
+    const headers = { 'idempotency-key': 'rename-w9' };
+    const rename = { name: 'Renamed' };
+    const first = await call(app, 'PUT', '/test/widgets/w9/name', {
+      token: await janaOf('p1'),
+      headers,
+      body: rename,
+    });
+    expect(first.status).toBe(201);
+    const other = await call(app, 'PUT', '/test/widgets/w9/name', {
+      token: await janaOf('p2'),
+      headers,
+      body: rename,
+    });
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ type: expect.stringMatching(/idempotency-key-reused$/) });
+
+    // A record written before the tenant was part of the fingerprint is still the same request's.
+    const store = app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
+    const legacy = requestFingerprint({
+      method: 'PUT',
+      path: '/test/widgets/w9/name',
+      actor: legacyActorKey({ kind: 'partner-user', id: 'jana' }),
+      body: { name: 'Legacy' },
+    });
+    await store.save({
+      service: 'svc-a',
+      key: 'written-before',
+      requestHash: legacy,
+      status: 'completed',
+      response: { statusCode: 200, headers: {}, body: { stored: true } },
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
+    const replayed = await call(app, 'PUT', '/test/widgets/w9/name', {
+      token: await janaOf('p1'),
+      headers: { 'idempotency-key': 'written-before' },
+      body: { name: 'Legacy' },
+    });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toEqual({ stored: true });
   });
 
   it('accepts the key as `commandId` in the body when no header is sent', async () => {

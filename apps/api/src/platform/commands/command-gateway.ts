@@ -5,7 +5,15 @@ import { insufficientScope, ProblemException } from '../problem/problem-exceptio
 import { CLOCK, type Clock } from '../clock';
 import { IDEMPOTENCY_STORE } from '../tokens';
 import type { IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store';
-import { commandIdFor, etagOf, parseIfMatch, requestFingerprint, validIdempotencyKey } from './command-ids';
+import {
+  actorKey,
+  commandIdFor,
+  etagOf,
+  legacyActorKey,
+  parseIfMatch,
+  requestFingerprint,
+  validIdempotencyKey,
+} from './command-ids';
 import type { CommandReply, CommandRequestMeta } from './command-meta';
 import { ExecuteDomainCommand } from './execute-domain-command';
 
@@ -48,20 +56,17 @@ export class CommandGateway {
       validIdempotencyKey(meta.idempotencyKey, 'The Idempotency-Key header') ??
       validIdempotencyKey(bodyCommandId(meta.rawBody), 'The body field "commandId"');
     const service = principal.service.id;
-    const fingerprint =
-      key === undefined
-        ? undefined
-        : requestFingerprint({
-            method: meta.method,
-            path: meta.path,
-            actor: `${principal.actor.kind}:${principal.actor.id}`,
-            body: meta.rawBody,
-          });
+    const fingerprintAs = (actor: string) =>
+      requestFingerprint({ method: meta.method, path: meta.path, actor, body: meta.rawBody });
+    const fingerprint = key === undefined ? undefined : fingerprintAs(actorKey(principal.actor));
 
     if (key !== undefined && fingerprint !== undefined) {
       const previous = await this.idempotency.find(service, key);
       if (previous !== null) {
-        if (previous.requestHash !== fingerprint) throw keyReused(key);
+        const same =
+          previous.requestHash === fingerprint ||
+          previous.requestHash === fingerprintAs(legacyActorKey(principal.actor));
+        if (!same) throw keyReused(key);
         return replay(previous.response, meta.reply);
       }
     }

@@ -1,5 +1,5 @@
 import { canonicalJson } from '@pc/pipeline';
-import { commandIdFor, parseIfMatch, requestFingerprint } from './command-ids';
+import { actorKey, commandIdFor, legacyActorKey, parseIfMatch, requestFingerprint } from './command-ids';
 
 describe('command ids and request fingerprints', () => {
   it('derives the same UUIDv5 for the same service and key, different ones otherwise', () => {
@@ -43,5 +43,16 @@ describe('command ids and request fingerprints', () => {
     // Values computed by the version before the fingerprint used the hash chain's canonical JSON.
     expect(fingerprint).toBe('d63783a7bcb53610643c58a8ac32ac6e20049c1a27c9c86c07bb731b98335637');
     expect(commandIdFor('svc', 'key-1', fingerprint)).toBe('98cb5d9d-e0c0-59c8-95ce-4ccefbe84329');
+  });
+
+  it('names a tenant user with its tenant, and other principals as before', () => {
+    expect(actorKey({ kind: 'platform', id: 'ops' })).toBe('platform:ops');
+    expect(actorKey({ kind: 'service', id: 'billing' })).toBe(
+      legacyActorKey({ kind: 'service', id: 'billing' }),
+    );
+    const a = actorKey({ kind: 'customer-user', id: 'admin', customerId: 'c1' });
+    const b = actorKey({ kind: 'customer-user', id: 'admin', customerId: 'c2' });
+    expect(a).not.toBe(b);
+    expect(actorKey({ kind: 'partner-user', id: 'jana', partnerId: 'p1' })).toBe('partner-user:p1::jana');
   });
 });

@@ -48,6 +48,31 @@ export function parseIfMatch(header: string | string[] | undefined): number | un
 export const etagOf = (revision: number): string => `"${revision}"`;
 
 /**
+ * The acting principal as a fingerprint names it: kind, tenant and id. User ids are unique within
+ * one partner or customer only, so two customers' "admin" users must not read as one actor (the
+ * second would have been answered with the first's stored response). Principals without a tenant
+ * (platform, services) keep the form `kind:id`.
+ */
+export function actorKey(actor: {
+  kind: string;
+  id: string;
+  partnerId?: string;
+  customerId?: string;
+}): string {
+  if (actor.partnerId === undefined && actor.customerId === undefined) return legacyActorKey(actor);
+  return `${actor.kind}:${actor.partnerId ?? ''}:${actor.customerId ?? ''}:${actor.id}`;
+}
+
+/**
+ * How fingerprints named the actor before the tenant was part of it (`kind:id`). Idempotency records
+ * are kept, so a record written then must still be recognised as the same request's: the gateway
+ * accepts either fingerprint for an existing record, and writes new records with actorKey's.
+ */
+export function legacyActorKey(actor: { kind: string; id: string }): string {
+  return `${actor.kind}:${actor.id}`;
+}
+
+/**
  * Fingerprint of "the same request": method, concrete path, the acting principal and the body.
  * The actor is included so that another user of the same service reusing a key never receives the
  * first user's response. The body's JSON is canonical (keys sorted at every level, as the hash chain
