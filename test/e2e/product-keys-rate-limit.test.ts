@@ -57,7 +57,7 @@ describe.each(backends)('product keys: rate limit and secrets kept out of the lo
     await tearDown?.();
   });
 
-  it('answers 429 with Retry-After over the limit, per caller; no key or temporary password is logged', async () => {
+  it('answers 429 with Retry-After over the limit, per caller; no key, temporary password or invitation code is logged', async () => {
     const t = await mintTokens();
     await registerPartner(api, t.platform, 'contoso', 'jana', ['advisor']);
     const registered = await api.post('/partners/contoso/product-keys', t.platform, {
@@ -123,7 +123,18 @@ describe.each(backends)('product keys: rate limit and secrets kept out of the lo
     expect(reset.status).toBe(201);
     const password = (reset.body.returned as Record<string, string>).temporaryPassword as string;
 
+    // An invitation code is a bearer secret too: whoever holds the URL may redeem it.
+    const invite = await api.post('/partners/contoso/trial-invites', t.jana, {
+      inviteId: 'inv-logged',
+      offerId: 'office-business-basic',
+    });
+    expect(invite.status).toBe(201);
+    const code = String(invite.body.url).split('/').pop() as string;
+    expect((await api.get(`/invitations/${code}`, t.jana)).status).toBe(200);
+
     const log = logged.join('');
+    expect(log).toContain('/invitations/[redacted]');
+    expect(log).not.toContain(code);
     // The capture works: the requests above are in it.
     expect(log).toContain('/partners/contoso/product-keys/apply');
     expect(log).toContain('/customers/logged/users/bob/reset-password');

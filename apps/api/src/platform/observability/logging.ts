@@ -31,6 +31,13 @@ const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
 const pathOf = (url: string | undefined): string => (url ?? '').split('?')[0] ?? '';
 
 /**
+ * The path as logged: an invitation code is a bearer secret (whoever holds the URL may redeem it),
+ * so `/invitations/{code}…` is logged without it.
+ */
+export const loggedPath = (url: string | undefined): string =>
+  pathOf(url).replace(/^\/invitations\/[^/]+/, '/invitations/[redacted]');
+
+/**
  * nestjs-pino settings: JSON lines, each carrying the request id and correlation id. Bodies and
  * headers are never logged (the request serializer keeps method, path and user agent only; query
  * strings can hold e-mail addresses); redaction is the second line of defence for anything an
@@ -57,7 +64,7 @@ export function loggerParams(level: LogLevel): Params {
         req: (req: { id?: unknown; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
           id: req.id,
           method: req.method,
-          path: pathOf(req.url),
+          path: loggedPath(req.url),
           userAgent: req.headers?.['user-agent'],
         }),
         res: (res: ServerResponse | { statusCode?: number }) => ({ statusCode: res.statusCode }),
