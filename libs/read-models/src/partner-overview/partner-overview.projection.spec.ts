@@ -289,6 +289,12 @@ describe('partner overview projection', () => {
       ['DelegationRemoved', delegation],
       ['DelegationEnded', delegation],
       ['DelegationAutoExtended', delegation],
+      ['DelegationAutoExtendChanged', { ...delegation, autoExtend: { from: false, to: true } }],
+      ['DelegationEnding', { ...delegation, daysLeft: 7, autoExtend: false, startsAt: 'x', endsAt: 'y' }],
+      [
+        'CustomerUserPasswordReset',
+        { customerId: 'alpha', userId: 'u1', byPartnerId: 'p1', byUserId: 'jana' },
+      ],
       ['ProductKeyBatchRegistered', { batchId: 'b1', partnerId: 'p1', keys: [], registeredAt: 'x' }],
       ['ProductKeyApplied', { partnerId: 'p1', customerId: 'alpha' }],
       ['PorNotificationsMarkedRead', { partnerId: 'p1', notificationIds: null, all: true }],
@@ -302,7 +308,16 @@ describe('partner overview projection', () => {
     await story.given(
       e('PartnerUserDeactivated', { partnerId: 'p1', userId: 'jana' }, { at: '2026-01-01T00:00:00.000Z' }),
     );
-    expect(story.rows('partners')[0].last_activity).toBe('2026-03-21T00:00:00.000Z');
+    expect(story.rows('partners')[0].last_activity).toBe('2026-03-24T00:00:00.000Z');
+    // A reset by the customer's own admin is no partner's activity.
+    await story.given(
+      e(
+        'CustomerUserPasswordReset',
+        { customerId: 'alpha', userId: 'u1', byPartnerId: null, byUserId: 'cadmin' },
+        { at: '2026-04-01T00:00:00.000Z' },
+      ),
+    );
+    expect(story.rows('partners')[0].last_activity).toBe('2026-03-24T00:00:00.000Z');
     // Partners never registered here get no row.
     expect(story.rows('partners').map((r) => r.partner_id)).toEqual(['p1']);
   });

@@ -142,7 +142,8 @@ function mergedProfile(current: JsonValue | undefined, changes: JsonObject): Jso
 
 export const partnerOverviewProjection = defineProjection({
   name: PARTNER_OVERVIEW,
-  version: 1,
+  // 2: delegation auto-extension changes, ending notices and delegated password resets are partner activity.
+  version: 2,
   schema: {
     tables: {
       partners: {
@@ -293,6 +294,10 @@ export const partnerOverviewProjection = defineProjection({
     DelegationRemoved: touches('partnerId'),
     DelegationEnded: touches('partnerId'),
     DelegationAutoExtended: touches('partnerId'),
+    DelegationAutoExtendChanged: touches('partnerId'),
+    DelegationEnding: touches('partnerId'),
+    // A delegated admin's password reset (byPartnerId is null when the customer's own admin reset it).
+    CustomerUserPasswordReset: touches('byPartnerId'),
     ProductKeyBatchRegistered: touches('partnerId'),
     ProductKeyApplied: touches('partnerId'),
     PorNotificationsMarkedRead: touches('partnerId'),
