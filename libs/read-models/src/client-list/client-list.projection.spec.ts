@@ -1,7 +1,21 @@
+import { delegationIdAtRedemption } from '@pc/domain';
 import { customerCreated, facts, Story } from '../testing/story';
 import { clientListProjection } from './client-list.projection';
 
 const invite = { kind: 'trial-invite', id: 'inv-1', partnerId: 'p1' };
+
+/** A delegation offered directly (OfferDelegation) for 30 days, with these facts. */
+const directOffer = (facts: Record<string, string>) => ({
+  ...facts,
+  durationDays: 30,
+  autoExtend: false,
+  offeredAt: 'x',
+  offerExpiresAt: 'y',
+  offeredBy: 'u',
+  via: { kind: 'direct', id: null },
+  startsAt: null,
+  endsAt: null,
+});
 
 describe('client list projection', () => {
   const story = new Story(clientListProjection);
@@ -229,18 +243,7 @@ describe('client list projection', () => {
       delegationId,
       access: 'full',
     });
-    const offered = (id: string) =>
-      e('DelegationOffered', {
-        ...d(id),
-        durationDays: 30,
-        autoExtend: false,
-        offeredAt: 'x',
-        offerExpiresAt: 'y',
-        offeredBy: 'u',
-        via: { kind: 'direct', id: null },
-        startsAt: null,
-        endsAt: null,
-      });
+    const offered = (id: string) => e('DelegationOffered', directOffer(d(id)));
     await story.given(offered('d1'));
     expect(client('p3')).toMatchObject({
       advisor: false,
@@ -316,6 +319,101 @@ describe('client list projection', () => {
   it('ignores facts about customers it never saw created', async () => {
     await story.given(e('CustomerAdvisorAdded', { customerId: 'ghost', partnerId: 'p1', via: invite }));
     expect(story.rows('clients').map((r) => r.customer_id)).toEqual(['alpha', 'alpha']);
+  });
+
+  it('drops a trial cancelled as a trial from the trial rows and the totals', async () => {
+    const trials = () => story.rows('trials').filter((r) => r.partner_id === 'p5');
+    await story.given(
+      e('CustomerCreated', customerCreated('delta', 'Delta a.s.', 'delta.example', 'p5')),
+      e('CustomerAdvisorAdded', { customerId: 'delta', partnerId: 'p5', via: invite }),
+      e('TrialStarted', {
+        ...facts('delta', 's1', null, 'p5'),
+        seats: 15,
+        startedAt: '2026-01-05T10:00:00.000Z',
+        endsAt: '2026-02-04T10:00:00.000Z',
+        via: invite,
+      }),
+    );
+    expect(trials()).toEqual([
+      { partner_id: 'p5', customer_id: 'delta', subscription_id: 's1', ends_at: '2026-02-04T10:00:00.000Z' },
+    ]);
+    expect(totals('p5')).toMatchObject({ clients: 1, subscriptions: 1, licenses: 0, trials: 1 });
+
+    await story.given(
+      e('SubscriptionCancelled', {
+        ...facts('delta', 's1', null, 'p5'),
+        kind: 'trial',
+        licenses: 15,
+        cancelledAt: 'x',
+        status: { from: 'active', to: 'cancelled' },
+      }),
+    );
+    expect(trials()).toEqual([]);
+    expect(totals('p5')).toMatchObject({ clients: 1, subscriptions: 0, licenses: 0, trials: 0 });
+    expect(client('p5')).toMatchObject({
+      subscription_count: 0,
+      trial_count: 0,
+      trial_ends: [],
+      next_trial_end: null,
+    });
+  });
+
+  it("ends a redemption's delegation that replaced the partner's active one: no delegation left", async () => {
+    const via = { kind: 'trial-invite' as const, id: 'inv-6', partnerId: 'p6' };
+    const d = (delegationId: string) => ({
+      customerId: 'epsilon',
+      partnerId: 'p6',
+      delegationId,
+      access: 'full',
+    });
+    await story.given(
+      e('CustomerCreated', customerCreated('epsilon', 'Epsilon s.r.o.', 'epsilon.example', 'p6')),
+      e('CustomerAdvisorAdded', { customerId: 'epsilon', partnerId: 'p6', via }),
+      e('DelegationOffered', directOffer(d('d1'))),
+      e('DelegationAccepted', {
+        ...d('d1'),
+        durationDays: 30,
+        autoExtend: false,
+        acceptedBy: 'c',
+        startsAt: '2026-01-10T00:00:00.000Z',
+        endsAt: '2026-02-09T00:00:00.000Z',
+      }),
+      e('DelegatedAdminAcceptedAtRedemption', {
+        customerId: 'epsilon',
+        partnerId: 'p6',
+        via,
+        terms: { access: 'limited', durationDays: 730, autoExtend: false },
+        acceptedAt: '2026-01-20T00:00:00.000Z',
+      }),
+    );
+    expect(client('p6')).toMatchObject({
+      delegation_state: 'active',
+      delegation_access: 'limited',
+      delegation_ends_at: '2028-01-20T00:00:00.000Z',
+    });
+    expect(totals('p6')).toMatchObject({ clients: 1, delegated: 1 });
+    // The accepted one is superseded: only the redemption's delegation is left.
+    expect(
+      Object.keys(story.rows('relations').find((r) => r.customer_id === 'epsilon')?.delegations ?? {}),
+    ).toEqual([delegationIdAtRedemption(via)]);
+
+    await story.given(
+      e('DelegationEnded', {
+        ...d(delegationIdAtRedemption(via)),
+        access: 'limited',
+        reason: 'term-ended',
+        endedAt: 'x',
+        startsAt: '2026-01-20T00:00:00.000Z',
+        endsAt: '2028-01-20T00:00:00.000Z',
+      }),
+    );
+    expect(client('p6')).toMatchObject({
+      advisor: true,
+      delegation_state: 'none',
+      delegation_access: null,
+      delegation_ends_at: null,
+    });
+    expect(totals('p6')).toMatchObject({ clients: 1, delegated: 0 });
   });
 
   it('covered every event type it handles', () => {

@@ -283,6 +283,63 @@ describe('POR inbox projection', () => {
     expect(String(notification?.position) > String(watermark())).toBe(true);
   });
 
+  it('notifies a POR again once its advisor authorization is granted again, not in between', async () => {
+    const advisor = (type: string, effectiveFrom: string) =>
+      e(type, { partnerId: 'p4', authorization: 'advisor', effectiveFrom });
+    const changed = (from: number, to: number, at: string) =>
+      e('LicenseCountChanged', { ...facts('gamma', 's1', 'p4'), licenses: { from, to } }, { at });
+    await story.given(
+      advisor('AuthorizationGranted', '2026-01-01T00:00:00.000Z'),
+      e('CustomerCreated', customerCreated('gamma', 'Gamma s.r.o.', 'gamma.example')),
+      e('PartnerOfRecordChanged', { customerId: 'gamma', partnerId: 'p4', previousPartnerId: null, via }),
+      advisor('AuthorizationRevoked', '2026-02-01T00:00:00.000Z'),
+      // Between the revocation and the new grant: nothing.
+      changed(5, 6, '2026-02-15T00:00:00.000Z'),
+      advisor('AuthorizationGranted', '2026-03-01T00:00:00.000Z'),
+    );
+    expect(inbox('p4')).toEqual([]);
+    const [resumed] = await story.given(changed(6, 7, '2026-03-10T00:00:00.000Z'));
+    expect(inbox('p4').map((n) => [n.notification_id, n.changes])).toEqual([
+      [resumed.id, { licenses: { from: 6, to: 7 } }],
+    ]);
+    expect(story.rows('advisors').find((r) => r.partner_id === 'p4')).toEqual({
+      partner_id: 'p4',
+      periods: [
+        { from: '2026-01-01T00:00:00.000Z', until: '2026-02-01T00:00:00.000Z' },
+        { from: '2026-03-01T00:00:00.000Z', until: null },
+      ],
+    });
+  });
+
+  it("notifies the event's own POR about a customer it never saw created, named by its id", async () => {
+    const [changed] = await story.given(
+      e(
+        'LicenseCountChanged',
+        { ...facts('ghost', 's7', 'p1'), licenses: { from: 3, to: 4 } },
+        { at: '2026-01-20T00:00:00.000Z' },
+      ),
+      // Without a POR in the event either: nobody.
+      e('LicenseCountChanged', { ...facts('ghost', 's8', null), licenses: { from: 1, to: 2 } }),
+    );
+    expect(story.rows('notifications').filter((n) => n.customer_id === 'ghost')).toEqual([
+      {
+        partner_id: 'p1',
+        notification_id: changed.id,
+        position: changed.position,
+        kind: 'licenses-changed',
+        customer_id: 'ghost',
+        customer_name: 'ghost',
+        subscription_id: 's7',
+        offer_id: 'office-business-basic',
+        changes: { licenses: { from: 3, to: 4 } },
+        occurred_at: '2026-01-20T00:00:00.000Z',
+        is_read: false,
+      },
+    ]);
+    // The helper is not filled in from a subscription event.
+    expect(story.rows('customers').some((c) => c.customer_id === 'ghost')).toBe(false);
+  });
+
   it('covered every event type it handles', () => {
     expect(story.untold()).toEqual([]);
   });
