@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { type EventStore, type EventStoreConfig, createEventStore } from '@pc/event-store';
+import {
+  type EventStore,
+  type EventStoreConfig,
+  EventStoreUnavailableError,
+  createEventStore,
+} from '@pc/event-store';
 import {
   type DecisionResult,
   type DomainEvent,
@@ -60,7 +65,7 @@ const commands = registry(
       counter: { stream: `counter-${p.id}`, evolver: counter as Evolver<unknown, DomainEvent> },
       name: { stream: `claim-${p.name}`, evolver: claim as Evolver<unknown, DomainEvent> },
     }),
-    decide(p, loaded) {
+    decide(p, loaded, ctx) {
       if ((loaded.name.state as { taken: boolean }).taken)
         refuse('name-taken', 'Taken', { name: p.name }, 'conflict');
       return {
@@ -68,6 +73,7 @@ const commands = registry(
           counter: [{ type: 'Incremented', data: { by: 1 } }],
           name: [{ type: 'Claimed', data: { counter: p.id } }],
         },
+        ids: { tag: ctx.newId('tag') },
       };
     },
   }),
@@ -168,6 +174,17 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
   const pipeline = (options: { cacheSize?: number; maxAttempts?: number } = {}) =>
     createCommandPipeline({ store, commands, ...options });
   const id = () => randomUUID().slice(0, 8);
+  /** The store, with its append replaced. */
+  const withAppend = (append: EventStore['append']): EventStore => ({
+    kind: store.kind,
+    readStream: (s, o) => store.readStream(s, o),
+    readAll: (o) => store.readAll(o),
+    subscribeToAll: (o) => store.subscribeToAll(o),
+    headPosition: () => store.headPosition(),
+    ping: () => store.ping(),
+    close: () => store.close(),
+    append,
+  });
 
   it('appends decided events with the full metadata envelope and a hash chain', async () => {
     const c = id();
@@ -209,6 +226,18 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     const retry = await pipeline({ cacheSize: 0 }).execute('Increment', { id: c, by: 1 }, command);
     expect(retry).toEqual({ ...first, replayed: true });
     expect(await store.readStream(`counter-${c}`)).toHaveLength(1);
+  });
+
+  // Regression: the replay decided again on the claim streams as they are now, holding the command's
+  // own claim, so it was refused and answered no ids; and it listed the primary stream's events only.
+  it('a retried command with claims answers as the first time: the same ids and event types', async () => {
+    const command = ctx();
+    const payload = { id: id(), name: `n-${id()}` };
+    const first = await pipeline().execute('IncrementWithClaim', payload, command);
+    expect(first.ids.tag).toEqual(expect.any(String));
+    expect(first.eventTypes).toEqual(['Claimed', 'Incremented']);
+    const retry = await pipeline({ cacheSize: 0 }).execute('IncrementWithClaim', payload, command);
+    expect(retry).toEqual({ ...first, replayed: true });
   });
 
   it('a refusal writes nothing and surfaces the typed domain error', async () => {
@@ -277,21 +306,11 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
   it('gives up with a ConcurrencyConflictError after the bounded attempts', async () => {
     const c = id();
     const racing = createCommandPipeline({
-      store: {
-        ...store,
-        kind: store.kind,
-        readStream: (s, o) => store.readStream(s, o),
-        readAll: (o) => store.readAll(o),
-        subscribeToAll: (o) => store.subscribeToAll(o),
-        headPosition: () => store.headPosition(),
-        ping: () => store.ping(),
-        close: () => store.close(),
-        // Another writer always gets in first.
-        append: async (s, events, o) => {
-          await store.append(s, [{ id: randomUUID(), type: 'Incremented', data: { by: 1 } }]);
-          return store.append(s, events, o);
-        },
-      },
+      // Another writer always gets in first.
+      store: withAppend(async (s, events, o) => {
+        await store.append(s, [{ id: randomUUID(), type: 'Incremented', data: { by: 1 } }]);
+        return store.append(s, events, o);
+      }),
       commands,
       maxAttempts: 3,
     });
@@ -320,24 +339,15 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     let crash = true;
     let dead = false;
     const crashing = createCommandPipeline({
-      store: {
-        kind: store.kind,
-        readStream: (s, o) => store.readStream(s, o),
-        readAll: (o) => store.readAll(o),
-        subscribeToAll: (o) => store.subscribeToAll(o),
-        headPosition: () => store.headPosition(),
-        ping: () => store.ping(),
-        close: () => store.close(),
-        // The process dies when it reaches the primary write: nothing it tries afterwards lands
-        // (not even the pipeline's best-effort release of the claim).
-        append: async (s, events, o) => {
-          if (crash && (dead || s.startsWith('counter-'))) {
-            dead = true;
-            throw new Error('process died');
-          }
-          return store.append(s, events, o);
-        },
-      },
+      // The process dies when it reaches the primary write: nothing it tries afterwards lands
+      // (not even the pipeline's best-effort release of the claim).
+      store: withAppend(async (s, events, o) => {
+        if (crash && (dead || s.startsWith('counter-'))) {
+          dead = true;
+          throw new Error('process died');
+        }
+        return store.append(s, events, o);
+      }),
       commands,
     });
     await expect(crashing.execute('IncrementWithClaim', { id: c, name }, command)).rejects.toThrow(
@@ -360,6 +370,60 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     await later.execute('Note', { name }, ctx());
     const chain = await store.readStream(`claim-${name}`);
     expect(chain[1].metadata.prevHash).toBe(chain[0].metadata.hash);
+  });
+
+  // Regression: the If-Match check ran before the crashed attempt's claims were known, so the
+  // refusal released nothing and the claim stayed taken by a command that never happened.
+  it('a retry refused by a stale If-Match gives back the claim a crashed attempt left', async () => {
+    const [c, name] = [id(), `n-${id()}`];
+    const command = ctx();
+    let dead = false;
+    // The process dies at the primary write: nothing it tries afterwards lands (no release either).
+    const crashing = createCommandPipeline({
+      store: withAppend(async (s, events, o) => {
+        if (dead || s.startsWith('counter-')) {
+          dead = true;
+          throw new Error('process died');
+        }
+        return store.append(s, events, o);
+      }),
+      commands,
+    });
+    await pipeline().execute('Increment', { id: c, by: 1 }, ctx());
+    await expect(crashing.execute('IncrementWithClaim', { id: c, name }, command)).rejects.toThrow(
+      'process died',
+    );
+    await pipeline().execute('Increment', { id: c, by: 1 }, ctx());
+    await expect(
+      pipeline().execute('IncrementWithClaim', { id: c, name }, { ...command, expectedRevision: 0 }),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
+    expect((await store.readStream(`claim-${name}`)).map((e) => e.type)).toEqual([
+      'Claimed',
+      'ClaimReleased',
+    ]);
+  });
+
+  // Regression: a primary write that committed but whose answer was lost (a connection dropped at
+  // COMMIT) had its claims released, freeing the name for a second command while the first stood.
+  it('keeps the claims of a command whose primary write committed though its answer was lost', async () => {
+    const [c, name] = [id(), `n-${id()}`];
+    const command = ctx();
+    const lossy = createCommandPipeline({
+      store: withAppend(async (s, events, o) => {
+        const result = await store.append(s, events, o);
+        if (s.startsWith('counter-')) throw new EventStoreUnavailableError('connection lost at COMMIT');
+        return result;
+      }),
+      commands,
+    });
+    await expect(lossy.execute('IncrementWithClaim', { id: c, name }, command)).rejects.toBeInstanceOf(
+      EventStoreUnavailableError,
+    );
+    expect((await store.readStream(`claim-${name}`)).map((e) => e.type)).toEqual(['Claimed']);
+    await expect(pipeline().execute('IncrementWithClaim', { id: id(), name }, ctx())).rejects.toMatchObject({
+      code: 'name-taken',
+    });
+    expect((await pipeline().execute('IncrementWithClaim', { id: c, name }, command)).replayed).toBe(true);
   });
 
   it('a command refused after writing a claim gives it back (nothing stays claimed by a command that never happened)', async () => {
@@ -394,22 +458,13 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     const command = ctx();
     // Right after our claim of `first` lands, someone else takes `second`: we are refused and give `first` back.
     const interleaved = createCommandPipeline({
-      store: {
-        kind: store.kind,
-        readStream: (s, o) => store.readStream(s, o),
-        readAll: (o) => store.readAll(o),
-        subscribeToAll: (o) => store.subscribeToAll(o),
-        headPosition: () => store.headPosition(),
-        ping: () => store.ping(),
-        close: () => store.close(),
-        append: async (s, events, o) => {
-          const result = await store.append(s, events, o);
-          if (s === `claim-${first}`) {
-            await pipeline().execute('ClaimTwo', { id: id(), first: `d-${id()}`, second }, ctx());
-          }
-          return result;
-        },
-      },
+      store: withAppend(async (s, events, o) => {
+        const result = await store.append(s, events, o);
+        if (s === `claim-${first}`) {
+          await pipeline().execute('ClaimTwo', { id: id(), first: `d-${id()}`, second }, ctx());
+        }
+        return result;
+      }),
       commands,
     });
     await expect(interleaved.execute('ClaimTwo', { id: c, first, second }, command)).rejects.toMatchObject({
@@ -500,6 +555,34 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
       events.forEach((e, i) => {
         expect(e.metadata.prevHash).toBe(i === 0 ? GENESIS_HASH : events[i - 1].metadata.hash);
         expect(e.metadata.hash).toBe(eventHash(e.type, e.data, e.metadata));
+      });
+    });
+
+    // Regression: when both processes had read the stream before either wrote, the second append of
+    // the same event ids was taken by the store as an idempotent retry, and this process cached its
+    // own events (other metadata, other hashes) as the stream's: its next event broke the hash chain.
+    it('the same command id raced from both processes: one writes, the other answers as a replay', async () => {
+      const name = `n-${id()}`;
+      await pipeline().execute('Note', { name }, ctx());
+      const command = ctx({ now: '2026-01-05T09:00:01.000Z' });
+      let first: Awaited<ReturnType<typeof remote.execute>> | undefined;
+      const racing = createCommandPipeline({
+        store: withAppend(async (s, events, o) => {
+          // This process has read and decided; the other one writes the same command before it.
+          if (first === undefined && events[0].metadata?.commandId === command.commandId)
+            first = await remote.execute('Note', { name }, command);
+          return store.append(s, events, o);
+        }),
+        commands,
+      });
+      await racing.execute('Note', { name }, ctx());
+      const retry = await racing.execute('Note', { name }, { ...command, now: '2026-01-05T09:00:02.000Z' });
+      expect(retry).toEqual({ ...first, replayed: true });
+      await racing.execute('Note', { name }, ctx());
+      const events = await store.readStream(`claim-${name}`);
+      expect(events).toHaveLength(4);
+      events.forEach((e, i) => {
+        expect(e.metadata.prevHash).toBe(i === 0 ? GENESIS_HASH : events[i - 1].metadata.hash);
       });
     });
   });

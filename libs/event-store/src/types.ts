@@ -52,6 +52,12 @@ export interface AppendResult {
   nextExpectedRevision: number;
   /** Global position of the last event written. */
   position: Position;
+  /**
+   * True when the store already held these very events (same ids, at the expected place: an
+   * idempotent retry) and wrote nothing, so what it holds may differ from what was sent in every
+   * other field; false when this append wrote them.
+   */
+  duplicate: boolean;
 }
 
 export type Direction = 'forwards' | 'backwards';

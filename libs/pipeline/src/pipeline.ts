@@ -280,6 +280,48 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
     });
   }
 
+  /**
+   * The answer to a command its primary stream already holds, as the first time: the ids its decision
+   * gave (decided again on every stream as it was before the command, claim streams included, which
+   * would otherwise refuse their own claim) and the event types it wrote, claim streams' first.
+   */
+  async function replayOf(
+    definition: CommandDefinition,
+    payload: Record<string, unknown>,
+    ctx: CommandContext,
+    specs: Record<string, StreamSpec>,
+    byAlias: Map<string, FoldedStream>,
+  ): Promise<CommandResult> {
+    const aliases = Object.keys(specs);
+    const primary = byAlias.get(definition.primary) as FoldedStream;
+    const trace = primary.commands.get(ctx.commandId) as NonNullable<ReturnType<typeof primary.commands.get>>;
+    const loaded: Record<string, Loaded<unknown>> = {};
+    const eventTypes: string[] = [];
+    for (const alias of [...aliases.filter((a) => a !== definition.primary), definition.primary]) {
+      const f = byAlias.get(alias) as FoldedStream;
+      const own = f.commands.get(ctx.commandId);
+      loaded[alias] = own ? await loadExcluding(specs[alias], ctx.commandId) : f;
+      // Of a claim stream, the last generation's events: those after the command's last release.
+      const types = own?.eventTypes ?? [];
+      eventTypes.push(...types.slice(types.lastIndexOf(CLAIM_RELEASED) + 1));
+    }
+    let ids: Record<string, string> = {};
+    try {
+      ids = definition.decide(payload, loaded, decisionContext(ctx)).ids ?? {};
+    } catch {
+      ids = {};
+    }
+    return {
+      commandId: ctx.commandId,
+      streamName: specs[definition.primary].stream,
+      revision: trace.lastRevision,
+      position: trace.position,
+      ids,
+      eventTypes,
+      replayed: true,
+    };
+  }
+
   async function attempt(
     definition: CommandDefinition,
     payload: Record<string, unknown>,
@@ -296,33 +338,10 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
 
     // A retry of a command that already wrote its primary stream: answer as the first time.
     const trace = primary.commands.get(ctx.commandId);
-    if (trace) {
-      const before = await loadExcluding(primarySpec, ctx.commandId);
-      let ids: Record<string, string> = {};
-      try {
-        const loaded: Record<string, Loaded<unknown>> = { [definition.primary]: before };
-        for (const alias of aliases)
-          if (alias !== definition.primary) loaded[alias] = byAlias.get(alias) as FoldedStream;
-        ids = definition.decide(payload, loaded, decisionCtx).ids ?? {};
-      } catch {
-        ids = {};
-      }
-      return {
-        commandId: ctx.commandId,
-        streamName: primarySpec.stream,
-        revision: trace.lastRevision,
-        position: trace.position,
-        ids,
-        eventTypes: trace.eventTypes,
-        replayed: true,
-      };
-    }
+    if (trace) return replayOf(definition, payload, ctx, specs, byAlias);
 
-    if (ctx.expectedRevision !== undefined && primary.revision !== ctx.expectedRevision) {
-      throw new PreconditionFailedError(primarySpec.stream, ctx.expectedRevision, primary.revision);
-    }
-
-    // Secondary (claim) streams this command already wrote are seen as they were before it.
+    // Secondary (claim) streams this command already wrote are seen as they were before it. Known
+    // before the If-Match check, so a precondition failure still releases a crashed attempt's claims.
     const generations = new Map<string, number>();
     for (const alias of aliases) {
       const f = byAlias.get(alias) as FoldedStream;
@@ -332,6 +351,10 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
         generations.set(alias, excluded.generation);
         claimed.add(specs[alias].stream);
       }
+    }
+
+    if (ctx.expectedRevision !== undefined && primary.revision !== ctx.expectedRevision) {
+      throw new PreconditionFailedError(primarySpec.stream, ctx.expectedRevision, primary.revision);
     }
 
     const loaded: Record<string, Loaded<unknown>> = {};
@@ -362,6 +385,15 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
         expectedRevision: base.revision < 0 ? 'no_stream' : base.revision,
       });
       observer.appended?.(definition.type, spec.stream, newEvents.length, performance.now() - started);
+      if (appended.duplicate && !generations.has(alias)) {
+        // The store already held these events, though this stream held nothing of the command when
+        // read: another process ran this command id at the same place (a client retry sent
+        // elsewhere). What it holds has that run's metadata and hashes, not ours: forget what we
+        // folded and answer from the store, as a replay once the primary stream holds the command.
+        // (A re-append of a crashed attempt's claim is expected to be a duplicate: handled below.)
+        cache.evict(spec.stream);
+        return attempt(definition, payload, ctx, claimed);
+      }
       position = appended.position;
       if (alias === definition.primary) revision = appended.nextExpectedRevision;
       else claimed.add(spec.stream);
@@ -369,7 +401,11 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       // Keep the cache warm with what we just wrote, when it extends exactly what we read. Not after
       // re-appending a crashed attempt's events: the store kept the ORIGINAL events (other metadata,
       // other hashes), so only a fresh read knows the stream's real last hash.
-      if (!generations.has(alias) && appended.nextExpectedRevision === base.revision + newEvents.length) {
+      if (
+        !generations.has(alias) &&
+        !appended.duplicate &&
+        appended.nextExpectedRevision === base.revision + newEvents.length
+      ) {
         const recorded: RecordedEvent[] = newEvents.map((e, i) => ({
           ...e,
           streamName: spec.stream,
@@ -393,6 +429,22 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
       replayed: false,
       ...(result.returned ? { returned: result.returned } : {}),
     };
+  }
+
+  /** Whether the command's primary stream is known NOT to hold the command; false when it cannot be read. */
+  async function primaryLacks(
+    definition: CommandDefinition,
+    payload: Record<string, unknown>,
+    ctx: CommandContext,
+  ): Promise<boolean> {
+    try {
+      const stream = definition.streams(payload, decisionContext(ctx))[definition.primary].stream;
+      cache.evict(stream);
+      const events = await readFrom(stream, 0);
+      return !events.some((e) => e.metadata.commandId === ctx.commandId);
+    } catch {
+      return false;
+    }
   }
 
   /** The streams a command names; none when its payload cannot name them (its decision refuses it). */
@@ -442,9 +494,13 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
           throw e;
         }
         if (!(e instanceof WrongExpectedVersionError)) {
-          // Best effort: the store may be the thing that failed. A retry of the same command id
-          // re-claims what could not be released here.
-          await releaseClaims(definition, payload, ctx, 'failed', claimed).catch(() => undefined);
+          // The store may be the thing that failed, and a write whose answer was lost may still have
+          // been committed: release only when the primary stream shows the command did not happen
+          // (else the claimed domain or key would be free again for a command that took it). Best
+          // effort: a retry of the same command id re-claims or completes what is left here.
+          if (await primaryLacks(definition, payload, ctx)) {
+            await releaseClaims(definition, payload, ctx, 'failed', claimed).catch(() => undefined);
+          }
           throw e;
         }
         cache.evict(e.streamName);

@@ -241,7 +241,11 @@ class EventStoreDbEventStore implements EventStore {
     }
     const revision = Number(result.nextExpectedRevision);
     if (result.position !== undefined)
-      return { nextExpectedRevision: revision, position: formatEsdbPosition(result.position) };
+      return {
+        nextExpectedRevision: revision,
+        position: formatEsdbPosition(result.position),
+        duplicate: false,
+      };
     // The server recognised a retry (idempotent write) and wrote nothing; it reports the revision
     // of the original last event but no position, so read that event to give the original result.
     const [original] = await this.readStream(streamName, { fromRevision: revision, maxCount: 1 });
@@ -250,7 +254,7 @@ class EventStoreDbEventStore implements EventStore {
         `EventStoreDB acknowledged an idempotent append to '${streamName}' at revision ${revision}, which cannot be read`,
       );
     }
-    return { nextExpectedRevision: revision, position: original.position };
+    return { nextExpectedRevision: revision, position: original.position, duplicate: true };
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

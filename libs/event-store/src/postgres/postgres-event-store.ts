@@ -313,6 +313,7 @@ export class PostgresEventStore implements EventStore {
     return {
       nextExpectedRevision: (current ?? -1) + events.length,
       position: formatSequence(BigInt(base) + BigInt(events.length)),
+      duplicate: false,
     };
   }
 
@@ -337,7 +338,11 @@ export class PostgresEventStore implements EventStore {
       rows.every((row, i) => row.event_id === events[i].id);
     if (!matches) throw new WrongExpectedVersionError(streamName, expected, actual);
     const last = rows[rows.length - 1];
-    return { nextExpectedRevision: Number(last.revision), position: formatSequence(last.global_position) };
+    return {
+      nextExpectedRevision: Number(last.revision),
+      position: formatSequence(last.global_position),
+      duplicate: true,
+    };
   }
 
   /** BEGIN (+ lock) as one round trip, the work, COMMIT; any failure rolls back and is mapped to a port error. */

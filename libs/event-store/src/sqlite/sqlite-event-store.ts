@@ -349,7 +349,11 @@ export class SqliteEventStore implements EventStore {
         throw new WrongExpectedVersionError(streamName, expected, actual);
       }
     }
-    return { nextExpectedRevision: (current ?? -1) + events.length, position: formatSequence(lastPosition) };
+    return {
+      nextExpectedRevision: (current ?? -1) + events.length,
+      position: formatSequence(lastPosition),
+      duplicate: false,
+    };
   }
 
   /**
@@ -376,7 +380,11 @@ export class SqliteEventStore implements EventStore {
       stored.every((row, i) => row.event_id === events[i].id);
     if (!matches) throw new WrongExpectedVersionError(streamName, expected, actual);
     const last = stored[stored.length - 1];
-    return { nextExpectedRevision: last.revision, position: formatSequence(last.global_position) };
+    return {
+      nextExpectedRevision: last.revision,
+      position: formatSequence(last.global_position),
+      duplicate: true,
+    };
   }
 
   /**

@@ -51,7 +51,11 @@ export class InMemoryEventStore implements EventStore {
       });
     }
     this.listeners.forEach((listener) => listener());
-    return { nextExpectedRevision: revision, position: this.log[this.log.length - 1].position };
+    return {
+      nextExpectedRevision: revision,
+      position: this.log[this.log.length - 1].position,
+      duplicate: false,
+    };
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
