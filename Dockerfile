@@ -9,6 +9,8 @@ RUN npm ci
 COPY tsconfig*.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
+# The service catalog is read at start (CATALOG_PATH, default config/catalog.json): not emitted by tsc.
+COPY config ./config
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -17,6 +19,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/config ./config
+# The SQLite defaults write under ./data: owned by the user the service runs as.
+RUN mkdir -p data && chown node:node data
 USER node
 EXPOSE 3000
 CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=100", "dist/apps/api/src/main.js"]
