@@ -62,6 +62,25 @@ describe('loadApiConfig', () => {
     }
   });
 
+  // Regression: the API had a loader of its own that took what the projector and the audit CLI
+  // refuse, so an API configured so could not be paired with them on the same environment.
+  it('refuses the read-model settings the projector and the audit CLI refuse', () => {
+    expect(problemsOf({ EVENT_STORE_PATH: 'x.sqlite', READ_MODEL_PATH: 'x.sqlite' }).join('\n')).toMatch(
+      /READ_MODEL_PATH: must not be the event store file/,
+    );
+    expect(problemsOf({ READ_MODEL_PATH: './data/events.sqlite' }).join('\n')).toMatch(/READ_MODEL_PATH/);
+    const pg = { READ_MODEL_STORE: 'postgres', READ_MODEL_URL: 'postgres://localhost/db' };
+    expect(problemsOf({ ...pg, READ_MODEL_SCHEMA: 'Read_Models' }).join('\n')).toMatch(/READ_MODEL_SCHEMA/);
+    expect(problemsOf({ ...pg, READ_MODEL_URL: 'mysql://localhost/db' }).join('\n')).toMatch(
+      /READ_MODEL_URL/,
+    );
+    expect(loadApiConfig(pg).readModelStore).toEqual({
+      kind: 'postgres',
+      url: 'postgres://localhost/db',
+      schema: 'read_models',
+    });
+  });
+
   it('accepts sizes with units and exactly one key source', () => {
     expect(loadApiConfig({ BODY_LIMIT: '1mb' }).bodyLimitBytes).toBe(1024 * 1024);
     const dir = mkdtempSync(join(tmpdir(), 'pc-config-'));

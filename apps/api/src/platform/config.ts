@@ -1,5 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadEventStoreConfig, type EventStoreConfig } from '@pc/event-store/factory';
+import {
+  loadReadModelStoreConfig,
+  ReadModelConfigError,
+  type ReadModelStoreConfig,
+} from '@pc/projections/store/config';
 import { DEVELOPMENT_JWT_SECRET } from './auth/dev-keys';
 
 /**
@@ -25,8 +30,7 @@ export interface JwtConfig {
   clockToleranceSeconds: number;
 }
 
-export type ReadModelStoreConfig =
-  { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
+export type { ReadModelStoreConfig };
 
 export interface RateLimitConfig {
   /** Requests allowed per window and caller on guessable endpoints. */
@@ -93,7 +97,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: read.byteSize('BODY_LIMIT', 256 * 1024),
     jwt: loadJwtConfig(read, production),
-    readModelStore: loadReadModelStore(read),
+    readModelStore: loadReadModelStore(read, env),
     guessingRateLimit: loadRateLimit(read),
   };
 
@@ -172,18 +176,27 @@ function isJwks(value: unknown): value is { keys: object[] } {
   return Array.isArray(keys) && keys.every((key) => typeof key === 'object' && key !== null);
 }
 
-function loadReadModelStore(read: EnvReader): ReadModelStoreConfig {
-  const kind = read.oneOf('READ_MODEL_STORE', ['sqlite', 'postgres'] as const, 'sqlite');
-  if (kind === 'postgres') {
-    const url = read.optional('READ_MODEL_URL');
-    if (url === undefined) read.problem('READ_MODEL_URL is required when READ_MODEL_STORE=postgres');
-    const schema = read.string('READ_MODEL_SCHEMA', 'read_models');
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
-      read.problem('READ_MODEL_SCHEMA must be a plain PostgreSQL identifier (letters, digits, underscore)');
-    }
-    return { kind, url: url ?? '', schema };
+/**
+ * The read-model store: the same rules as the projector and the audit CLI (one loader,
+ * @pc/projections' loadReadModelStoreConfig), so a setting one of them refuses is refused here too —
+ * e.g. the event store's own file, or a schema name PostgreSQL would fold differently. The event
+ * store's path is compared as it resolves (its default included).
+ */
+function loadReadModelStore(read: EnvReader, env: Env): ReadModelStoreConfig {
+  let eventStorePath: string | undefined;
+  try {
+    const eventStore = loadEventStoreConfig(env);
+    if (eventStore.kind === 'sqlite') eventStorePath = eventStore.path;
+  } catch {
+    // Reported by loadApiConfig itself.
   }
-  return { kind, path: read.string('READ_MODEL_PATH', './data/read-models.sqlite') };
+  try {
+    return loadReadModelStoreConfig(eventStorePath ? { ...env, EVENT_STORE_PATH: eventStorePath } : env);
+  } catch (error) {
+    if (!(error instanceof ReadModelConfigError)) throw error;
+    read.problem(error.message);
+    return { kind: 'sqlite', path: '' };
+  }
 }
 
 function loadRateLimit(read: EnvReader): RateLimitConfig {
