@@ -134,21 +134,24 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
   private async run(action: DueAction, now: string): Promise<ActionReport> {
     const context = scheduledCommandContext(action, now);
     const report = { key: action.key, commandType: action.commandType, commandId: context.commandId };
+    // Logged as `action`: the log redacts any field named `key` (product keys), which hid the one an
+    // operator needs to find the due row.
+    const logged = { action: action.key, commandType: action.commandType, commandId: context.commandId };
     try {
       const result = await this.commandBus.execute(
         new ExecuteDomainCommand(action.commandType, action.payload, context),
       );
       const outcome = result.replayed ? 'replayed' : result.eventTypes.length > 0 ? 'applied' : 'no-op';
-      this.logger.log({ ...report, outcome, events: result.eventTypes }, 'scheduled command issued');
+      this.logger.log({ ...logged, outcome, events: result.eventTypes }, 'scheduled command issued');
       return { ...report, outcome };
     } catch (error) {
       if (error instanceof DomainError) {
         if (ALREADY_DONE.has(error.code)) return { ...report, outcome: 'no-op', reason: error.code };
-        this.logger.warn({ ...report, code: error.code, facts: error.facts }, 'scheduled command refused');
+        this.logger.warn({ ...logged, code: error.code, facts: error.facts }, 'scheduled command refused');
         return { ...report, outcome: 'refused', reason: error.code };
       }
       // Infrastructure trouble: the row stays, the next tick retries with the same command id.
-      this.logger.error({ ...report, err: error }, 'scheduled command failed');
+      this.logger.error({ ...logged, err: error }, 'scheduled command failed');
       return { ...report, outcome: 'failed', reason: error instanceof Error ? error.message : String(error) };
     }
   }
