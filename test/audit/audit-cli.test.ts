@@ -113,6 +113,8 @@ describe('auditor CLI (child process, SQLite file)', () => {
     });
     expect(neither.code).toBe(2);
     expect(unknown.code).toBe(2);
+    // No zone: it was read in the machine's time zone; refused as the API refuses it.
+    expect((await audit('as-of', 'partner-contoso', '--at', '2026-01-31T00:00:00')).code).toBe(2);
     expect(unknown.stderr).toContain('No aggregate type');
   });
 

@@ -14,6 +14,8 @@ export interface AggregateType {
   name: string;
   /** Stream-name prefix of the aggregate's streams, e.g. 'partner-'. */
   prefix: string;
+  /** Whether the rest of a stream name after the prefix can be this type's id (default: any). */
+  ownsId?: (id: string) => boolean;
   evolver: Evolver<unknown, DomainEvent>;
 }
 
@@ -30,12 +32,19 @@ export const defaultAggregateTypes: readonly AggregateType[] = [
   { name: 'customer', prefix: 'customer-', evolver: erase(customerEvolver) },
   { name: 'trial-invite', prefix: 'trial-invite-', evolver: erase(trialInviteEvolver) },
   { name: 'purchase-offer', prefix: 'purchase-offer-', evolver: erase(purchaseOfferEvolver) },
-  { name: 'customer-domain-claim', prefix: 'customer-domain-', evolver: erase(customerDomainEvolver) },
+  // A claimed domain always has a dot (two labels at least); a customer id never does, so customer
+  // `domain-experts` (stream `customer-domain-experts`) is a customer, not a claim.
+  {
+    name: 'customer-domain-claim',
+    prefix: 'customer-domain-',
+    ownsId: (id) => id.includes('.'),
+    evolver: erase(customerDomainEvolver),
+  },
   { name: 'invitation-code-claim', prefix: 'invitation-code-', evolver: erase(invitationCodeEvolver) },
 ];
 
 export interface AggregateRegistry {
-  /** The type whose prefix is the LONGEST one the stream name starts with, or undefined. */
+  /** The type with the LONGEST prefix the stream name starts with whose id rule it fits, or undefined. */
   resolve(streamName: string): AggregateType | undefined;
   readonly types: readonly AggregateType[];
 }
@@ -47,6 +56,11 @@ export function createAggregateRegistry(
   return {
     types,
     resolve: (streamName) =>
-      byLength.find((type) => streamName.startsWith(type.prefix) && streamName.length > type.prefix.length),
+      byLength.find(
+        (type) =>
+          streamName.startsWith(type.prefix) &&
+          streamName.length > type.prefix.length &&
+          (type.ownsId?.(streamName.slice(type.prefix.length)) ?? true),
+      ),
   };
 }

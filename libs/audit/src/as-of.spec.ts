@@ -59,6 +59,8 @@ describe('aggregateAsOf', () => {
     const registry = createAggregateRegistry();
     expect(registry.resolve('customer-domain-contoso.example')?.name).toBe('customer-domain-claim');
     expect(registry.resolve('customer-c1')?.name).toBe('customer');
+    // Regression: customer `domain-experts` was folded by the domain-claim evolver.
+    expect(registry.resolve('customer-domain-experts')?.name).toBe('customer');
     expect(registry.resolve('trial-invite-t1')?.name).toBe('trial-invite');
     expect(registry.resolve('purchase-offer-o1')?.name).toBe('purchase-offer');
     expect(registry.resolve('partner-')).toBeUndefined();

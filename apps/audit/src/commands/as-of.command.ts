@@ -1,5 +1,6 @@
 import { Command, Option } from 'nest-commander';
 import { aggregateAsOf } from '@pc/audit';
+import { isInstant } from '@pc/domain';
 import { AuditCommand } from '../support/audit-command';
 import { EventStoreHandle } from '../support/event-store-handle';
 import { CliError, EXIT_OK } from '../support/exit-codes';
@@ -69,8 +70,10 @@ export class AsOfCommand extends AuditCommand {
     const at = stringOption(options, 'at');
     if ((revision === undefined) === (at === undefined))
       throw new CliError('Give exactly one of --revision and --at');
-    if (at !== undefined && Number.isNaN(Date.parse(at)))
-      throw new CliError(`--at must be an ISO-8601 instant, got '${at}'`);
+    // The API's rule: a date or a UTC instant. Date.parse would read a time without a zone in the
+    // machine's time zone, so two auditors could see two different pasts.
+    if (at !== undefined && !isInstant(at))
+      throw new CliError(`--at must be a date (YYYY-MM-DD) or a UTC instant (…Z) that exists, got '${at}'`);
     const target =
       revision !== undefined
         ? { revision: parseNonNegativeInt(revision, '--revision') }
