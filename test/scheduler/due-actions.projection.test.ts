@@ -193,23 +193,41 @@ describe('the due-actions projection', () => {
     expect(due()).toEqual([]);
   });
 
+  const redeemedWithDelegation = (partnerId = 'p1') => ({
+    type: 'DelegatedAdminAcceptedAtRedemption',
+    streamName: 'customer-c1',
+    data: {
+      customerId: 'c1',
+      partnerId,
+      via: { kind: 'trial-invite', id: 'i1', partnerId },
+      terms: { access: 'limited', durationDays: 10, autoExtend: false },
+      acceptedAt: '2026-01-05T09:00:00.000Z',
+    },
+  });
+
   it('a delegation accepted at redemption is scheduled under its redemption id; a short one gets fewer reminders', async () => {
-    await given({
-      type: 'DelegatedAdminAcceptedAtRedemption',
-      streamName: 'customer-c1',
-      data: {
-        customerId: 'c1',
-        partnerId: 'p1',
-        via: { kind: 'trial-invite', id: 'i1', partnerId: 'p1' },
-        terms: { access: 'limited', durationDays: 10, autoExtend: false },
-        acceptedAt: '2026-01-05T09:00:00.000Z',
-      },
-    });
+    await given(redeemedWithDelegation());
     expect(due().map(([key, , dueAt]) => [key, dueAt])).toEqual([
       ['EndDelegation/c1/trial-invite-i1', '2026-01-15T09:00:00.000Z'],
       ['MarkDelegationEnding/c1/trial-invite-i1/1', '2026-01-14T09:00:00.000Z'],
       ['MarkDelegationEnding/c1/trial-invite-i1/7', '2026-01-08T09:00:00.000Z'],
     ]);
+  });
+
+  // Regression: the customer state supersedes the same partner's delegation in force at a redemption
+  // without an event of its own, so that delegation's reminders and end stayed due for good.
+  it("a redemption's delegation takes the place of the same partner's one in force: its timers go", async () => {
+    await given(offered(), accepted(), redeemedWithDelegation());
+    expect(due().map(([key]) => key)).toEqual([
+      'EndDelegation/c1/trial-invite-i1',
+      'MarkDelegationEnding/c1/trial-invite-i1/1',
+      'MarkDelegationEnding/c1/trial-invite-i1/7',
+    ]);
+    // Another partner's redemption leaves this partner's timers alone.
+    log = new EventLog();
+    model = new InMemoryReadModel(dueActionsProjection);
+    await given(offered(), accepted(), redeemedWithDelegation('p2'));
+    expect(due().map(([key]) => key)).toContain('EndDelegation/c1/d1');
   });
 
   it('ignores events it does not know', async () => {

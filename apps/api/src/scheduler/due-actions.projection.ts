@@ -1,6 +1,6 @@
 import type { JsonObject, RecordedEvent } from '@pc/event-store';
 import { DELEGATION_NOTICES, TRIAL_NOTICES, addDays, delegationIdAtRedemption } from '@pc/domain';
-import { type Change, defineProjection, remove, upsert } from '@pc/projections';
+import { type ApplyFn, type Change, defineProjection, type ReadView, remove, upsert } from '@pc/projections';
 
 /**
  * The scheduler's durable due list: one row per time-driven command still to issue, kept by the
@@ -107,12 +107,9 @@ function scheduleDelegationEnd(
   ];
 }
 
-/** Every action of a delegation (its offer's expiry included), once it is over one way or another. */
-function clearDelegation(event: RecordedEvent): Change[] {
-  const customerId = text(event.data, 'customerId');
-  const delegationId = text(event.data, 'delegationId');
+/** The reminders and end of a delegation in force. */
+function clearTimers(customerId: string, delegationId: string): Change[] {
   return [
-    ...clearDelegationOffer(event),
     remove(DUE_ACTIONS_TABLE, { key: dueKeys.delegationEnd(customerId, delegationId) }),
     ...DELEGATION_NOTICES.map((days) =>
       remove(DUE_ACTIONS_TABLE, { key: dueKeys.delegationNotice(customerId, delegationId, days) }),
@@ -120,10 +117,54 @@ function clearDelegation(event: RecordedEvent): Change[] {
   ];
 }
 
+/** Every action of a delegation (its offer's expiry included), once it is over one way or another. */
+async function clearDelegation(event: RecordedEvent, view: ReadView): Promise<Change[]> {
+  const customerId = text(event.data, 'customerId');
+  const delegationId = text(event.data, 'delegationId');
+  const key = inForceKey(event);
+  const current = await view.get(IN_FORCE_TABLE, key);
+  return [
+    ...clearDelegationOffer(event),
+    ...clearTimers(customerId, delegationId),
+    ...(current?.delegation_id === delegationId ? [remove(IN_FORCE_TABLE, key)] : []),
+  ];
+}
+
+const redemptionOf = (event: RecordedEvent) =>
+  event.data.via as { kind: 'trial-invite' | 'purchase-offer'; id: string; partnerId: string };
+
+/** Which delegation of a partner is in force at a customer: a redemption may supersede it. */
+const IN_FORCE_TABLE = 'in_force';
+const inForceKey = (event: RecordedEvent) => ({
+  customer_id: text(event.data, 'customerId'),
+  partner_id: text(event.data, 'partnerId'),
+});
+
+/**
+ * A delegation comes into force, replacing the same partner's one in force: AcceptDelegation ends
+ * that one with an event (DelegationEnded), but a redemption supersedes it in the customer state
+ * without one, so its reminders and end are cleared here, or they would stay due for good.
+ */
+const inForce =
+  (delegationIdOf: (event: RecordedEvent) => string, timers: (event: RecordedEvent) => Change[]): ApplyFn =>
+  async (event, view) => {
+    const key = inForceKey(event);
+    const delegationId = delegationIdOf(event);
+    const previous = (await view.get(IN_FORCE_TABLE, key))?.delegation_id;
+    return [
+      ...(typeof previous === 'string' && previous !== delegationId
+        ? clearTimers(key.customer_id, previous)
+        : []),
+      upsert(IN_FORCE_TABLE, key, { delegation_id: delegationId }),
+      ...timers(event),
+    ];
+  };
+
 export const dueActionsProjection = defineProjection({
   name: DUE_ACTIONS_PROJECTION,
   // 2: delegation timers; the bump rebuilds the list so delegations offered before them are scheduled.
-  version: 2,
+  // 3: the delegation in force per partner, so one a redemption supersedes loses its timers.
+  version: 3,
   schema: {
     tables: {
       [DUE_ACTIONS_TABLE]: {
@@ -141,6 +182,10 @@ export const dueActionsProjection = defineProjection({
         primaryKey: ['key'],
         indexes: { by_due: { columns: ['due_at', 'key'] } },
         partnerIdColumn: 'partner_id',
+      },
+      [IN_FORCE_TABLE]: {
+        columns: { customer_id: 'text', partner_id: 'text', delegation_id: 'text' },
+        primaryKey: ['customer_id', 'partner_id'],
       },
     },
   },
@@ -226,31 +271,32 @@ export const dueActionsProjection = defineProjection({
         ),
       ];
     },
-    DelegationAccepted: (event) => [
-      ...clearDelegationOffer(event),
-      ...scheduleDelegationEnd(
-        event,
-        text(event.data, 'delegationId'),
-        text(event.data, 'startsAt'),
-        text(event.data, 'endsAt'),
-      ),
-    ],
+    DelegationAccepted: inForce(
+      (event) => text(event.data, 'delegationId'),
+      (event) => [
+        ...clearDelegationOffer(event),
+        ...scheduleDelegationEnd(
+          event,
+          text(event.data, 'delegationId'),
+          text(event.data, 'startsAt'),
+          text(event.data, 'endsAt'),
+        ),
+      ],
+    ),
     // In force from the redemption, under the id the customer state gives it (never a separate offer).
-    DelegatedAdminAcceptedAtRedemption(event) {
-      const via = event.data.via as {
-        kind: 'trial-invite' | 'purchase-offer';
-        id: string;
-        partnerId: string;
-      };
-      const terms = event.data.terms as { durationDays: number };
-      const acceptedAt = text(event.data, 'acceptedAt');
-      return scheduleDelegationEnd(
-        event,
-        delegationIdAtRedemption(via),
-        acceptedAt,
-        addDays(acceptedAt, terms.durationDays),
-      );
-    },
+    DelegatedAdminAcceptedAtRedemption: inForce(
+      (event) => delegationIdAtRedemption(redemptionOf(event)),
+      (event) => {
+        const terms = event.data.terms as { durationDays: number };
+        const acceptedAt = text(event.data, 'acceptedAt');
+        return scheduleDelegationEnd(
+          event,
+          delegationIdAtRedemption(redemptionOf(event)),
+          acceptedAt,
+          addDays(acceptedAt, terms.durationDays),
+        );
+      },
+    ),
     DelegationDeclined: clearDelegationOffer,
     DelegationOfferExpired: clearDelegationOffer,
     DelegationRemoved: clearDelegation,
