@@ -372,14 +372,10 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     expect(chain[1].metadata.prevHash).toBe(chain[0].metadata.hash);
   });
 
-  // Regression: the If-Match check ran before the crashed attempt's claims were known, so the
-  // refusal released nothing and the claim stayed taken by a command that never happened.
-  it('a retry refused by a stale If-Match gives back the claim a crashed attempt left', async () => {
-    const [c, name] = [id(), `n-${id()}`];
-    const command = ctx();
+  /** A pipeline whose process dies at the primary write: nothing it tries afterwards lands (no release either). */
+  function diesAtPrimaryWrite() {
     let dead = false;
-    // The process dies at the primary write: nothing it tries afterwards lands (no release either).
-    const crashing = createCommandPipeline({
+    return createCommandPipeline({
       store: withAppend(async (s, events, o) => {
         if (dead || s.startsWith('counter-')) {
           dead = true;
@@ -389,6 +385,14 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
       }),
       commands,
     });
+  }
+
+  // Regression: the If-Match check ran before the crashed attempt's claims were known, so the
+  // refusal released nothing and the claim stayed taken by a command that never happened.
+  it('a retry refused by a stale If-Match gives back the claim a crashed attempt left', async () => {
+    const [c, name] = [id(), `n-${id()}`];
+    const command = ctx();
+    const crashing = diesAtPrimaryWrite();
     await pipeline().execute('Increment', { id: c, by: 1 }, ctx());
     await expect(crashing.execute('IncrementWithClaim', { id: c, name }, command)).rejects.toThrow(
       'process died',
@@ -453,10 +457,11 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     expect(other.eventTypes).toEqual(['Claimed', 'Claimed', 'Incremented']);
   });
 
-  it('a refused command retried with the same id, once the obstacle is gone, claims anew', async () => {
-    const [first, second, c] = [`d-${id()}`, `k-${id()}`, id()];
-    const command = ctx();
-    // Right after our claim of `first` lands, someone else takes `second`: we are refused and give `first` back.
+  /**
+   * ClaimTwo refused after its claim of `first` landed: right then someone else takes `second`, so
+   * the command is refused and gives `first` back.
+   */
+  async function refusedAfterClaiming(first: string, second: string, c: string, command: CommandContext) {
     const interleaved = createCommandPipeline({
       store: withAppend(async (s, events, o) => {
         const result = await store.append(s, events, o);
@@ -470,6 +475,12 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     await expect(interleaved.execute('ClaimTwo', { id: c, first, second }, command)).rejects.toMatchObject({
       code: 'second-taken',
     });
+  }
+
+  it('a refused command retried with the same id, once the obstacle is gone, claims anew', async () => {
+    const [first, second, c] = [`d-${id()}`, `k-${id()}`, id()];
+    const command = ctx();
+    await refusedAfterClaiming(first, second, c, command);
     expect((await store.readStream(`claim-${first}`)).map((e) => e.type)).toEqual([
       'Claimed',
       'ClaimReleased',
@@ -482,6 +493,32 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
       'ClaimReleased',
       'Claimed',
     ]);
+  });
+
+  // Regression: after a release and a new claim, a crash before the primary write left a command that
+  // could never complete: its retry re-appended the new claim where the FIRST one had stood.
+  it('a command refused, re-claimed and then crashed completes on its next retry', async () => {
+    const [first, second, c] = [`d-${id()}`, `k-${id()}`, id()];
+    const command = ctx();
+    await refusedAfterClaiming(first, second, c, command);
+    const freeKey = `k-${id()}`;
+    const crashing = diesAtPrimaryWrite();
+    await expect(crashing.execute('ClaimTwo', { id: c, first, second: freeKey }, command)).rejects.toThrow(
+      'process died',
+    );
+    expect((await store.readStream(`claim-${first}`)).map((e) => e.type)).toEqual([
+      'Claimed',
+      'ClaimReleased',
+      'Claimed',
+    ]);
+    const retried = await pipeline().execute('ClaimTwo', { id: c, first, second: freeKey }, command);
+    expect(retried.replayed).toBe(false);
+    expect((await store.readStream(`claim-${first}`)).map((e) => e.type)).toEqual([
+      'Claimed',
+      'ClaimReleased',
+      'Claimed',
+    ]);
+    expect(await store.readStream(`counter-${c}`)).toHaveLength(1);
   });
 
   it('regression: reading a stream with another evolver never hands that state to a decision', async () => {

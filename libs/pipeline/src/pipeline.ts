@@ -202,8 +202,26 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
         generation,
       };
     }
-    const first = all.findIndex((e) => e.metadata.commandId === commandId);
-    return { ...extend(empty, spec.evolver, first < 0 ? all : all.slice(0, first)), generation };
+    // Not released: the stream as it was before the command's CURRENT generation (a crashed attempt
+    // after earlier generations were released), so its events are re-appended where they stand. The
+    // state leaves out the earlier generations, as the released branch does; the revision and hash
+    // are those of the event just before, whoever wrote it.
+    const lastRelease = all.reduce(
+      (found, e, i) => (e.metadata.commandId === commandId && e.type === CLAIM_RELEASED ? i : found),
+      -1,
+    );
+    const start = all.findIndex((e, i) => i > lastRelease && e.metadata.commandId === commandId);
+    const before = start < 0 ? all : all.slice(0, start);
+    const others = before.filter((e) => e.metadata.commandId !== commandId);
+    const folded = extend(empty, spec.evolver, others);
+    if (others.length === before.length) return { ...folded, generation };
+    const previous = before[before.length - 1];
+    return {
+      ...folded,
+      revision: previous.revision,
+      lastHash: (previous.metadata.hash as string | undefined) ?? folded.lastHash,
+      generation,
+    };
   }
 
   /**
