@@ -477,6 +477,31 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     });
   }
 
+  // Regression: a refused command gave its claim back although another command had built on it
+  // meanwhile (a refused key batch "unregistered" a key that had just been applied), which freed the
+  // key for a second use.
+  it('keeps a claim another command has built on since, and says so to the observer', async () => {
+    const [first, second, c] = [`d-${id()}`, `k-${id()}`, id()];
+    const kept: string[] = [];
+    const interleaved = createCommandPipeline({
+      store: withAppend(async (s, events, o) => {
+        const result = await store.append(s, events, o);
+        if (s === `claim-${first}`) {
+          await pipeline().execute('Note', { name: first }, ctx());
+          await pipeline().execute('ClaimTwo', { id: id(), first: `d-${id()}`, second }, ctx());
+        }
+        return result;
+      }),
+      commands,
+      observer: { claimKept: (_type, stream, why) => void kept.push(`${stream}:${why}`) },
+    });
+    await expect(interleaved.execute('ClaimTwo', { id: c, first, second }, ctx())).rejects.toMatchObject({
+      code: 'second-taken',
+    });
+    expect((await store.readStream(`claim-${first}`)).map((e) => e.type)).toEqual(['Claimed', 'Noted']);
+    expect(kept).toEqual([`claim-${first}:in-use`]);
+  });
+
   it('a refused command retried with the same id, once the obstacle is gone, claims anew', async () => {
     const [first, second, c] = [`d-${id()}`, `k-${id()}`, id()];
     const command = ctx();

@@ -39,6 +39,11 @@ export interface PipelineObserver {
   accepted?(commandType: string): void;
   refused?(commandType: string, code: string): void;
   conflictRetried?(commandType: string, streamName: string): void;
+  /**
+   * A refused command's claim was kept: another command has built on it since (e.g. applied the
+   * product key a refused batch had registered), or releasing it kept conflicting.
+   */
+  claimKept?(commandType: string, streamName: string, why: 'in-use' | 'conflicts'): void;
 }
 
 export interface PipelineOptions {
@@ -238,10 +243,23 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
     const specs = definition.streams(payload, decisionContext(ctx));
     for (const [alias, spec] of Object.entries(specs)) {
       if (alias === definition.primary || !claimed.has(spec.stream)) continue;
-      for (let tries = 0; tries < 5; tries++) {
+      /** Released, found released already, or kept on purpose. */
+      let settled = false;
+      for (let tries = 0; tries < 5 && !settled; tries++) {
         const all = await readFrom(spec.stream, 0);
         const ours = all.filter((e) => e.metadata.commandId === ctx.commandId);
-        if (ours.length === 0 || ours[ours.length - 1].type === CLAIM_RELEASED) break;
+        if (ours.length === 0 || ours[ours.length - 1].type === CLAIM_RELEASED) {
+          settled = true;
+          break;
+        }
+        // Another command wrote after our claim, building on it (a product key a refused batch had
+        // registered was applied meanwhile): undoing the claim now would undo that use too and free
+        // the key for a second one. It stays; the command's refusal still stands.
+        if (all[all.length - 1].metadata.commandId !== ctx.commandId) {
+          observer.claimKept?.(definition.type, spec.stream, 'in-use');
+          settled = true;
+          break;
+        }
         const generation = ours.filter((e) => e.type === CLAIM_RELEASED).length;
         const lastRelease = ours.map((e) => e.type).lastIndexOf(CLAIM_RELEASED);
         const undoes = ours.slice(lastRelease + 1).map((e) => e.type);
@@ -257,11 +275,12 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
         try {
           await store.append(spec.stream, [event], { expectedRevision: head.revision });
           cache.evict(spec.stream);
-          break;
+          settled = true;
         } catch (e) {
           if (!(e instanceof WrongExpectedVersionError)) throw e;
         }
       }
+      if (!settled) observer.claimKept?.(definition.type, spec.stream, 'conflicts');
     }
   }
 

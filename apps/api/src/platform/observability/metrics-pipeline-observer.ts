@@ -20,4 +20,8 @@ export class MetricsPipelineObserver implements PipelineObserver {
   conflictRetried(commandType: string): void {
     this.metrics.conflictRetried(commandType);
   }
+
+  claimKept(commandType: string, _streamName: string, why: 'in-use' | 'conflicts'): void {
+    this.metrics.claimKept(commandType, why);
+  }
 }

@@ -40,6 +40,12 @@ export class MetricsService {
     labelNames: ['command_type'] as const,
     registers: [this.registry],
   });
+  private readonly claimsKept = new Counter({
+    name: 'pc_command_claims_kept_total',
+    help: "Claims a refused command did not give back: another command built on them ('in-use'), or releasing kept conflicting ('conflicts')",
+    labelNames: ['command_type', 'why'] as const,
+    registers: [this.registry],
+  });
   private readonly appendDuration = new Histogram({
     name: 'pc_event_store_append_duration_seconds',
     help: 'Event-store append latency by command type',
@@ -80,6 +86,10 @@ export class MetricsService {
 
   conflictRetried(commandType: string): void {
     this.conflictRetries.inc({ command_type: commandType });
+  }
+
+  claimKept(commandType: string, why: string): void {
+    this.claimsKept.inc({ command_type: commandType, why });
   }
 
   appendObserved(commandType: string, seconds: number): void {
