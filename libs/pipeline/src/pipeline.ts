@@ -22,7 +22,7 @@ import {
   domainCommands,
 } from '@pc/domain';
 import { GENESIS_HASH, eventHash } from './hash-chain';
-import { type FoldedStream, StreamCache } from './stream-cache';
+import { type CommandTrace, type FoldedStream, StreamCache } from './stream-cache';
 import { StreamLock } from './stream-lock';
 import {
   type CommandContext,
@@ -177,54 +177,42 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
    * A stream folded WITHOUT the events of one command (used when that command is being retried):
    * what the command saw the first time. After a crash between its writes, the command re-appends
    * the same events at the same place (a no-op that answers as before). After its claim was
-   * released (it was refused), it appends after everything, with a new generation of ids.
+   * released (it was refused), it appends after everything, with a new generation of ids. The
+   * command's current generation starts after its last release: the stream is taken as it was just
+   * before that generation (the head, once released), with the earlier generations left out of the
+   * state.
    */
   async function loadExcluding(
     spec: StreamSpec,
     commandId: string,
   ): Promise<FoldedStream & { generation: number }> {
     const all = await readFrom(spec.stream, 0);
-    const ours = all.filter((e) => e.metadata.commandId === commandId);
-    const generation = ours.filter((e) => e.type === CLAIM_RELEASED).length;
+    const ours = (e: RecordedEvent) => e.metadata.commandId === commandId;
+    let lastRelease = -1;
+    let generation = 0;
+    all.forEach((e, i) => {
+      if (!ours(e) || e.type !== CLAIM_RELEASED) return;
+      lastRelease = i;
+      generation++;
+    });
+    const start = all.findIndex((e, i) => i > lastRelease && ours(e));
+    const before = start < 0 ? all : all.slice(0, start);
+    const others = before.filter((e) => !ours(e));
     const empty: FoldedStream = {
       state: spec.evolver.initialState,
       revision: -1,
       lastHash: null,
       commands: new Map(),
     };
-    if (ours.length > 0 && ours[ours.length - 1].type === CLAIM_RELEASED) {
-      // Released: fold everything else, append at the head.
-      const folded = extend(
-        empty,
-        spec.evolver,
-        all.filter((e) => e.metadata.commandId !== commandId),
-      );
-      const head = all[all.length - 1];
-      return {
-        ...folded,
-        revision: head.revision,
-        lastHash: (head.metadata.hash as string) ?? null,
-        generation,
-      };
-    }
-    // Not released: the stream as it was before the command's CURRENT generation (a crashed attempt
-    // after earlier generations were released), so its events are re-appended where they stand. The
-    // state leaves out the earlier generations, as the released branch does; the revision and hash
-    // are those of the event just before, whoever wrote it.
-    const lastRelease = all.reduce(
-      (found, e, i) => (e.metadata.commandId === commandId && e.type === CLAIM_RELEASED ? i : found),
-      -1,
-    );
-    const start = all.findIndex((e, i) => i > lastRelease && e.metadata.commandId === commandId);
-    const before = start < 0 ? all : all.slice(0, start);
-    const others = before.filter((e) => e.metadata.commandId !== commandId);
     const folded = extend(empty, spec.evolver, others);
     if (others.length === before.length) return { ...folded, generation };
+    // Earlier generations (a claim and its release) were left out: the command appends after the
+    // event just before, whoever wrote it.
     const previous = before[before.length - 1];
     return {
       ...folded,
       revision: previous.revision,
-      lastHash: (previous.metadata.hash as string | undefined) ?? folded.lastHash,
+      lastHash: (previous.metadata.hash as string) ?? null,
       generation,
     };
   }
@@ -328,10 +316,9 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
     ctx: CommandContext,
     specs: Record<string, StreamSpec>,
     byAlias: Map<string, FoldedStream>,
+    trace: CommandTrace,
   ): Promise<CommandResult> {
     const aliases = Object.keys(specs);
-    const primary = byAlias.get(definition.primary) as FoldedStream;
-    const trace = primary.commands.get(ctx.commandId) as NonNullable<ReturnType<typeof primary.commands.get>>;
     const loaded: Record<string, Loaded<unknown>> = {};
     const eventTypes: string[] = [];
     for (const alias of [...aliases.filter((a) => a !== definition.primary), definition.primary]) {
@@ -375,7 +362,7 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
 
     // A retry of a command that already wrote its primary stream: answer as the first time.
     const trace = primary.commands.get(ctx.commandId);
-    if (trace) return replayOf(definition, payload, ctx, specs, byAlias);
+    if (trace) return replayOf(definition, payload, ctx, specs, byAlias, trace);
 
     // Secondary (claim) streams this command already wrote are seen as they were before it. Known
     // before the If-Match check, so a precondition failure still releases a crashed attempt's claims.

@@ -85,6 +85,13 @@ export function loadApiConfig(env: Env): ApiConfig {
   const nodeEnv = read.string('NODE_ENV', 'development');
   const production = nodeEnv === 'production';
 
+  let eventStore: ApiConfig['eventStore'] | undefined;
+  try {
+    eventStore = loadEventStoreConfig(env);
+  } catch (error) {
+    problems.push(`event store: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
   const config = {
     env: Object.freeze({ ...env }),
     nodeEnv,
@@ -97,16 +104,9 @@ export function loadApiConfig(env: Env): ApiConfig {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: read.byteSize('BODY_LIMIT', 256 * 1024),
     jwt: loadJwtConfig(read, production),
-    readModelStore: loadReadModelStore(read, env),
+    readModelStore: loadReadModelStore(read, env, eventStore),
     guessingRateLimit: loadRateLimit(read),
   };
-
-  let eventStore: ApiConfig['eventStore'] | undefined;
-  try {
-    eventStore = loadEventStoreConfig(env);
-  } catch (error) {
-    problems.push(`event store: ${error instanceof Error ? error.message : String(error)}`);
-  }
 
   if (problems.length > 0 || eventStore === undefined) throw new ConfigError(problems);
   return { ...config, eventStore };
@@ -182,14 +182,12 @@ function isJwks(value: unknown): value is { keys: object[] } {
  * e.g. the event store's own file, or a schema name PostgreSQL would fold differently. The event
  * store's path is compared as it resolves (its default included).
  */
-function loadReadModelStore(read: EnvReader, env: Env): ReadModelStoreConfig {
-  let eventStorePath: string | undefined;
-  try {
-    const eventStore = loadEventStoreConfig(env);
-    if (eventStore.kind === 'sqlite') eventStorePath = eventStore.path;
-  } catch {
-    // Reported by loadApiConfig itself.
-  }
+function loadReadModelStore(
+  read: EnvReader,
+  env: Env,
+  eventStore: EventStoreConfig | undefined,
+): ReadModelStoreConfig {
+  const eventStorePath = eventStore?.kind === 'sqlite' ? eventStore.path : undefined;
   try {
     return loadReadModelStoreConfig(eventStorePath ? { ...env, EVENT_STORE_PATH: eventStorePath } : env);
   } catch (error) {

@@ -146,7 +146,10 @@ const inForceKey = (event: RecordedEvent) => ({
  * without one, so its reminders and end are cleared here, or they would stay due for good.
  */
 const inForce =
-  (delegationIdOf: (event: RecordedEvent) => string, timers: (event: RecordedEvent) => Change[]): ApplyFn =>
+  (
+    delegationIdOf: (event: RecordedEvent) => string,
+    timers: (event: RecordedEvent, delegationId: string) => Change[],
+  ): ApplyFn =>
   async (event, view) => {
     const key = inForceKey(event);
     const delegationId = delegationIdOf(event);
@@ -156,7 +159,7 @@ const inForce =
         ? clearTimers(key.customer_id, previous)
         : []),
       upsert(IN_FORCE_TABLE, key, { delegation_id: delegationId }),
-      ...timers(event),
+      ...timers(event, delegationId),
     ];
   };
 
@@ -273,11 +276,11 @@ export const dueActionsProjection = defineProjection({
     },
     DelegationAccepted: inForce(
       (event) => text(event.data, 'delegationId'),
-      (event) => [
+      (event, delegationId) => [
         ...clearDelegationOffer(event),
         ...scheduleDelegationEnd(
           event,
-          text(event.data, 'delegationId'),
+          delegationId,
           text(event.data, 'startsAt'),
           text(event.data, 'endsAt'),
         ),
@@ -286,12 +289,12 @@ export const dueActionsProjection = defineProjection({
     // In force from the redemption, under the id the customer state gives it (never a separate offer).
     DelegatedAdminAcceptedAtRedemption: inForce(
       (event) => delegationIdAtRedemption(redemptionOf(event)),
-      (event) => {
+      (event, delegationId) => {
         const terms = event.data.terms as { durationDays: number };
         const acceptedAt = text(event.data, 'acceptedAt');
         return scheduleDelegationEnd(
           event,
-          delegationIdAtRedemption(redemptionOf(event)),
+          delegationId,
           acceptedAt,
           addDays(acceptedAt, terms.durationDays),
         );

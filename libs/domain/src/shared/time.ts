@@ -27,7 +27,8 @@ export function toInstant(value: string, field = 'date'): string {
       value: String(value),
     });
   }
-  if (DATE_ONLY.test(value)) return `${value}T00:00:00.000Z`;
+  // A valid date alone is ten characters (YYYY-MM-DD); an instant is longer.
+  if (value.length === 10) return `${value}T00:00:00.000Z`;
   const [head, frac = ''] = value.slice(0, -1).split('.');
   return `${head}.${frac.padEnd(3, '0')}Z`;
 }

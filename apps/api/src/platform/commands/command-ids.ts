@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Actor } from '@pc/event-store';
 import { canonicalJson } from '@pc/pipeline';
 import { v5 as uuidv5 } from 'uuid';
 import { badRequest } from '../problem/problem-exception';
@@ -53,12 +54,7 @@ export const etagOf = (revision: number): string => `"${revision}"`;
  * second would have been answered with the first's stored response). Principals without a tenant
  * (platform, services) keep the form `kind:id`.
  */
-export function actorKey(actor: {
-  kind: string;
-  id: string;
-  partnerId?: string;
-  customerId?: string;
-}): string {
+export function actorKey(actor: Actor): string {
   if (actor.partnerId === undefined && actor.customerId === undefined) return legacyActorKey(actor);
   return `${actor.kind}:${actor.partnerId ?? ''}:${actor.customerId ?? ''}:${actor.id}`;
 }
@@ -68,7 +64,7 @@ export function actorKey(actor: {
  * are kept, so a record written then must still be recognised as the same request's: the gateway
  * accepts either fingerprint for an existing record, and writes new records with actorKey's.
  */
-export function legacyActorKey(actor: { kind: string; id: string }): string {
+export function legacyActorKey(actor: Pick<Actor, 'kind' | 'id'>): string {
   return `${actor.kind}:${actor.id}`;
 }
 
