@@ -193,4 +193,19 @@ describe('Idempotency-Key', () => {
     expect(badKey.status).toBe(400);
     expect(badKey.body.type).toBe('https://partner-center.dev/errors/invalid-idempotency-key');
   });
+
+  // Regression: the idempotency store being away answered 500 internal-error (not retried by clients).
+  it('answers 503 backend-unavailable with Retry-After when the idempotency store is away, writing nothing', async () => {
+    app = await startTestApp(dir);
+    await app.get<IdempotencyStore>(IDEMPOTENCY_STORE).close();
+    const res = await call(app, 'POST', '/test/partners/p1/widgets', {
+      token: await mintToken({ scope: 'commands' }),
+      headers: { 'idempotency-key': 'while-away' },
+      body: { widgetId: 'w-away', name: 'Away' },
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.body).toMatchObject({ type: 'https://partner-center.dev/errors/backend-unavailable' });
+    expect(await eventCount()).toBe(0);
+  });
 });

@@ -76,6 +76,12 @@ describe('platform conventions', () => {
     expect(
       (await call(app, 'POST', '/test/codes/resolve', { token: other, body: { code: 'code-1' } })).status,
     ).toBe(200);
+    // Regression: the same user id in another tenant shared the budget (user ids are per tenant).
+    const sameIdElsewhere = await mintToken({ act: actors.partnerUser('p2', 'guesser'), scope: 'queries' });
+    expect(
+      (await call(app, 'POST', '/test/codes/resolve', { token: sameIdElsewhere, body: { code: 'code-1' } }))
+        .status,
+    ).toBe(200);
     for (let i = 0; i < 5; i++)
       expect((await call(app, 'GET', '/test/partners/p1', { token })).status).toBe(200);
   });
@@ -155,8 +161,25 @@ describe('platform conventions', () => {
         details: {
           eventStore: { status: 'up' },
           readModelStore: { status: 'up' },
+          idempotencyStore: { status: 'up' },
           projections: { status: 'up' },
         },
+      });
+    });
+
+    // Regression: the check named readModelStore pinged the idempotency store (another file on SQLite).
+    it('GET /ready is 503 when the read-model store does not answer', async () => {
+      const registry = app.get(ProjectionStatusRegistry);
+      registry.register({
+        statuses: () => [],
+        pingStore: () => Promise.reject(new Error('SQLITE_CANTOPEN')),
+      });
+      const res = await call(app, 'GET', '/ready');
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({
+        status: 'error',
+        error: { readModelStore: { status: 'down' } },
+        details: { idempotencyStore: { status: 'up' }, eventStore: { status: 'up' } },
       });
     });
 

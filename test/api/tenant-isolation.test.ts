@@ -52,10 +52,11 @@ describe('tenant isolation across every endpoint', () => {
   it('a partner user of another partner gets 404 on every partner endpoint, whatever its scopes', async () => {
     const ops = operations('partnerId');
     expect(ops.length).toBeGreaterThan(10);
-    // Every scope but audit (which reads across tenants by design): scope checks must not mask the 404.
+    // Every scope, audit included (a tenant user's token never reads across tenants): scope checks
+    // must not mask the 404.
     const attacker = await mintToken({
       act: actors.partnerUser('attacker', 'eve'),
-      scope: 'commands queries platform',
+      scope: 'commands queries platform audit',
     });
     for (const { path, method, op } of ops) {
       const res = await call(app, method, concrete(path), {
@@ -73,7 +74,7 @@ describe('tenant isolation across every endpoint', () => {
   it('a customer user gets 404 on every partner endpoint and on every other customer’s endpoints', async () => {
     const customer = await mintToken({
       act: actors.customerUser('attacker-customer', 'mallory'),
-      scope: 'commands queries platform',
+      scope: 'commands queries platform audit',
     });
     for (const { path, method, op } of [...operations('partnerId'), ...operations('customerId')]) {
       const res = await call(app, method, concrete(path), {

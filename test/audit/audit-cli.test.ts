@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSqliteEventStore } from '@pc/event-store';
-import { projectionCatalog } from '@pc/projections';
+import { projectionCatalog, SqliteReadModelStore } from '@pc/projections';
 import {
   appendChained,
   context,
@@ -126,6 +126,14 @@ describe('auditor CLI (child process, SQLite file)', () => {
       // No read-model store was ever built for this file: the check cannot run.
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('No read-model store');
+      // Regression: a store whose projections were never built answered exit 1 ("found something").
+      const empty = new SqliteReadModelStore({ path: env.READ_MODEL_PATH });
+      await empty.init();
+      await empty.close();
+      const notBuilt = await audit('replay-check');
+      expect(notBuilt.code).toBe(2);
+      expect(notBuilt.stdout).toContain('NOT-BUILT');
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${env.READ_MODEL_PATH}${suffix}`, { force: true });
     }
   });
 
@@ -151,6 +159,17 @@ describe('auditor CLI (child process, SQLite file)', () => {
     const partner = await audit('export', '--out', join(dir, 'fabrikam'), '--partner', 'fabrikam');
     expect(partner.stdout).toContain('Exported 3 events of 1 streams');
     expect((await verifyExport(join(dir, 'fabrikam'))).code).toBe(0);
+  });
+
+  // Regression: the events file's errors had no listener: an export that could not write its file
+  // exited 0 without a manifest, or crashed with an uncaught 'error' (exit 1, "found something").
+  it('export: exit 2 with one line when the events file cannot be written, and no manifest', async () => {
+    const out = join(dir, 'unwritable');
+    mkdirSync(join(out, 'events.ndjson'), { recursive: true });
+    const failed = await audit('export', '--out', out);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/^error: export to .*events\.ndjson failed: /);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
   });
 
   it('verify: exit 0 on healthy data, 1 after a byte was changed by hand in the file', async () => {

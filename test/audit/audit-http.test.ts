@@ -86,9 +86,17 @@ describe.each(backends)('audit over HTTP ($name)', (backend) => {
   });
 
   // Regression: the scope alone was checked, so a partner user's token carrying `audit commands` or
-  // `platform` read every tenant's events here while getting 404 on another partner's own routes.
+  // `platform` read every tenant's events here while getting 404 on another partner's own routes;
+  // then `audit` alone, or `audit platform`, still did.
   it("refuses a tenant user's token on every cross-tenant route, whatever its scopes", async () => {
-    for (const scope of ['audit commands', 'platform', 'platform queries commands']) {
+    for (const scope of [
+      'audit',
+      'audit queries',
+      'audit platform',
+      'audit commands',
+      'platform',
+      'platform queries commands',
+    ]) {
       const token = await mintToken({
         act: actors.partnerUser('contoso', 'jana'),
         scope,
@@ -201,6 +209,14 @@ describe.each(backends)('audit over HTTP ($name)', (backend) => {
     const badPosition = await get('/audit/events?fromPosition=abc');
     expect(badPosition.status).toBe(400);
     expect(badPosition.headers['content-type']).toContain('application/problem+json');
+    // Regression: the export's bound was only a string, compared as text: 'abc' exported everything
+    // (and named 'abc' as its position), '' nothing, a newline broke the response header (500).
+    for (const bad of ['abc', '5', '', '%0A', '%E2%82%AC']) {
+      for (const url of [`/audit/export?upToPosition=${bad}`, `/audit/export/manifest?upToPosition=${bad}`]) {
+        const res = await get(url);
+        expect({ url, status: res.status }).toEqual({ url, status: 400 });
+      }
+    }
   });
 
   it('getAggregateAsOf: by revision and by instant, with the revision it reflects', async () => {

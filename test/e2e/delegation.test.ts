@@ -688,6 +688,14 @@ describe.each(backends)(
       // Related by its offer: it sees its own delegation and hears why it cannot act.
       expect((await api.get('/customers/alpha/delegations/nw1', users.northwindAdmin)).status).toBe(200);
       expect((await api.get('/customers/alpha/delegations/d1', users.northwindAdmin)).status).toBe(404);
+      // Regression: an `audit` scope on a partner user's token showed it another partner's delegation.
+      const noraAudit = await mintToken({
+        act: actors.partnerUser('northwind', 'nora'),
+        scope: 'queries audit commands',
+        sub: 'admin-center',
+      });
+      expect((await api.get('/customers/alpha/delegations/nw1', noraAudit)).status).toBe(200);
+      expect((await api.get('/customers/alpha/delegations/d1', noraAudit)).status).toBe(404);
       expect((await api.get('/customers/alpha', users.northwindAdmin)).status).toBe(404);
       const declined = await api.post('/customers/alpha/delegations/nw1/decline', alpha.token);
       expect(declined.status).toBe(201);

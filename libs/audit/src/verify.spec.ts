@@ -68,6 +68,23 @@ describe('verifyHistory', () => {
     expect((await verifyHistory(store2, { partnerId: 'fabrikam' })).ok).toBe(true);
   });
 
+  // Regression: whether a stream is the partner's was read from the very content an edit can change:
+  // an edit that took contoso's id out of customer-c1 made contoso's report OK.
+  it("fails a partner's report on a break in a stream that could be its own, counted not listed", async () => {
+    const moved = edit('customer-c1', 1, (e) => ({ ...e, data: { ...e.data, partnerId: 'fabrikam' } }));
+    const contoso = await verifyHistory(moved, { partnerId: 'contoso' });
+    expect(contoso).toMatchObject({ ok: false, breaks: [], breaksOutsideScope: 1, streamsChecked: 1 });
+    const whole = await verifyHistory(moved);
+    expect(whole).toMatchObject({ ok: false, breaksOutsideScope: 0 });
+    expect(whole.breaks).toEqual([expect.objectContaining({ stream: 'customer-c1', kind: 'hash-mismatch' })]);
+    // Another partner's own stream is known by its name: its break stays out of contoso's report.
+    const other = edit('partner-fabrikam', 0, (e) => ({ ...e, data: { ...e.data, legalName: 'X' } }));
+    expect(await verifyHistory(other, { partnerId: 'contoso' })).toMatchObject({
+      ok: true,
+      breaksOutsideScope: 0,
+    });
+  });
+
   it('finds a hash recomputed after the edit: the next event no longer chains to it', async () => {
     const store2 = edit('partner-contoso', 0, (e) => ({
       ...e,

@@ -1,6 +1,6 @@
 import type { EventStore, Position, RecordedEvent } from '@pc/event-store';
 import { GENESIS_HASH, eventHash } from '@pc/pipeline';
-import { concernsPartner } from './event-filter';
+import { concernsPartner, partnerStreamName } from './event-filter';
 import { scanLog } from './log-scan';
 
 export type BreakKind = 'hash-mismatch' | 'chain-broken' | 'missing-hash';
@@ -26,6 +26,13 @@ export interface VerifyReport {
   breaks: ChainBreak[];
   /** The last position examined: the report covers the log up to here. */
   checkedUpTo: Position | null;
+  /**
+   * For one partner: breaks in streams outside its scope that could still be its own (any stream but
+   * another partner's `partner-{id}`). An edit can remove the very partner id that tied a stream to
+   * the partner, so such a break fails the partner's report too; counted, not listed. 0 for the
+   * whole log.
+   */
+  breaksOutsideScope: number;
 }
 
 export interface VerifyProgress {
@@ -56,7 +63,8 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
  * Walks `$all` once, in commit order, recomputing every event's hash (libs/pipeline's eventHash) and
  * following each stream's prevHash chain. For one partner it still follows EVERY stream: whether a
  * stream belongs to the partner may only show at a later event, and its chain starts at revision 0.
- * Breaks of other streams are then dropped, so memory stays one small record per stream.
+ * Breaks of other streams are then dropped (and counted in breaksOutsideScope when the stream could
+ * still be the partner's), so memory stays one small record per stream.
  */
 export async function verifyHistory(store: EventStore, options: VerifyOptions = {}): Promise<VerifyReport> {
   const chains = new Map<string, StreamChain>();
@@ -73,12 +81,23 @@ export async function verifyHistory(store: EventStore, options: VerifyOptions = 
   const included = [...chains.values()].filter((chain) => chain.included);
   const breaks = included.flatMap((chain) => chain.breaks);
   breaks.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+  let breaksOutsideScope = 0;
+  if (options.partnerId !== undefined) {
+    const partnerStreamPrefix = partnerStreamName('');
+    for (const [stream, chain] of chains) {
+      if (chain.included || chain.breaks.length === 0) continue;
+      // Another partner's own stream is known to be its by name, which no content edit changes.
+      if (stream.startsWith(partnerStreamPrefix)) continue;
+      breaksOutsideScope += chain.breaks.length;
+    }
+  }
   return {
-    ok: breaks.length === 0,
+    ok: breaks.length === 0 && breaksOutsideScope === 0,
     eventsChecked: included.reduce((sum, chain) => sum + chain.count, 0),
     streamsChecked: included.length,
     breaks,
     checkedUpTo,
+    breaksOutsideScope,
   };
 }
 

@@ -35,7 +35,7 @@ export function partnersOf(state: CustomerState, circle: CustomerCircle = 'sees'
  * Customer aggregates for the edge: folded from the customer stream (through the pipeline's cache),
  * and the tenant rule of customer routes. A customer user sees only its own customer; a partner user
  * only customers its partner is related to in the route's circle (see CustomerCircle); platform and
- * auditors see all (the domain still refuses the platform what is not its to do). Anyone else gets
+ * auditors (platform actors) see all (the domain still refuses the platform what is not its to do). Anyone else gets
  * the same 404 as for a customer that does not exist. A related partner user reaches the domain,
  * whose rules then say exactly which condition failed (no-delegation, delegation-pending,
  * access-too-low...).

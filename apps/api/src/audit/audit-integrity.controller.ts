@@ -46,7 +46,10 @@ export class AuditIntegrityController {
     summary:
       "Recompute every event's hash and follow each stream's prevHash chain (all streams or one partner's); report every break.",
   })
-  @ApiOkResponse({ type: VerifyReportView, description: 'ok is false when any break was found' })
+  @ApiOkResponse({
+    type: VerifyReportView,
+    description: 'ok is false when any break was found (for one partner: also breaksOutsideScope)',
+  })
   @ProblemResponses(400, 401, 403)
   verifyEventHistory(@Body() body: PartnerScopeDto): Promise<VerifyReport> {
     return asProblem(() => verifyHistory(this.store, { partnerId: body.partnerId }));

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { POSITION_FORMAT } from '@pc/event-store';
 import { Optional, IsInstant } from '../platform';
 
 const DIRECTIONS = ['forwards', 'backwards'] as const;
@@ -127,6 +128,6 @@ export class ExportQueryDto extends PartnerScopeDto {
   })
   @Optional()
   @IsString()
-  @MaxLength(100)
+  @Matches(POSITION_FORMAT, { message: 'upToPosition must be a position as the API returns them' })
   upToPosition?: string;
 }

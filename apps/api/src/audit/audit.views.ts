@@ -97,6 +97,11 @@ export class VerifyReportView {
   @ApiProperty({ type: [ChainBreakView] }) breaks!: ChainBreakView[];
   @ApiProperty({ type: String, nullable: true, description: 'The report covers the log up to here' })
   checkedUpTo!: string | null;
+  @ApiProperty({
+    description:
+      "For one partner: breaks in streams outside its scope that could still be its own (any but another partner's partner-{id} stream; an edit may have removed the id that tied it to the partner). They make ok false; listed only by a verify of the whole log. 0 for the whole log.",
+  })
+  breaksOutsideScope!: number;
 }
 
 class ManifestStreamView {

@@ -146,6 +146,11 @@ export class ReadModelRuntime
     return this.storeHandle;
   }
 
+  /** Readiness: the read-model store answers a read of its own bookkeeping. */
+  async pingStore(): Promise<void> {
+    await this.store.listGenerations();
+  }
+
   get runsProjections(): boolean {
     return this.runner !== undefined;
   }

@@ -1,6 +1,7 @@
-import { once } from 'node:events';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'nest-commander';
 import { startExport } from '@pc/audit';
 import { AuditCommand } from '../support/audit-command';
@@ -42,22 +43,35 @@ export class ExportCommand extends AuditCommand {
     const dir = stringOption(options, 'out');
     if (dir === undefined) throw new CliError('--out <dir> is required');
     const store = await this.stores.get();
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new CliError(`cannot create ${resolve(dir)}: ${(error as Error).message}`);
+    }
     const run = await startExport(store, {
       partnerId: stringOption(options, 'partner'),
       exportedAt: new Date().toISOString(),
     });
     const bar = progressBar('export', estimateEvents(run.exportPosition));
-    const file = createWriteStream(join(dir, EVENTS_FILE), { encoding: 'utf8' });
-    try {
+    let written = 0;
+    async function* counted(): AsyncGenerator<string> {
       for await (const line of run.lines()) {
-        // Respect back-pressure: a slow disk must not make the whole export pile up in memory.
-        if (!file.write(line)) await once(file, 'drain');
+        yield line;
+        if (++written % 1000 === 0) bar.update(written);
       }
+    }
+    try {
+      // pipeline: back-pressure (a slow disk does not make the export pile up in memory) and every
+      // error of the file (cannot open, disk full) ends the export with it. A bare write stream
+      // without an 'error' listener could exit 0 with no manifest, or crash with exit 1.
+      await pipeline(
+        Readable.from(counted()),
+        createWriteStream(join(dir, EVENTS_FILE), { encoding: 'utf8' }),
+      );
+    } catch (error) {
+      throw new CliError(`export to ${resolve(dir, EVENTS_FILE)} failed: ${(error as Error).message}`);
     } finally {
       bar.stop();
-      file.end();
-      await once(file, 'close');
     }
     const manifest = run.manifest();
     writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -44,6 +44,11 @@ export class VerifyCommand extends AuditCommand {
       out(
         `${report.ok ? 'OK' : 'BROKEN'}: ${report.eventsChecked} events in ${report.streamsChecked} streams checked (${scope}), ${report.breaks.length} breaks`,
       );
+      if (report.breaksOutsideScope > 0) {
+        out(
+          `${report.breaksOutsideScope} breaks in streams outside the partner's scope that could be its own (an edit may have removed its id): run verify without --partner to see them`,
+        );
+      }
       for (const b of report.breaks) {
         out(`${b.kind} ${b.stream}@${b.revision} (event ${b.eventId}, position ${b.position})`);
         out(`  expected ${b.expected}`);

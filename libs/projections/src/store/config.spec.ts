@@ -24,6 +24,12 @@ describe('read-model configuration', () => {
       'READ_MODEL_SCHEMA',
     ],
     [{ READ_MODEL_PATH: './data/e.sqlite', EVENT_STORE_PATH: './data/e.sqlite' }, 'READ_MODEL_PATH'],
+    // Regression: compared as text, another spelling of the same file was taken.
+    [{ READ_MODEL_PATH: 'data/e.sqlite', EVENT_STORE_PATH: './data/e.sqlite' }, 'READ_MODEL_PATH'],
+    [
+      { READ_MODEL_PATH: `${process.cwd()}/data/e.sqlite`, EVENT_STORE_PATH: './data/e.sqlite' },
+      'READ_MODEL_PATH',
+    ],
   ])('names the bad setting (%o)', (env, setting) => {
     let error: unknown;
     try {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { PostgresReadModelStore } from './postgres-store';
 import type { ReadModelStore } from './read-model-store';
 import { SqliteReadModelStore } from './sqlite-store';
@@ -27,6 +28,16 @@ function setting(env: Env, name: string): string | undefined {
 }
 
 /**
+ * Whether two SQLite paths name one file as they resolve: `data/e.sqlite`, `./data/e.sqlite` and its
+ * absolute form are one file (compared as text they were not, and the read models went into the event
+ * store's file). `:memory:` databases are each their own.
+ */
+function sameFile(a: string, b: string): boolean {
+  if (a === ':memory:' || b === ':memory:') return false;
+  return resolve(a) === resolve(b);
+}
+
+/**
  * READ_MODEL_STORE=sqlite (default) | postgres; READ_MODEL_PATH (sqlite, default
  * ./data/read-models.sqlite — never the event-store file); READ_MODEL_URL (postgres, required);
  * READ_MODEL_SCHEMA (postgres, default read_models).
@@ -36,7 +47,7 @@ export function loadReadModelStoreConfig(env: Env = process.env): ReadModelStore
   if (kind === 'sqlite') {
     const path = setting(env, 'READ_MODEL_PATH') ?? DEFAULT_READ_MODEL_PATH;
     const eventStorePath = setting(env, 'EVENT_STORE_PATH');
-    if (eventStorePath && eventStorePath === path) {
+    if (eventStorePath && sameFile(eventStorePath, path)) {
       throw new ReadModelConfigError(
         'READ_MODEL_PATH',
         'must not be the event store file (EVENT_STORE_PATH)',

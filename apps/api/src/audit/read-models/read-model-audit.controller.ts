@@ -84,7 +84,11 @@ export class ReadModelAuditController {
     summary:
       'Rebuild every projection (or one) from the log into a scratch store up to its live checkpoint and compare row by row; differing rows come with both sides and the events behind them.',
   })
-  @ApiOkResponse({ type: ReplayCheckReportView, description: 'ok is false when any row differs' })
+  @ApiOkResponse({
+    type: ReplayCheckReportView,
+    description:
+      "ok is false when any row differs (status 'different') or a projection could not be compared ('not-built': no live generation; 'unstable': its checkpoint kept moving while it was read)",
+  })
   @ProblemResponses(400, 401, 403, 404)
   replayCheck(@Query() query: ReplayCheckQueryDto): Promise<ReplayCheckReport> {
     const projections = this.runtime.projections.filter(

@@ -32,8 +32,8 @@ export class GetDelegationHandler implements IQueryHandler<GetDelegationQuery, D
     const { state, revision } = await this.customers.readVisible(principal, customerId, 'delegation');
     const d = entryOf(state.delegations, delegationId);
     const { actor } = principal;
-    const hidden =
-      actor.kind === 'partner-user' && !principal.scopes.has('audit') && d?.partnerId !== actor.partnerId;
+    // Whatever its scopes: `audit` on a partner user's token reads its own tenant only.
+    const hidden = actor.kind === 'partner-user' && d?.partnerId !== actor.partnerId;
     if (!d || hidden) throw delegationNotFound(customerId, delegationId);
     return toDelegationView(state, d, revision, this.clock.now().toISOString());
   }

@@ -25,8 +25,7 @@ export const ACROSS_TENANTS = 'pc:across-tenants';
 
 /**
  * The route reads (or acts on) every tenant at once, so the scope alone is not enough: the caller must
- * be one who sees every tenant (a platform actor, or an audit token that cannot run commands: see
- * seesEverything in tenant.ts). A partner or customer user's token is refused with 403 whatever
+ * be one who sees every tenant (a platform actor: see seesEverything in tenant.ts). A partner or customer user's token is refused with 403 whatever
  * scopes it carries; such a token gets 404 on another tenant's own routes for the same reason.
  */
 export const AcrossTenants = (): MethodDecorator & ClassDecorator =>

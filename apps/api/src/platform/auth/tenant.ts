@@ -33,13 +33,12 @@ export function customerNotFound(customerId: string): ProblemException {
   );
 }
 
-/** Platform actors and auditors see every tenant. */
+/**
+ * Platform actors (the platform's own staff and its auditors) see every tenant. A partner or customer
+ * user's token never does, whatever its scopes: `audit` on such a token reads its own tenant only.
+ */
 export function seesEverything(principal: Principal): boolean {
-  // An audit token reads across tenants; one that can also run commands gets no such pass.
-  return (
-    principal.actor.kind === 'platform' ||
-    (principal.scopes.has('audit') && !principal.scopes.has('commands'))
-  );
+  return principal.actor.kind === 'platform';
 }
 
 export function canSeePartner(principal: Principal, partnerId: string): boolean {

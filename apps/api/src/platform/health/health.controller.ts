@@ -60,6 +60,11 @@ export class HealthController {
         () =>
           this.indicators
             .check('readModelStore')
+            .attempt(() => this.projections.pingStores())
+            .withTimeout(PING_TIMEOUT_MS),
+        () =>
+          this.indicators
+            .check('idempotencyStore')
             .attempt(() => this.idempotency.ping())
             .withTimeout(PING_TIMEOUT_MS),
         () => this.projectionCheck(),

@@ -14,6 +14,8 @@ export interface ProjectionStatus {
 /** Implemented by the projections runtime; tells readiness and metrics how far behind each projection is. */
 export interface ProjectionStatusProvider {
   statuses(): Promise<ProjectionStatus[]> | ProjectionStatus[];
+  /** Resolves when the read-model store answers (readiness); rejects with why it does not. */
+  pingStore?(): Promise<void>;
 }
 
 /**
@@ -31,5 +33,10 @@ export class ProjectionStatusRegistry implements ProjectionStatusProvider {
   async statuses(): Promise<ProjectionStatus[]> {
     const all = await Promise.all(this.providers.map((provider) => provider.statuses()));
     return all.flat();
+  }
+
+  /** Pings the read-model store of every provider that has one. */
+  async pingStores(): Promise<void> {
+    await Promise.all(this.providers.map((provider) => provider.pingStore?.()));
   }
 }

@@ -39,6 +39,43 @@ describe('ProblemFilter', () => {
     });
   });
 
+  // Regression: a read-model or idempotency store that was away answered 500 internal-error, which
+  // clients do not retry; only the event store's outage was a 503.
+  it.each([
+    [
+      'a refused PostgreSQL connection',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ],
+    [
+      'a PostgreSQL shutdown',
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    ],
+    [
+      'a PostgreSQL statement timeout',
+      Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
+    ],
+    ['a cut connection', new Error('Connection terminated unexpectedly')],
+    ['a busy SQLite database', Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })],
+    ['a SQLite I/O error', Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' })],
+    ['a closed SQLite database', new TypeError('The database connection is not open')],
+  ])('answers %s with 503 backend-unavailable and Retry-After, leaking nothing', (_, error) => {
+    const sent = answer(error);
+    expect(sent.status).toBe(503);
+    expect(sent.headers['Retry-After']).toBeDefined();
+    expect(sent.body).toMatchObject({ type: 'https://pc.test/errors/backend-unavailable', status: 503 });
+    expect(JSON.stringify(sent.body)).not.toContain(error.message);
+  });
+
+  it.each([
+    ['a SQL syntax error', Object.assign(new Error('syntax error at or near "FROM"'), { code: '42601' })],
+    [
+      'a SQLite constraint',
+      Object.assign(new Error('UNIQUE constraint failed'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }),
+    ],
+  ])('keeps %s (our fault, not an outage) a 500', (_, error) => {
+    expect(answer(error).status).toBe(500);
+  });
+
   it('answers anything unexpected with a generic 500 that leaks nothing', () => {
     const sent = answer(new Error('secret internals'));
     expect(sent.status).toBe(500);

@@ -13,6 +13,7 @@ import { ProjectionThreadError } from '@pc/projections';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { correlationIdOf, requestIdOf } from '../request-context';
+import { isBackendUnavailable } from './backend-unavailable';
 import { ProblemException, type ProblemDetails } from './problem-exception';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -136,6 +137,14 @@ export class ProblemFilter implements ExceptionFilter {
         'projection thread unavailable',
       );
       return unavailable('projections-unavailable', exception.message);
+    }
+    if (isBackendUnavailable(exception)) {
+      // The read-model or idempotency store is away (nothing was written for the request): retry.
+      this.logger.error({ err: exception, requestId: requestIdOf(request.raw) }, 'backend unavailable');
+      return unavailable(
+        'backend-unavailable',
+        'A backend the request needs is temporarily unavailable. Retry later.',
+      );
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();

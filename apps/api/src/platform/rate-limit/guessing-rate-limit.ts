@@ -2,6 +2,7 @@ import { applyDecorators, Injectable, SetMetadata, type ExecutionContext } from 
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemResponses } from '../openapi/problem-responses';
+import { actorKey } from '../commands/command-ids';
 import { principalOf } from '../request-context';
 
 export const GUESSING_THROTTLER = 'guessing';
@@ -34,7 +35,9 @@ export class GuessingThrottlerGuard extends ThrottlerGuard {
     const fastifyRequest = request as unknown as FastifyRequest;
     const principal = principalOf(fastifyRequest.raw);
     if (principal === undefined) return `ip:${fastifyRequest.ip}`;
-    return `${principal.service.id}|${principal.actor.kind}:${principal.actor.id}`;
+    // With the actor's tenant: user ids are unique within one partner or customer only, so two
+    // customers' "admin" users shared one budget (one could block the other's sign-ups).
+    return `${principal.service.id}|${actorKey(principal.actor)}`;
   }
 
   /** ThrottlerGuard names the header `Retry-After-<throttler>` for named throttlers; RFC 9110 wants `Retry-After`. */
