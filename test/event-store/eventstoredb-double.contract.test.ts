@@ -15,6 +15,7 @@ import {
   type EventStore,
   type NewEvent,
 } from '@pc/event-store';
+import { ANY, EventStoreDBClient, NO_STREAM, jsonEvent } from '@eventstore/db-client';
 import { createEventStoreDbEventStore } from '@pc/event-store/eventstoredb/eventstoredb-event-store';
 import { runEventStoreContract } from '@pc/event-store/testing/contract';
 import { SubscriptionReader } from '@pc/event-store/testing/subscription-reader';
@@ -143,6 +144,55 @@ describe.each(['current', 'legacy'] as const)(
       }
     });
 
+    it('answers an idempotent append like a server: success WITH the original position (raw client)', async () => {
+      // What the double imitates (IndexWriter.CheckCommit -> AlreadyCommitted -> Append/BatchAppend
+      // send Position whenever the commit position is known), seen through the client itself.
+      const client = EventStoreDBClient.connectionString(double.connectionString);
+      try {
+        const batch = [event(), event()].map((e) => jsonEvent({ id: e.id, type: e.type, data: e.data }));
+        const original = await client.appendToStream('spec-raw-idem', batch, { expectedRevision: NO_STREAM });
+        expect(original.position).toBeDefined();
+        await client.appendToStream('spec-raw-idem', [jsonEvent({ type: 'Later', data: {} })]);
+        for (const expectedRevision of [NO_STREAM, ANY] as const) {
+          const retried = await client.appendToStream('spec-raw-idem', batch, { expectedRevision });
+          expect(retried.success).toBe(true);
+          expect(retried.nextExpectedRevision).toBe(1n);
+          expect(retried.position).toEqual(original.position);
+        }
+      } finally {
+        await client.dispose();
+      }
+    });
+
+    it('reports a retry of events another client wrote as a duplicate with the original result', async () => {
+      // The pipeline's cross-process case: what the store holds is the other writer's version.
+      const other = await createEventStoreDbEventStore(double.connectionString);
+      try {
+        const id = randomUUID();
+        const original = await other.append('spec-cross', [{ id, type: 'Tested', data: { by: 'other' } }], {
+          expectedRevision: 'no_stream',
+        });
+        expect(original.duplicate).toBe(false);
+        const retried = await store.append('spec-cross', [{ id, type: 'Tested', data: { by: 'me' } }], {
+          expectedRevision: 'no_stream',
+        });
+        expect(retried).toEqual({ ...original, duplicate: true });
+        const [stored] = await store.readStream('spec-cross');
+        expect(stored.data).toEqual({ by: 'other' });
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('never takes a new write for a duplicate, with system events written around it', async () => {
+      for (let i = 0; i < 5; i++) {
+        double.writeSystemEvent('$stats-127.0.0.1:2113', '$statsCollected', { i });
+        const written = await store.append('spec-fresh', [event()]);
+        expect(written.duplicate).toBe(false);
+        double.writeSystemEvent('$stats-127.0.0.1:2113', '$statsCollected', { i });
+      }
+    });
+
     it('reports an unreachable server as EventStoreUnavailableError', async () => {
       await store.append('spec-down', [event()]);
       const reader = new SubscriptionReader(store.subscribeToAll());
@@ -155,6 +205,39 @@ describe.each(['current', 'legacy'] as const)(
       await expect(store.ping()).rejects.toBeInstanceOf(EventStoreUnavailableError);
       await expect(store.append('spec-down', [event()])).rejects.toBeInstanceOf(EventStoreUnavailableError);
       await expect(store.readStream('spec-down')).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    });
+  },
+);
+
+/**
+ * A node that answers a recognised retry with NoPosition (it can no longer read the original event,
+ * e.g. truncated by stream metadata): the adapter still reports a duplicate with the original result.
+ */
+describe.each(['current', 'legacy'] as const)(
+  'eventstoredb adapter on a gRPC double answering idempotent appends without a position (%s node)',
+  (profile) => {
+    let double: EsdbDouble;
+    let store: EventStore;
+
+    beforeEach(async () => {
+      double = await startEsdbDouble({ profile, idempotentPosition: 'none' });
+      store = await createEventStoreDbEventStore(double.connectionString);
+    });
+    afterEach(async () => {
+      await store.close();
+      await double.stop();
+    });
+
+    it('reads the original event for the position and reports a duplicate', async () => {
+      const batch: NewEvent[] = [0, 1].map(() => ({ id: randomUUID(), type: 'Tested', data: {} }));
+      const original = await store.append('spec-nopos', batch, { expectedRevision: 'no_stream' });
+      expect(original.duplicate).toBe(false);
+      for (const expectedRevision of ['no_stream', 'any'] as const) {
+        expect(await store.append('spec-nopos', batch, { expectedRevision })).toEqual({
+          ...original,
+          duplicate: true,
+        });
+      }
     });
   },
 );

@@ -22,6 +22,12 @@ export interface EsdbDoubleOptions {
   readonly profile?: 'current' | 'legacy';
   /** MaxAppendSize of the node; 1 MiB by default, like the server. */
   readonly maxAppendSize?: number;
+  /**
+   * Position reported for an idempotent append (a recognised retry). 'original' (default), like a
+   * node that can read the original events: their last event's log position. 'none': NoPosition, as
+   * a node answers when it can no longer read that event (truncated by stream metadata, say).
+   */
+  readonly idempotentPosition?: 'original' | 'none';
 }
 
 export interface EsdbDouble {
@@ -40,6 +46,7 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
   const streams = new StreamsService(log, {
     sendCaughtUp: !legacy,
     maxAppendSize: options.maxAppendSize ?? 1_048_576,
+    idempotentPosition: options.idempotentPosition ?? 'original',
   });
   const server = new grpc.Server();
   server.addService(StreamsServiceDefinition, streams.implementation(!legacy));

@@ -45,10 +45,16 @@ export type AppendOutcome =
   | { readonly kind: 'written'; readonly currentRevision: bigint; readonly position: bigint }
   /**
    * Nothing written: the stream already holds exactly these event ids at the place the expectation
-   * points to (or the append was empty). The server reports success with the revision of the last
-   * matching event (null: the stream does not exist) and no position.
+   * points to (or the append was empty). The server's commit check answers AlreadyCommitted with the
+   * revision of the last matching event (null: the stream does not exist) and that event's log
+   * position, which the gRPC layer reports as the append's position like any other success.
+   * `position` is null only when there is no such event (an empty append).
    */
-  | { readonly kind: 'idempotent'; readonly currentRevision: bigint | null }
+  | {
+      readonly kind: 'idempotent';
+      readonly currentRevision: bigint | null;
+      readonly position: bigint | null;
+    }
   /** `currentRevision` null means the stream does not exist. */
   | {
       readonly kind: 'wrong_expected_version';
@@ -156,7 +162,10 @@ export class InMemoryLog {
     for (let i = 0; i < events.length; i++) {
       if (stream[start + i].id !== events[i].id) return null;
     }
-    return { kind: 'idempotent', currentRevision: BigInt(start + events.length - 1) };
+    // Like the server (IndexWriter.CheckCommit): the revision and log position of the LAST matching
+    // event, i.e. the original append's result.
+    const last = stream[start + events.length - 1];
+    return { kind: 'idempotent', currentRevision: last.revision, position: last.position };
   }
 
   private write(
@@ -165,8 +174,8 @@ export class InMemoryLog {
     currentRevision: bigint | null,
   ): AppendOutcome {
     if (events.length === 0) {
-      // An empty append succeeds without touching the log; the server then has no position to report.
-      return { kind: 'idempotent', currentRevision };
+      // An empty append succeeds without touching the log; there is no event whose position to report.
+      return { kind: 'idempotent', currentRevision, position: null };
     }
     let stream = this.streams.get(streamName);
     if (stream === undefined) {

@@ -44,6 +44,13 @@ export interface StreamsServiceOptions {
   readonly sendCaughtUp: boolean;
   /** Largest total payload (data + metadata bytes) of one append; the server's MaxAppendSize default is 1 MiB. */
   readonly maxAppendSize: number;
+  /**
+   * What an idempotent append (a retry the commit check recognises) reports as its position:
+   * 'original' (what a node does when it can read the original last event: that event's log
+   * position) or 'none' (NoPosition: what a node answers when that event cannot be read any more,
+   * e.g. it fell out of the stream's $maxCount/$maxAge/$tb window while its id is still known).
+   */
+  readonly idempotentPosition: 'original' | 'none';
 }
 
 /** The server's default filter search window when the client asks for the `count` window. */
@@ -581,16 +588,29 @@ export class StreamsService {
     const success = new AppendResp.Success();
     if (outcome.currentRevision === null) success.setNoStream(new Empty());
     else success.setCurrentRevision(outcome.currentRevision.toString());
-    if (outcome.kind === 'written') {
+    const position = this.reportedPosition(outcome);
+    if (position !== null) {
       success.setPosition(
         new AppendResp.Position()
-          .setCommitPosition(outcome.position.toString())
-          .setPreparePosition(outcome.position.toString()),
+          .setCommitPosition(position.toString())
+          .setPreparePosition(position.toString()),
       );
     } else {
       success.setNoPosition(new Empty());
     }
     return new AppendResp().setSuccess(success);
+  }
+
+  /**
+   * The position a successful append reports, as Streams.Append / BatchAppend do: Position whenever
+   * the write completed with a commit position >= 0 — a new write, and also an idempotent one
+   * (AlreadyCommitted carries the original last event's log position) — else NoPosition.
+   */
+  private reportedPosition(
+    outcome: Exclude<AppendOutcome, { kind: 'wrong_expected_version' }>,
+  ): bigint | null {
+    if (outcome.kind === 'written') return outcome.position;
+    return this.options.idempotentPosition === 'original' ? outcome.position : null;
   }
 
   /**
@@ -714,11 +734,12 @@ export class StreamsService {
     const success = new BatchAppendResp.Success();
     if (outcome.currentRevision === null) success.setNoStream(new GoogleEmpty());
     else success.setCurrentRevision(outcome.currentRevision.toString());
-    if (outcome.kind === 'written') {
+    const position = this.reportedPosition(outcome);
+    if (position !== null) {
       success.setPosition(
         new AllStreamPosition()
-          .setCommitPosition(outcome.position.toString())
-          .setPreparePosition(outcome.position.toString()),
+          .setCommitPosition(position.toString())
+          .setPreparePosition(position.toString()),
       );
     } else {
       success.setNoPosition(new GoogleEmpty());

@@ -66,9 +66,10 @@ import type {
  *   expectation is recognised at exactly the expected place; with 'any' / 'stream_exists' the
  *   server looks the first id up (a real node only remembers *recent* ids for this — an old batch
  *   retried with 'any' long after may be written again). A recognised retry is answered by the
- *   server with the revision but without a position; we then read that event to return the
- *   ORIGINAL AppendResult, which makes retries indistinguishable from the SQL adapters.
- *   A partial overlap is a wrong expected version on the server, as on the other adapters.
+ *   server as a success carrying the ORIGINAL last event's revision and log position (NoPosition
+ *   only when it cannot read that event), so success alone does not say whether anything was
+ *   written: `append` tells a duplicate by its position (see there). A partial overlap is a wrong
+ *   expected version on the server, as on the other adapters.
  * - readAll: this client version (6.x) cannot send a server-side filter on reads, so `$all` is
  *   paged and filtered here (system events — type or stream starting with '$' — always dropped).
  *   Correct, but a narrow filter over a large store scans it.
@@ -219,6 +220,9 @@ class EventStoreDbEventStore implements EventStore {
         metadata: events[index].metadata ?? {},
       }),
     );
+    // The newest position in the log before this append: anything the server reports at or below
+    // it was committed before this call, so this call did not write it (see below).
+    const headBefore = await this.logHeadCommit(`append to '${streamName}'`);
     let result;
     try {
       result = await this.client.appendToStream(streamName, proposed, {
@@ -240,14 +244,35 @@ class EventStoreDbEventStore implements EventStore {
       throw toPortError(error, `append to '${streamName}'`);
     }
     const revision = Number(result.nextExpectedRevision);
-    if (result.position !== undefined)
+    if (result.position !== undefined) {
+      // A success with a position is either a new write (its position is beyond everything
+      // committed before it) or a retry the server recognised (idempotent: it wrote nothing and
+      // answers with the ORIGINAL last event's log position). Anything at or below the head read
+      // before sending was committed before this call: a duplicate. The position is then the
+      // original last event's, as reads report it for events written over gRPC (commit = prepare =
+      // that event's log position).
+      //
+      // Race: that head is only a lower bound on what the server had committed when it processed
+      // this append. If the SAME events (ids, place) are committed by another writer in between —
+      // the same retry running concurrently elsewhere, or our own earlier attempt that timed out
+      // on the client but was still queued on the server — the server answers this call as
+      // idempotent with a position above our head, and we report `duplicate: false` although this
+      // call wrote nothing: both callers then believe they wrote, and the stored events are the
+      // other writer's (same ids; data and metadata may differ). The other direction is exact:
+      // `duplicate: true` is never reported for a write this call made, and a retry of events
+      // committed before this call started is always recognised. The SQL adapters decide inside
+      // their write transaction and have no such window; closing it here would need a read-back
+      // of the written events on every append.
+      const duplicate = headBefore !== null && result.position.commit <= headBefore;
       return {
         nextExpectedRevision: revision,
         position: formatEsdbPosition(result.position),
-        duplicate: false,
+        duplicate,
       };
-    // The server recognised a retry (idempotent write) and wrote nothing; it reports the revision
-    // of the original last event but no position, so read that event to give the original result.
+    }
+    // A success without a position: the server recognised a retry (idempotent write) and wrote
+    // nothing, but could not read the original last event for its position (e.g. it fell out of the
+    // stream's $maxCount/$maxAge window). Read that event to give the original result if we can.
     const [original] = await this.readStream(streamName, { fromRevision: revision, maxCount: 1 });
     if (original === undefined || original.revision !== revision) {
       throw new EventStoreUnavailableError(
@@ -255,6 +280,22 @@ class EventStoreDbEventStore implements EventStore {
       );
     }
     return { nextExpectedRevision: revision, position: original.position, duplicate: true };
+  }
+
+  /**
+   * Commit position of the newest record in `$all`, system events included (only its place in the
+   * log matters), or null for an empty log: one backwards read of one event.
+   */
+  private async logHeadCommit(operation: string): Promise<bigint | null> {
+    try {
+      const [newest] = await collect(
+        this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }),
+      );
+      if (newest === undefined) return null;
+      return newest.commitPosition ?? newest.event?.position.commit ?? null;
+    } catch (error) {
+      throw toPortError(error, operation);
+    }
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

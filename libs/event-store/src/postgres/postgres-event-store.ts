@@ -58,6 +58,14 @@ export interface PostgresEventStoreOptions {
 const MAX_BIGINT = '9223372036854775807';
 
 /**
+ * Opens a write transaction holding advisory lock (namespace, key), in one round trip. READ COMMITTED
+ * whatever the server's default: see ISOLATION on the class.
+ */
+function beginLocked(namespace: number, key: number): string {
+  return `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(${namespace}, ${key});`;
+}
+
+/**
  * PostgreSQL adapter.
  *
  * GAP SAFETY. A reader that has seen position N must never later discover an event below N, or a
@@ -69,6 +77,14 @@ const MAX_BIGINT = '9223372036854775807';
  * position below it is too. The cost: appends to one schema serialise (one at a time, a few round
  * trips each); reads never take the lock. The lock also serialises the revision check, so there is no
  * SELECT ... FOR UPDATE; the UNIQUE constraints remain as a backstop and map to WrongExpectedVersion.
+ *
+ * ISOLATION. All of this needs READ COMMITTED: the head and the stream's revision must be read with
+ * a snapshot taken AFTER the lock was granted, so they include what the previous holder committed.
+ * Under REPEATABLE READ or SERIALIZABLE the snapshot is taken by the transaction's first statement —
+ * the one that waits for the lock — and is stale once it is granted: contended appends would reuse a
+ * position or revision and fail (or a retry would not find its events). So write transactions say
+ * READ COMMITTED explicitly (`beginLocked`) rather than inherit `default_transaction_isolation`, which
+ * a database or role may set to something stricter.
  */
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres' as const;
@@ -90,7 +106,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.sql = statements(schema);
     const [namespace, key] = appendLockKeys(schema);
-    this.lockSql = `BEGIN; SELECT pg_advisory_xact_lock(${namespace}, ${key});`;
+    this.lockSql = beginLocked(namespace, key);
     this.channel = notifyChannel(schema);
     this.listener = new PgNotificationListener({ connectionString: options.connectionString }, this.channel);
     this.local.setMaxListeners(0);
@@ -267,7 +283,7 @@ export class PostgresEventStore implements EventStore {
   private async migrate(): Promise<void> {
     // Several processes may start at once; the lock makes CREATE ... IF NOT EXISTS race-free.
     const [namespace, key] = migrationLockKeys(this.schema);
-    await this.inTransaction(`BEGIN; SELECT pg_advisory_xact_lock(${namespace}, ${key});`, async (client) => {
+    await this.inTransaction(beginLocked(namespace, key), async (client) => {
       await client.query(schemaSql(this.schema));
     });
   }
