@@ -4,6 +4,7 @@ import { PostgresEventStore, type RecordedEvent } from '@pc/event-store';
 import { appendLockKeys, notifyChannel, statements } from '@pc/event-store/postgres/postgres-schema';
 import { SubscriptionReader } from '@pc/event-store/testing/subscription-reader';
 import { createTestSchema, pgUrl, type TestSchema } from '../support/postgres';
+import { eventually } from '@pc/projections/testing';
 
 /**
  * The property under test: once a reader has seen position N, no event with a position below N can
@@ -57,7 +58,7 @@ describe('postgres event store: gap-safe global order', () => {
 
       const fastEvent = event('Fast');
       const fastAppend = store.append('gap-c', [fastEvent]);
-      await waitUntil('the fast append to wait for the append lock', async () => {
+      await eventually('the fast append to wait for the append lock', async () => {
         const { rows } = await slow.query<{ waiting: string }>(
           "SELECT count(*) AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
         );
@@ -109,15 +110,3 @@ describe('postgres event store: gap-safe global order', () => {
     await reader.close();
   });
 });
-
-async function waitUntil(
-  description: string,
-  condition: () => Promise<boolean>,
-  limitMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

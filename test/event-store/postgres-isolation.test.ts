@@ -4,6 +4,7 @@ import { PostgresEventStore, type NewEvent } from '@pc/event-store';
 import { appendLockKeys, notifyChannel, statements } from '@pc/event-store/postgres/postgres-schema';
 import { runEventStoreContract } from '@pc/event-store/testing/contract';
 import { createTestSchema, pgUrl, type TestSchema } from '../support/postgres';
+import { eventually } from '@pc/projections/testing';
 
 /**
  * The adapter's gap safety and revision check rely on READ COMMITTED: the head and the stream's
@@ -91,7 +92,7 @@ describe('postgres event store: contended appends under default_transaction_isol
   }
 
   async function waitForLockWaiter(): Promise<void> {
-    await waitUntil('an append to wait for the append lock', async () => {
+    await eventually('an append to wait for the append lock', async () => {
       const { rows } = await other.query<{ waiting: string }>(
         "SELECT count(*) AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
       );
@@ -159,15 +160,3 @@ describe('postgres event store: contended appends under default_transaction_isol
     expect(shared).toHaveLength(stores.length * (perStore / 2) * 2);
   });
 });
-
-async function waitUntil(
-  description: string,
-  condition: () => Promise<boolean>,
-  limitMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
