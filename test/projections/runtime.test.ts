@@ -3,10 +3,13 @@ import type { EventStore, NewEvent } from '@pc/event-store';
 import {
   CheckpointConflictError,
   decodeCursor,
+  defineProjection,
   encodeCursor,
   increment,
+  PostgresReadModelStore,
   ProjectionRunner,
   rebuildInto,
+  recordedStatuses,
   SqliteReadModelStore,
   sql,
   upsert,
@@ -17,6 +20,24 @@ import {
 import { eventually, project } from '@pc/projections/testing';
 import { postgresBackend, sqliteBackend, type Backend } from './fixtures/backends';
 import { counted, directory, fragile, picky, streamStats, strict } from './fixtures/sample-projections';
+
+/** An account keeps its name: an upsert or increment that leaves it out is refused, the row existing or not. */
+const accounts = defineProjection({
+  name: 'accounts',
+  version: 1,
+  schema: {
+    tables: { accounts: { columns: { id: 'text', name: 'text', balance: 'integer' }, primaryKey: ['id'] } },
+  },
+  on: {
+    'Account.Opened': (e) => [
+      upsert('accounts', { id: e.streamName }, { name: String(e.data.name), balance: 0 }),
+    ],
+    'Account.Deposited': (e) => [
+      increment('accounts', { id: e.streamName }, { balance: Number(e.data.amount) }),
+    ],
+    'Account.Reset': (e) => [upsert('accounts', { id: e.streamName }, { balance: 0 })],
+  },
+});
 
 const sample = (type = 'Sample.Created', partnerId = 'p1'): NewEvent => ({
   id: randomUUID(),
@@ -221,6 +242,93 @@ describe.each([
     const dump = await store.dumpTables(strict);
     expect(dump.totals).toEqual([{ id: 'all', events: 2 }]);
     expect(dump.items.map((row) => row.id).sort()).toEqual([events[0].id, events[1].id].sort());
+  });
+
+  it.each(['Account.Deposited', 'Account.Reset'])(
+    'refuses a %s that leaves a NOT NULL column out of an existing row, as the in-memory model does',
+    async (type) => {
+      const runner = await startRunner([accounts]);
+      await backend.eventStore.append('acc-1', [
+        { id: randomUUID(), type: 'Account.Opened', data: { name: 'Contoso' } },
+      ]);
+      await backend.eventStore.append('acc-1', [{ id: randomUUID(), type, data: { amount: 5 } }]);
+      await eventually('stopped', async () => (await runner.status())[0].state === 'stopped-on-error');
+      const events = await backend.eventStore.readStream('acc-1');
+      expect((await runner.status())[0]).toMatchObject({
+        position: events[0].position,
+        error: { eventId: events[1].id, eventType: type, message: expect.stringMatching(/not[ -]null/i) },
+      });
+      await expect(project(accounts, events)).rejects.toThrow(/NOT NULL constraint failed: accounts.name/);
+    },
+  );
+
+  it('retries a batch whose row load the database failed (statement timeout), blaming no event', async () => {
+    const last = await appendMany(backend.eventStore, 120);
+    // A genuine driver error: PostgreSQL cancels a statement past statement_timeout (57014); SQLite
+    // answers SQLITE_BUSY when another connection holds the lock too long.
+    const outage = async (): Promise<never> => {
+      if (store instanceof PostgresReadModelStore) {
+        const client = await store.pool.connect();
+        try {
+          await client.query('SET statement_timeout = 1');
+          await client.query('SELECT pg_sleep(1)');
+        } finally {
+          await client.query('RESET statement_timeout').catch(() => undefined);
+          client.release();
+        }
+      }
+      throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    };
+    jest.spyOn(store, 'loadRow').mockImplementationOnce(outage);
+    const runner = await startRunner([streamStats]);
+    await eventually('settled', async () =>
+      ['running', 'stopped-on-error'].includes((await runner.status())[0].state),
+    );
+    expect((await runner.status())[0]).toMatchObject({ state: 'running', error: null, position: last });
+    expect(await store.dumpTables(streamStats)).toEqual(
+      await project(streamStats, await backend.eventStore.readAll()),
+    );
+  });
+
+  it('reports a rebuild that failed beside a healthy live generation; a new request starts it over', async () => {
+    const poisonous = { now: false };
+    const touchy = defineProjection({
+      name: 'touchy',
+      version: 1,
+      schema: { tables: { seen: { columns: { id: 'text', type: 'text' }, primaryKey: ['id'] } } },
+      eventTypePrefixes: ['Sample.'],
+      apply(event) {
+        if (poisonous.now && event.type === 'Sample.Poison') throw new Error('cannot handle poison');
+        return [upsert('seen', { id: event.id }, { type: event.type })];
+      },
+    });
+    const runner = await startRunner([touchy]);
+    await backend.eventStore.append('s-1', [sample(), sample('Sample.Poison')]);
+    const live = await backend.eventStore.append('s-2', [sample()]);
+    expect(await runner.waitForPosition(live.position, 30_000)).toBe(true);
+    poisonous.now = true;
+    runner.rebuild('touchy');
+    await eventually('rebuild failed', async () => (await runner.status())[0].rebuild?.error != null);
+    const poison = (await backend.eventStore.readStream('s-1'))[1];
+    expect((await runner.status())[0]).toMatchObject({
+      state: 'running',
+      generation: 1,
+      error: null,
+      rebuild: { generation: 2, error: { eventId: poison.id, eventType: 'Sample.Poison' } },
+    });
+    // What another process (the API beside a projector) reads from the store says the same.
+    const [recorded] = await recordedStatuses(backend.eventStore, await backend.openStore(), [touchy]);
+    expect(recorded.rebuild?.error).toMatchObject({ eventId: poison.id });
+    poisonous.now = false;
+    const swapped = new Promise<void>((resolve) => runner.changes$.subscribe((c) => c.swapped && resolve()));
+    runner.rebuild('touchy');
+    await swapped;
+    const after = await backend.eventStore.append('s-3', [sample()]);
+    expect(await runner.waitForPosition(after.position, 30_000)).toBe(true);
+    expect((await store.listGenerations('touchy')).map((g) => [g.generation, g.status, g.error])).toEqual([
+      [2, 'live', null],
+    ]);
+    expect((await store.dumpTables(touchy)).seen).toHaveLength(4);
   });
 
   it('rebuilds beside the live tables and swaps in a copy equal to the live one', async () => {

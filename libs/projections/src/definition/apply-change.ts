@@ -146,9 +146,17 @@ export function missingNotNull(table: NormalizedTable, key: RowKey, values: Row)
   )?.name;
 }
 
-function fresh(table: NormalizedTable, key: RowKey, values: Row): Row {
+/**
+ * Upserts and increments are INSERT ... ON CONFLICT: SQLite and PostgreSQL check NOT NULL on the row
+ * to insert before the conflict turns it into an update, so they refuse one that leaves a NOT NULL
+ * column out even when the row exists. Checked whether or not it does, for the same reason.
+ */
+function checkInsertable(table: NormalizedTable, key: RowKey, values: Row): void {
   const missing = missingNotNull(table, key, values);
   if (missing !== undefined) throw new Error(`NOT NULL constraint failed: ${table.name}.${missing}`);
+}
+
+function fresh(table: NormalizedTable, key: RowKey, values: Row): Row {
   const row: Row = {};
   for (const column of table.columns) row[column.name] = null;
   Object.assign(row, key);
@@ -168,11 +176,14 @@ export function matchesWhere(row: Row, where: Record<string, CellValue>): boolea
 export function applyToRow(table: NormalizedTable, row: Row | undefined, change: Change): Row | undefined {
   switch (change.op) {
     case 'upsert':
+      checkInsertable(table, change.key, change.values);
       return row ? merge(row, change.values) : fresh(table, change.key, change.values);
     case 'patch':
       return row ? merge(row, change.values) : undefined;
     case 'increment': {
-      if (!row) return fresh(table, change.key, { ...change.initial, ...change.deltas });
+      const inserted = { ...change.initial, ...change.deltas };
+      checkInsertable(table, change.key, inserted);
+      if (!row) return fresh(table, change.key, inserted);
       const next = { ...row };
       for (const [column, delta] of Object.entries(change.deltas))
         next[column] = ((row[column] as number | null) ?? 0) + delta;

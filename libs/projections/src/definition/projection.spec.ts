@@ -41,6 +41,8 @@ const clients = defineProjection({
         {
           seats: Number(e.data.seats),
         },
+        // An increment is an INSERT first: without a name the databases refuse it, even on an existing row.
+        typeof e.data.name === 'string' ? { name: e.data.name } : undefined,
       ),
     ],
     ClientRenamed: (e) => [
@@ -67,9 +69,9 @@ describe('projection definitions (given events → then rows)', () => {
       log.events(
         { type: 'ClientAdded', data: { partnerId: 'p1', clientId: 'c2', name: 'Beta' } },
         { type: 'ClientAdded', data: { partnerId: 'p1', clientId: 'c1', name: 'Alpha' } },
-        { type: 'SeatsBought', data: { partnerId: 'p1', clientId: 'c1', seats: 5 } },
+        { type: 'SeatsBought', data: { partnerId: 'p1', clientId: 'c1', seats: 5, name: 'Alpha' } },
         { type: 'SomethingFromTheFuture', data: { partnerId: 'p1' } },
-        { type: 'SeatsBought', data: { partnerId: 'p1', clientId: 'c1', seats: 2 } },
+        { type: 'SeatsBought', data: { partnerId: 'p1', clientId: 'c1', seats: 2, name: 'Alpha' } },
         { type: 'ClientRenamed', data: { partnerId: 'p1', clientId: 'c1', name: 'Alpha 2' } },
         { type: 'ClientRenamed', data: { partnerId: 'p1', clientId: 'missing', name: 'nobody' } },
         { type: 'ClientRemoved', data: { partnerId: 'p1', clientId: 'c2' } },
@@ -138,6 +140,41 @@ describe('projection definitions (given events → then rows)', () => {
     await expect(
       model.given(log.next({ type: 'SeatsBought', data: { partnerId: 'p', clientId: 'c', seats: 1 } })),
     ).rejects.toThrow(/NOT NULL constraint failed: clients.name/);
+  });
+
+  // SQLite and PostgreSQL check NOT NULL on the INSERT of INSERT ... ON CONFLICT before the conflict
+  // turns it into an update: an upsert or increment that leaves out a NOT NULL column is refused
+  // whether the row exists or not, so the in-memory model must refuse it too.
+  it.each([
+    ['in a later batch', false],
+    ['in the same batch', true],
+  ])('enforces NOT NULL on an increment of an existing row, created %s', async (_when, sameBatch) => {
+    const model = new InMemoryReadModel(clients);
+    const log = new EventLog();
+    const added = log.next({ type: 'ClientAdded', data: { partnerId: 'p', clientId: 'c', name: 'Alpha' } });
+    const bought = log.next({ type: 'SeatsBought', data: { partnerId: 'p', clientId: 'c', seats: 1 } });
+    if (!sameBatch) await model.given(added);
+    await expect(model.given(...(sameBatch ? [added, bought] : [bought]))).rejects.toThrow(
+      /NOT NULL constraint failed: clients.name/,
+    );
+  });
+
+  it('enforces NOT NULL on an upsert of an existing row that leaves a NOT NULL column out', async () => {
+    const partial = defineProjection({
+      name: 'partial',
+      version: 1,
+      schema: { tables: { t: { columns: { id: 'text', n: 'integer', label: 'text' }, primaryKey: ['id'] } } },
+      on: {
+        Created: () => [upsert('t', { id: 'a' }, { n: 1, label: 'x' })],
+        Relabelled: () => [upsert('t', { id: 'a' }, { label: 'y' })],
+      },
+    });
+    const model = new InMemoryReadModel(partial);
+    const log = new EventLog();
+    await model.given(log.next({ type: 'Created' }));
+    await expect(model.given(log.next({ type: 'Relabelled' }))).rejects.toThrow(
+      /NOT NULL constraint failed: t.n/,
+    );
   });
 
   it('defaults the event-type filter to the handled types', () => {

@@ -1,7 +1,8 @@
 import { increment, patch, remove, removeWhere, upsert, type Change } from '../definition/changes';
 import { defineProjection } from '../definition/projection';
 import type { Row, RowKey } from '../definition/rows';
-import { BatchView } from './batch';
+import { EventLog } from '../testing/events';
+import { applyEvents, BatchView } from './batch';
 
 const counters = defineProjection({
   name: 'counters',
@@ -38,9 +39,10 @@ describe('BatchView', () => {
   it('a read sees the batch so far; later changes to a read row keep it current', async () => {
     const { load, loads } = committed([{ id: 'a', n: 1, label: 'x', tags: [] }]);
     const view = new BatchView(counters, load);
-    view.add(increment('counters', { id: 'a' }, { n: 1 }));
+    // Every NOT NULL column given, as the databases require of an increment even on an existing row.
+    view.add(increment('counters', { id: 'a' }, { n: 1 }, { tags: [] }));
     expect(await view.get('counters', { id: 'a' })).toEqual({ id: 'a', n: 2, label: 'x', tags: [] });
-    view.add(increment('counters', { id: 'a' }, { n: 5 }));
+    view.add(increment('counters', { id: 'a' }, { n: 5 }, { tags: [] }));
     view.add(patch('counters', { id: 'a' }, { label: 'y' }));
     expect(await view.get('counters', { id: 'a' })).toEqual({ id: 'a', n: 7, label: 'y', tags: [] });
     expect(loads).toEqual(['a']);
@@ -99,7 +101,7 @@ describe('BatchView', () => {
     const { load } = committed([{ id: 'a', n: 1, label: 'l', tags: [] }]);
     const view = new BatchView(counters, load);
     const changes = [
-      increment('counters', { id: 'a' }, { n: 1 }),
+      increment('counters', { id: 'a' }, { n: 1 }, { tags: [] }),
       removeWhere('counters', { label: 'l' }),
       upsert('counters', { id: 'a' }, { n: 5, tags: [] }),
     ];
@@ -131,5 +133,43 @@ describe('BatchView', () => {
       increment('counters', { id: 'a' }, { n: 1 }, { tags: [] }),
     ]);
     expect(out).toEqual([patch('counters', { id: 'a' }, { n: 3 })]);
+  });
+});
+
+describe('applyEvents', () => {
+  /** Counts in its own row: every event reads it; `swallow` catches a failed read and goes on. */
+  const reader = (swallow = false) =>
+    defineProjection({
+      name: 'reader',
+      version: 1,
+      schema: counters.schema,
+      eventTypePrefixes: ['X'],
+      async apply(_event, view) {
+        const row = await view.get('counters', { id: 'a' }).catch((error: unknown) => {
+          if (!swallow) throw error;
+          return undefined;
+        });
+        return [upsert('counters', { id: 'a' }, { n: Number(row?.n ?? 0) + 1, tags: [] })];
+      },
+    });
+  const log = new EventLog();
+  const events = log.events({ type: 'X.One' }, { type: 'X.Two' });
+  const down = Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+
+  it.each([
+    ['rethrows', false],
+    ['swallows', true],
+  ])(
+    'throws a row load the store failed, blaming no event, when the projection %s it',
+    async (_what, swallow) => {
+      const load = jest.fn().mockRejectedValueOnce(down);
+      await expect(applyEvents(reader(swallow), events, load)).rejects.toBe(down);
+    },
+  );
+
+  it('blames the event for a load the database refused as a data error (e.g. a key of the wrong type)', async () => {
+    const refused = Object.assign(new Error('invalid input syntax for type integer'), { code: '22P02' });
+    const applied = await applyEvents(reader(), events, jest.fn().mockRejectedValueOnce(refused));
+    expect(applied).toMatchObject({ applied: 0, failure: { event: events[0], error: refused } });
   });
 });

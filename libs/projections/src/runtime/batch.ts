@@ -4,6 +4,7 @@ import type { Change } from '../definition/changes';
 import type { Projection, ReadView } from '../definition/projection';
 import { keyId, type Row, type RowKey } from '../definition/rows';
 import type { NormalizedTable } from '../definition/schema';
+import { isDeterministicFailure } from './errors';
 
 export type LoadRow = (table: string, key: RowKey) => Promise<Row | undefined>;
 
@@ -36,6 +37,11 @@ export class BatchView implements ReadView {
   private seq = 0;
   private readonly touched = new Map<string, Touched>();
   private readonly wheres: Pending[] = [];
+  /**
+   * The first error of the row loader that was the store's fault (down, timed out), not the event's:
+   * applyEvents throws it, whatever the projection did with it, so the batch is retried.
+   */
+  loadFailure: { error: unknown } | null = null;
 
   constructor(
     private readonly projection: Projection,
@@ -54,7 +60,17 @@ export class BatchView implements ReadView {
   }
 
   private async loadBase(entry: Touched): Promise<Row | undefined> {
-    entry.base ??= { row: await this.load(entry.table.name, entry.key) };
+    if (!entry.base) {
+      let row: Row | undefined;
+      try {
+        row = await this.load(entry.table.name, entry.key);
+      } catch (error) {
+        // A data error (e.g. PostgreSQL refusing a key of the wrong type) is the event's, like a change's.
+        if (!isDeterministicFailure(error)) this.loadFailure ??= { error };
+        throw error;
+      }
+      entry.base ??= { row };
+    }
     return entry.base.row;
   }
 
@@ -185,7 +201,11 @@ export interface AppliedBatch {
   partnerIds: Set<string>;
 }
 
-/** Runs the projection over events; an event whose apply throws ends the batch just before it. */
+/**
+ * Runs the projection over events; an event whose apply throws ends the batch just before it. Throws
+ * (nothing applied, no event blamed) when the store failed to load a row the projection read: an
+ * infrastructure error, for the caller to retry, like a failed commit.
+ */
 export async function applyEvents(
   projection: Projection,
   events: RecordedEvent[],
@@ -200,9 +220,12 @@ export async function applyEvents(
       // Validate all before adding any, so a failing event leaves no trace in the overlay.
       changes.forEach((change) => validateChange(projection, change));
     } catch (error) {
+      if (view.loadFailure) throw view.loadFailure.error;
       result.failure = { event, error };
       break;
     }
+    // Also when the projection caught it: its changes rest on a row it could not read.
+    if (view.loadFailure) throw view.loadFailure.error;
     for (const change of changes) {
       view.add(change);
       result.changes.push(change);

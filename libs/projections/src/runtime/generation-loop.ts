@@ -111,7 +111,7 @@ export class GenerationLoop {
     if (this.stopping) queue.abort();
     const pump = (async () => {
       try {
-        for await (const message of subscription) await queue.push(message);
+        for await (const message of subscription) if (!(await queue.push(message))) break;
         queue.end();
       } catch (error) {
         queue.fail(error);
@@ -148,7 +148,11 @@ export class GenerationLoop {
     }
   }
 
-  /** Returns false when the projection stopped on an event it cannot handle. */
+  /**
+   * Returns false when the projection stopped on an event it cannot handle. Throws on an
+   * infrastructure error (a row that could not be loaded, a commit that failed for the database's
+   * reasons): run() retries from the committed checkpoint.
+   */
   private async processBatch(events: RecordedEvent[]): Promise<boolean> {
     const { store, projection, generation } = this.options;
     const applied = await applyEvents(projection, events, (table, key) =>

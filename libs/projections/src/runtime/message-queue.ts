@@ -13,12 +13,19 @@ export class MessageQueue<T> {
 
   constructor(private readonly highWater: number) {}
 
-  async push(item: T): Promise<void> {
+  /**
+   * Adds an item, waiting while the queue is full. False once the queue is aborted: the item is
+   * dropped and the producer should stop, or a stopping loop's pump, no longer held back, would read
+   * the whole backlog into memory while the last batch commits.
+   */
+  async push(item: T): Promise<boolean> {
+    if (this.aborted) return false;
     this.items.push(item);
     this.wakeConsumer();
     while (this.items.length >= this.highWater && !this.aborted) {
       await new Promise<void>((resolve) => (this.notifyProducer = resolve));
     }
+    return !this.aborted;
   }
 
   end(): void {

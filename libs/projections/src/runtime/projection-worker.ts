@@ -135,7 +135,10 @@ export class ProjectionWorker {
     let building = generations.find((g) => g.status === 'building');
     if (
       building &&
-      (building.version !== this.projection.version || building.schemaHash !== this.projection.schemaHash)
+      (building.version !== this.projection.version ||
+        building.schemaHash !== this.projection.schemaHash ||
+        // A rebuild asked for again after it stopped on an error starts over.
+        (this.rebuildRequested && (building.error !== null || building.state === 'stopped-on-error')))
     ) {
       await store.dropGeneration(name, building.generation);
       building = undefined;
@@ -154,30 +157,37 @@ export class ProjectionWorker {
     this.rebuildFailure = null;
     this.refreshState();
     await store.updateState(name, live.generation, this.live ? 'catching-up' : 'rebuilding', null);
+    if (building) await store.updateState(name, building.generation, 'catching-up', null);
 
-    for (;;) {
-      if (this.stopping) break;
-      if (this.resumeRequested) {
-        this.resumeRequested = false;
-        await this.restartFailed();
+    try {
+      for (;;) {
+        if (this.stopping) break;
+        // Each request is cleared once carried out: after a store error here, run() comes back to it.
+        if (this.resumeRequested) {
+          await this.restartFailed();
+          this.resumeRequested = false;
+        }
+        if (this.rebuildRequested) {
+          await this.rebuildOnRequest();
+          this.rebuildRequested = false;
+        }
+        const loops = [this.live, this.building].filter((loop): loop is GenerationLoop => loop !== null);
+        if (!this.ownsLease || loops.some((loop) => loop.exitReason === 'lease-lost')) break;
+        const wake = new Promise<void>((resolve) => (this.wakeIdle = resolve));
+        // Also wakes now and then to notice a lost lease while the loops idle waiting for events.
+        const tick = sleep(this.options.leaseRetryMs, this.abort.signal);
+        await Promise.race([
+          wake,
+          tick,
+          ...loops.filter((loop) => loop.exitReason === null).map((loop) => loop.start()),
+        ]);
+        this.wakeIdle = null;
       }
-      if (this.rebuildRequested) {
-        this.rebuildRequested = false;
-        if (!this.building) await this.beginRebuild();
-      }
-      const loops = [this.live, this.building].filter((loop): loop is GenerationLoop => loop !== null);
-      if (!this.ownsLease || loops.some((loop) => loop.exitReason === 'lease-lost')) break;
-      const wake = new Promise<void>((resolve) => (this.wakeIdle = resolve));
-      // Also wakes now and then to notice a lost lease while the loops idle waiting for events.
-      const tick = sleep(this.options.leaseRetryMs, this.abort.signal);
-      await Promise.race([
-        wake,
-        tick,
-        ...loops.filter((loop) => loop.exitReason === null).map((loop) => loop.start()),
-      ]);
-      this.wakeIdle = null;
+    } finally {
+      // Also when a store call above threw: run() then starts new loops, and these must not go on
+      // unreferenced beside them (two loops on one generation).
+      await Promise.all([this.live?.stop(), this.building?.stop()]);
     }
-    await Promise.all([this.live?.stop(), this.building?.stop()]);
     if (this.stopping) {
       if (this.state !== 'stopped-on-error') {
         await store.updateState(name, this.live?.generation ?? active, 'stopped').catch(() => undefined);
@@ -192,15 +202,36 @@ export class ProjectionWorker {
   }
 
   private async restartFailed(): Promise<void> {
+    const { store } = this.options;
+    const name = this.projection.name;
     if (this.live?.exitReason === 'failed') {
+      // The recorded error goes too: it would otherwise stay in the status while the loop retries.
+      await store.updateState(name, this.live.generation, 'catching-up', null);
       this.failure = null;
       this.live = this.loop(await this.record(this.live.generation));
     }
     if (this.building?.exitReason === 'failed') {
+      await store.updateState(name, this.building.generation, 'catching-up', null);
       this.rebuildFailure = null;
       this.building = this.loop(await this.record(this.building.generation));
     }
     this.refreshState();
+  }
+
+  /**
+   * A rebuild request: starts one, or starts over one that stopped on an error (its generation is
+   * dropped: the request usually follows a fix). A rebuild in progress goes on.
+   */
+  private async rebuildOnRequest(): Promise<void> {
+    const failed = this.building;
+    if (failed && failed.exitReason !== 'failed') return;
+    if (failed) {
+      this.building = null;
+      this.rebuildFailure = null;
+      this.refreshState();
+      await this.options.store.dropGeneration(this.projection.name, failed.generation);
+    }
+    await this.beginRebuild();
   }
 
   private async beginRebuild(): Promise<void> {
@@ -275,6 +306,8 @@ export class ProjectionWorker {
     await store.activateGeneration(name, rebuilt.generation);
     this.live = rebuilt;
     this.building = null;
+    // The failure of the replaced live generation went with it (the usual way out of a stop on error).
+    this.failure = null;
     this.rebuildFailure = null;
     this.refreshState();
     await store.updateState(name, rebuilt.generation, 'running', null);
@@ -293,10 +326,14 @@ export class ProjectionWorker {
     }
   }
 
+  /**
+   * A rebuild that stopped on an error beside a live generation leaves the state to the live one
+   * (it still serves and follows the log; the status reports the failure as `rebuild.error`).
+   */
   refreshState(): void {
     if (this.stopping) this.state = 'stopped';
     else if (this.failure || (!this.live && this.rebuildFailure)) this.state = 'stopped-on-error';
-    else if (this.building) this.state = 'rebuilding';
+    else if (this.building && !this.rebuildFailure) this.state = 'rebuilding';
     else if (this.live) this.state = this.live.caughtUp ? 'running' : 'catching-up';
     else this.state = 'standby';
   }

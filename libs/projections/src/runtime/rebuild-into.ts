@@ -21,7 +21,8 @@ export interface RebuildIntoResult {
  * For auditors: builds a projection from position zero into a scratch store (e.g. an in-memory
  * SQLite `new SqliteReadModelStore({ path: ':memory:' })`), never touching the live store. Uses the
  * same apply/commit path as the runner, so `dumpTables` of both can be compared row by row.
- * Throws on an event the projection cannot handle.
+ * Throws on an event the projection cannot handle, naming it, and on a store error as it came (a row
+ * that could not be loaded is the store's fault, not the event's).
  */
 export async function rebuildInto(
   eventStore: EventStore,

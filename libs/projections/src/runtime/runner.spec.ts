@@ -4,6 +4,8 @@ import { defineProjection } from '../definition/projection';
 import { SqliteReadModelStore } from '../store/sqlite-store';
 import { eventually, InMemoryEventStore, project } from '../testing';
 import { streamStats } from '../testing/sample-projections';
+import { GenerationLoop } from './generation-loop';
+import { silentLogger } from './projection-worker';
 import { rebuildInto } from './rebuild-into';
 import { ProjectionRunner, type ProjectionChange } from './runner';
 
@@ -17,6 +19,20 @@ const fragile = defineProjection({
     return [upsert('seen', { id: event.id }, { type: event.type })];
   },
 });
+
+/** Throws on 'Sample.Poison' only while `poisonous.now` is set: the fix deployed (or a bug introduced) later. */
+function touchy(poisonous: { now: boolean }) {
+  return defineProjection({
+    name: 'touchy',
+    version: 1,
+    schema: { tables: { seen: { columns: { id: 'text', type: 'text' }, primaryKey: ['id'] } } },
+    eventTypePrefixes: ['Sample.'],
+    apply(event) {
+      if (poisonous.now && event.type === 'Sample.Poison') throw new Error('cannot handle poison');
+      return [upsert('seen', { id: event.id }, { type: event.type })];
+    },
+  });
+}
 
 function sample(type = 'Sample.Created', partnerId = 'p1') {
   return { id: randomUUID(), type, data: { partnerId } };
@@ -35,6 +51,7 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
   afterEach(async () => {
     await runner?.stop();
     await store.close();
+    jest.restoreAllMocks();
   });
 
   const start = async (projections = [streamStats, fragile], batchSize = 50) => {
@@ -119,6 +136,162 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
       'stopped again on the same event',
       async () => (await runner.status())[1].state === 'stopped-on-error',
     );
+  });
+
+  it('retries a batch whose row load failed (the store was down) from the checkpoint, blaming no event', async () => {
+    for (let i = 0; i < 40; i++) await events.append(`s-${i % 5}`, [sample()]);
+    const warnings: string[] = [];
+    // streamStats reads its own rows: the first read fails as a dropped connection would.
+    jest
+      .spyOn(store, 'loadRow')
+      .mockRejectedValueOnce(
+        Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }),
+      );
+    runner = new ProjectionRunner({
+      eventStore: events,
+      store,
+      projections: [streamStats],
+      batchSize: 10,
+      retryBackoffMs: 20,
+      logger: { ...silentLogger, warn: (_context, message) => warnings.push(message) },
+    });
+    await runner.start();
+    const last = events.log[events.log.length - 1];
+    await eventually('settled', async () =>
+      ['running', 'stopped-on-error'].includes((await runner.status())[0].state),
+    );
+    const [status] = await runner.status();
+    expect(status).toMatchObject({ state: 'running', error: null, position: last.position });
+    expect((await store.listGenerations('stream_stats'))[0]).toMatchObject({ state: 'running', error: null });
+    expect(warnings).toContain('transient error, retrying');
+    expect(await store.dumpTables(streamStats)).toEqual(await project(streamStats, events.log));
+  });
+
+  it('a rebuild swapped in after the live generation stopped on an error leaves the projection running', async () => {
+    const poisonous = { now: true };
+    await start([touchy(poisonous)]);
+    await events.append('s-1', [sample()]);
+    await events.append('s-2', [sample('Sample.Poison')]);
+    await eventually('stopped', async () => (await runner.status())[0].state === 'stopped-on-error');
+    poisonous.now = false; // the fix is deployed; the operator asks for a rebuild
+    const swapped = new Promise<void>((resolve) => runner.changes$.subscribe((c) => c.swapped && resolve()));
+    runner.rebuild('touchy');
+    await swapped;
+    const last = await events.append('s-3', [sample()]);
+    expect(await runner.waitForPosition(last.position, 30_000)).toBe(true);
+    await eventually('caught up', async () => (await runner.status())[0].state !== 'catching-up');
+    expect((await runner.status())[0]).toMatchObject({
+      state: 'running',
+      generation: 2,
+      error: null,
+      rebuild: null,
+    });
+  });
+
+  it('reports a rebuild that failed beside a healthy live generation, and a new request starts it again', async () => {
+    const poisonous = { now: false };
+    await start([touchy(poisonous)]);
+    await events.append('s-1', [sample(), sample('Sample.Poison')]);
+    const live = await events.append('s-2', [sample()]);
+    expect(await runner.waitForPosition(live.position, 30_000)).toBe(true);
+    poisonous.now = true; // a bug shipped: the live generation is past the event, a rebuild is not
+    runner.rebuild('touchy');
+    await eventually('rebuild failed', async () => (await runner.status())[0].rebuild?.error != null);
+    // The live generation still serves and follows: not 'rebuilding' for ever, not stopped either.
+    expect((await runner.status())[0]).toMatchObject({
+      state: 'running',
+      generation: 1,
+      error: null,
+      rebuild: {
+        generation: 2,
+        position: events.log[0].position,
+        error: expect.objectContaining({ eventId: events.log[1].id, eventType: 'Sample.Poison' }),
+      },
+    });
+    poisonous.now = false; // fixed: a new request drops the failed generation and starts over
+    const dropped = jest.spyOn(store, 'dropGeneration');
+    runner.rebuild('touchy');
+    await eventually(
+      'rebuilt anew and swapped in',
+      async () => (await store.activeGeneration('touchy')) === 2,
+    );
+    expect(dropped.mock.calls).toEqual([
+      ['touchy', 2], // the failed rebuild
+      ['touchy', 1], // the generation it replaced
+    ]);
+    expect((await store.listGenerations('touchy')).map((g) => g.generation)).toEqual([2]);
+    await eventually('running', async () => (await runner.status())[0].state === 'running');
+    expect((await runner.status())[0]).toMatchObject({ generation: 2, error: null, rebuild: null });
+    expect((await store.dumpTables(touchy(poisonous))).seen).toHaveLength(3);
+  });
+
+  it('a store error while starting a requested rebuild stops the running loops before starting again', async () => {
+    const started: GenerationLoop[] = [];
+    const start_ = GenerationLoop.prototype.start;
+    jest.spyOn(GenerationLoop.prototype, 'start').mockImplementation(function (this: GenerationLoop) {
+      if (!started.includes(this)) started.push(this);
+      return start_.call(this);
+    });
+    await start([streamStats]);
+    const first = await events.append('s-1', [sample()]);
+    expect(await runner.waitForPosition(first.position, 30_000)).toBe(true);
+    jest.spyOn(store, 'createGeneration').mockRejectedValueOnce(new Error('database is locked'));
+    runner.rebuild('stream_stats');
+    await eventually('a loop started after the failure', () => started.length >= 2);
+    // Never two loops on one generation: the first would keep running unreferenced beside the second.
+    const running = started.filter((loop) => loop.exitReason === null).map((loop) => loop.generation);
+    expect(new Set(running).size).toBe(running.length);
+    // The request is not lost with the failure.
+    await eventually(
+      'rebuilt and swapped in',
+      async () => (await store.activeGeneration('stream_stats')) === 2,
+    );
+    const last = await events.append('s-2', [sample()]);
+    expect(await runner.waitForPosition(last.position, 30_000)).toBe(true);
+    expect(started.filter((loop) => loop.exitReason === null).map((loop) => loop.generation)).toEqual([2]);
+    expect(await store.dumpTables(streamStats)).toEqual(await project(streamStats, events.log));
+  });
+
+  it('a graceful stop does not read the rest of the backlog into memory', async () => {
+    for (let i = 0; i < 20; i++)
+      await events.append(
+        `s-${i}`,
+        Array.from({ length: 50 }, () => sample()),
+      );
+    let delivered = 0;
+    const subscribe = events.subscribeToAll.bind(events);
+    jest.spyOn(events, 'subscribeToAll').mockImplementation((options) => {
+      const subscription = subscribe(options);
+      return {
+        close: () => subscription.close(),
+        async *[Symbol.asyncIterator]() {
+          for await (const message of subscription) {
+            delivered++;
+            yield message;
+          }
+        },
+      };
+    });
+    // The first commit hangs until released: the stop comes while it is in flight.
+    let release: (() => void) | undefined;
+    let inFlight: string | undefined;
+    const commit = store.commit.bind(store);
+    jest.spyOn(store, 'commit').mockImplementationOnce(async (request) => {
+      inFlight = request.position;
+      await new Promise<void>((resolve) => (release = resolve));
+      return commit(request);
+    });
+    runner = new ProjectionRunner({ eventStore: events, store, projections: [streamStats], batchSize: 10 });
+    await runner.start();
+    await eventually('first commit in flight', () => release !== undefined);
+    const stopping = runner.stop();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release?.();
+    await stopping;
+    // One batch in flight, the queue's bound (2 × batchSize) and the message the pump held: not 1,000.
+    expect(delivered).toBeLessThanOrEqual(40);
+    // Graceful all the same: the batch in flight committed.
+    expect((await store.listGenerations('stream_stats'))[0].position).toBe(inFlight);
   });
 
   it('publishes committed batches with the affected partner ids', async () => {

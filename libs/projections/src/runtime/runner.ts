@@ -164,14 +164,16 @@ export class ProjectionRunner implements RunsProjections {
       const live = generations.find((g) => g.generation === active);
       const building = generations.find((g) => g.status === 'building');
       const ownedHere = worker.ownsLease;
-      statuses.push(
-        await statusFromRecords(eventStore, projection, head, live, building, {
-          // Another process runs it: its persisted state is the best we know.
-          state: ownedHere || worker.state === 'stopped' ? worker.state : (live?.state ?? 'standby'),
-          ownedHere,
-          generation: active,
-        }),
-      );
+      const status = await statusFromRecords(eventStore, projection, head, live, building, {
+        // Another process runs it: its persisted state is the best we know.
+        state: ownedHere || worker.state === 'stopped' ? worker.state : (live?.state ?? 'standby'),
+        ownedHere,
+        generation: active,
+      });
+      // A failure whose recording failed (the store was down at that moment) is still known here.
+      if (ownedHere && status.rebuild && status.rebuild.generation === worker.building?.generation)
+        status.rebuild.error ??= worker.rebuildFailure;
+      statuses.push(status);
     }
     return statuses;
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
 import { SqliteReadModelStore } from '../store/sqlite-store';
 import { InMemoryEventStore } from '../testing';
@@ -53,5 +54,61 @@ describe('PositionWaiter wakes on this process’s commits', () => {
     // A check before sleeping and one when the timer ends it (one more when the timer fires a
     // millisecond before the deadline by Date.now()), not a loop of thousands.
     expect(checks.mock.calls.length).toBeLessThanOrEqual(5);
+  });
+
+  it('given this process runs the projection, when the stored checkpoint is past its last commit, then the store answers', async () => {
+    // Another instance committed while this one stood by (or the reply to this one's COMMIT was lost).
+    const eventStore = new InMemoryEventStore();
+    for (let i = 0; i < 5; i++)
+      await eventStore.append('s-1', [{ id: randomUUID(), type: 'Sample.Created', data: {} }]);
+    await store.createGeneration(streamStats, 1, { activate: true });
+    await store.commit({
+      projection: streamStats,
+      generation: 1,
+      expectedPosition: null,
+      position: eventStore.log[4].position,
+      recordedAt: null,
+      changes: [],
+    });
+    const runsHere = new PositionWaiter({
+      eventStore,
+      store,
+      projections: [streamStats],
+      commits,
+      runsHere: () => true,
+      pollIntervalMs: 10,
+    });
+    commits.next({ projection: streamStats.name, position: eventStore.log[1].position });
+    await expect(runsHere.waitForPosition(eventStore.log[3].position, 100)).resolves.toBe(true);
+    // Known from then on: answered from memory.
+    const reads = jest.spyOn(store, 'listGenerations');
+    await expect(runsHere.waitForPosition(eventStore.log[4].position, 100)).resolves.toBe(true);
+    expect(reads).not.toHaveBeenCalled();
+    // Still false where neither the store nor this process got to.
+    await eventStore.append('s-1', [{ id: randomUUID(), type: 'Sample.Created', data: {} }]);
+    await expect(runsHere.waitForPosition(eventStore.log[5].position, 30)).resolves.toBe(false);
+  });
+
+  it('given this process runs the projection, when its commits wake a wait, then the store is not read', async () => {
+    const eventStore = new InMemoryEventStore();
+    for (let i = 0; i < 5; i++)
+      await eventStore.append('s-1', [{ id: randomUUID(), type: 'Sample.Created', data: {} }]);
+    const runsHere = new PositionWaiter({
+      eventStore,
+      store,
+      projections: [streamStats],
+      commits,
+      runsHere: () => true,
+      pollIntervalMs: 600_000,
+    });
+    commits.next({ projection: streamStats.name, position: eventStore.log[0].position });
+    const reads = jest.spyOn(store, 'activeGeneration');
+    const waiting = runsHere.waitForPosition(eventStore.log[4].position, 600_000);
+    for (const event of eventStore.log.slice(1)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      commits.next({ projection: streamStats.name, position: event.position });
+    }
+    await expect(waiting).resolves.toBe(true);
+    expect(reads).not.toHaveBeenCalled();
   });
 });

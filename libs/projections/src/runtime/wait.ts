@@ -1,5 +1,5 @@
 import { comparePositions, type EventStore, type Position } from '@pc/event-store';
-import { firstValueFrom, merge, type Observable, timer } from 'rxjs';
+import { firstValueFrom, map, merge, type Observable, timer } from 'rxjs';
 import type { Projection } from '../definition/projection';
 import type { ReadModelStore } from '../store/read-model-store';
 import { sleep } from './message-queue';
@@ -56,13 +56,20 @@ export class PositionWaiter {
     });
     const deadline = Date.now() + timeoutMs;
     const pending = new Set(targets);
+    // Woken by a commit here, the memory answers; woken by the timer (nothing committed here for a
+    // while) or about to answer false, the store is asked too (see hasReached).
+    let askStore = false;
     for (;;) {
       for (const projection of [...pending])
-        if (await this.hasReached(projection, position)) pending.delete(projection);
+        if (await this.hasReached(projection, position, askStore)) pending.delete(projection);
       if (pending.size === 0) return true;
       const remaining = deadline - Date.now();
-      if (remaining <= 0) return false;
-      await this.nextWake(Math.min(remaining, this.options.pollIntervalMs ?? 50));
+      if (remaining <= 0) {
+        if (askStore) return false;
+        askStore = true;
+        continue;
+      }
+      askStore = !(await this.nextWake(Math.min(remaining, this.options.pollIntervalMs ?? 50)));
     }
   }
 
@@ -70,22 +77,35 @@ export class PositionWaiter {
    * The checkpoint only moves on events the projection reads, so a projection filtering out the
    * event at `position` may never reach it. It has reflected `position` just the same when no event
    * it reads lies between its checkpoint and `position` — and `position` is visible in the store.
+   *
+   * `askStore` applies where this process runs the projection: its last commit is then usually the
+   * checkpoint, but not always (another instance committed further while this one stood by; the reply
+   * to a COMMIT was lost), so a "no" from memory is checked against the store when asked to.
    */
-  async hasReached(projection: Projection, position: Position): Promise<boolean> {
+  async hasReached(projection: Projection, position: Position, askStore = true): Promise<boolean> {
     // Committed here at or past it: no need to ask the store (the common case under load).
     const committed = this.committed.get(projection.name);
     if (committed !== undefined && comparePositions(committed, position) >= 0) return true;
-    // This process runs the live generation, so its last commit is the checkpoint: only the log is
-    // asked (a projection stopped on an event stays before it, so that event answers false).
-    if (committed !== undefined && this.options.runsHere?.(projection.name))
-      return this.nothingToReadUpTo(projection, committed, position);
+    // This process runs the live generation: only the log is asked (a projection stopped on an event
+    // stays before it, so that event answers false).
+    const runsHere = committed !== undefined && this.options.runsHere?.(projection.name) === true;
+    if (runsHere) {
+      if (await this.nothingToReadUpTo(projection, committed, position)) return true;
+      if (!askStore) return false;
+    }
     const { store } = this.options;
     const generation = await store.activeGeneration(projection.name);
     if (generation === null) return false;
     const record = (await store.listGenerations(projection.name)).find((g) => g.generation === generation);
     const checkpoint = record?.position ?? null;
+    if (runsHere && checkpoint !== null && comparePositions(checkpoint, committed) > 0) {
+      // Known from now on: the next waits are answered from memory again.
+      this.committed.set(projection.name, checkpoint);
+    }
     if (checkpoint !== null && comparePositions(checkpoint, position) >= 0) return true;
     if (record?.error || record?.state === 'stopped-on-error') return false;
+    // Asked already from this checkpoint.
+    if (runsHere && checkpoint === committed) return false;
     return this.nothingToReadUpTo(projection, checkpoint, position);
   }
 
@@ -106,12 +126,13 @@ export class PositionWaiter {
     return newest !== undefined && comparePositions(newest.position, position) >= 0;
   }
 
-  private nextWake(ms: number): Promise<void> {
+  /** True when a commit in this process woke it, false when the timer did. */
+  private nextWake(ms: number): Promise<boolean> {
     const commits = this.options.commits;
-    if (!commits) return sleep(ms);
+    if (!commits) return sleep(ms).then(() => false);
     // The next commit or the timer, whichever comes first (merge, not race: commits that have ended
     // must leave the timer to answer, not end the wait at once). An AbortController per wait cost ~3 %
     // of the CPU under HTTP load: aborting one builds a DOMException, stack trace included.
-    return firstValueFrom(merge(commits, timer(ms))).then(() => undefined);
+    return firstValueFrom(merge(commits.pipe(map(() => true)), timer(ms).pipe(map(() => false))));
   }
 }

@@ -27,7 +27,9 @@ export class GetProjectionStatusHandler implements IQueryHandler<
         head: s.head,
         lag: s.lag,
         error: s.error,
-        rebuild: s.rebuild ? { generation: s.rebuild.generation, position: s.rebuild.position } : null,
+        rebuild: s.rebuild
+          ? { generation: s.rebuild.generation, position: s.rebuild.position, error: s.rebuild.error }
+          : null,
       })),
     };
   }

@@ -14,6 +14,18 @@ export class ProjectionErrorView {
   @ApiProperty() at!: string;
 }
 
+export class ProjectionRebuildView {
+  @ApiProperty() generation!: number;
+  @ApiPropertyOptional({ type: String, nullable: true }) position!: string | null;
+  @ApiPropertyOptional({
+    type: ProjectionErrorView,
+    nullable: true,
+    description:
+      'The event the rebuild stopped on; the live generation keeps serving. Another rebuild request starts it over',
+  })
+  error!: ProjectionErrorView | null;
+}
+
 export class ProjectionStatusView {
   @ApiProperty({ example: 'client_list' }) name!: string;
   @ApiProperty() version!: number;
@@ -25,8 +37,12 @@ export class ProjectionStatusView {
   @ApiPropertyOptional({ type: String, nullable: true }) head!: string | null;
   @ApiProperty({ type: ProjectionLagView }) lag!: ProjectionLagView;
   @ApiPropertyOptional({ type: ProjectionErrorView, nullable: true }) error!: ProjectionErrorView | null;
-  @ApiPropertyOptional({ nullable: true, description: 'A rebuild in progress beside the live generation' })
-  rebuild!: { generation: number; position: string | null } | null;
+  @ApiPropertyOptional({
+    type: ProjectionRebuildView,
+    nullable: true,
+    description: 'A rebuild in progress (or stopped on an error) beside the live generation',
+  })
+  rebuild!: ProjectionRebuildView | null;
 }
 
 export class ProjectionStatusListView {
