@@ -18,6 +18,7 @@ import {
   type ReadModelStore,
 } from '@pc/projections';
 import { eventually, project } from '@pc/projections/testing';
+import { touchy as touchyProjection } from '@pc/projections/testing/sample-projections';
 import { postgresBackend, sqliteBackend, type Backend } from './fixtures/backends';
 import { counted, directory, fragile, picky, streamStats, strict } from './fixtures/sample-projections';
 
@@ -292,16 +293,7 @@ describe.each([
 
   it('reports a rebuild that failed beside a healthy live generation; a new request starts it over', async () => {
     const poisonous = { now: false };
-    const touchy = defineProjection({
-      name: 'touchy',
-      version: 1,
-      schema: { tables: { seen: { columns: { id: 'text', type: 'text' }, primaryKey: ['id'] } } },
-      eventTypePrefixes: ['Sample.'],
-      apply(event) {
-        if (poisonous.now && event.type === 'Sample.Poison') throw new Error('cannot handle poison');
-        return [upsert('seen', { id: event.id }, { type: event.type })];
-      },
-    });
+    const touchy = touchyProjection(poisonous);
     const runner = await startRunner([touchy]);
     await backend.eventStore.append('s-1', [sample(), sample('Sample.Poison')]);
     const live = await backend.eventStore.append('s-2', [sample()]);

@@ -3,7 +3,7 @@ import { upsert } from '../definition/changes';
 import { defineProjection } from '../definition/projection';
 import { SqliteReadModelStore } from '../store/sqlite-store';
 import { eventually, InMemoryEventStore, project } from '../testing';
-import { streamStats } from '../testing/sample-projections';
+import { streamStats, touchy } from '../testing/sample-projections';
 import { GenerationLoop } from './generation-loop';
 import { silentLogger } from './projection-worker';
 import { rebuildInto } from './rebuild-into';
@@ -19,20 +19,6 @@ const fragile = defineProjection({
     return [upsert('seen', { id: event.id }, { type: event.type })];
   },
 });
-
-/** Throws on 'Sample.Poison' only while `poisonous.now` is set: the fix deployed (or a bug introduced) later. */
-function touchy(poisonous: { now: boolean }) {
-  return defineProjection({
-    name: 'touchy',
-    version: 1,
-    schema: { tables: { seen: { columns: { id: 'text', type: 'text' }, primaryKey: ['id'] } } },
-    eventTypePrefixes: ['Sample.'],
-    apply(event) {
-      if (poisonous.now && event.type === 'Sample.Poison') throw new Error('cannot handle poison');
-      return [upsert('seen', { id: event.id }, { type: event.type })];
-    },
-  });
-}
 
 function sample(type = 'Sample.Created', partnerId = 'p1') {
   return { id: randomUUID(), type, data: { partnerId } };

@@ -49,3 +49,17 @@ export const streamStats = defineProjection({
     ];
   },
 });
+
+/** Throws on 'Sample.Poison' only while `poisonous.now` is set: the fix deployed (or a bug introduced) later. */
+export function touchy(poisonous: { now: boolean }) {
+  return defineProjection({
+    name: 'touchy',
+    version: 1,
+    schema: { tables: { seen: { columns: { id: 'text', type: 'text' }, primaryKey: ['id'] } } },
+    eventTypePrefixes: ['Sample.'],
+    apply(event) {
+      if (poisonous.now && event.type === 'Sample.Poison') throw new Error('cannot handle poison');
+      return [upsert('seen', { id: event.id }, { type: event.type })];
+    },
+  });
+}
