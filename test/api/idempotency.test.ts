@@ -2,7 +2,11 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createEventStore } from '@pc/event-store/factory';
 import { IDEMPOTENCY_STORE, type IdempotencyStore } from '../../apps/api/src/platform';
-import { legacyActorKey, requestFingerprint } from '../../apps/api/src/platform/commands/command-ids';
+import {
+  actorKey,
+  legacyActorKey,
+  requestFingerprint,
+} from '../../apps/api/src/platform/commands/command-ids';
 import { call } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
 import { removeDir, startTestApp, tempDir } from './support/test-app';
@@ -207,5 +211,104 @@ describe('Idempotency-Key', () => {
     expect(res.headers['retry-after']).toBeDefined();
     expect(res.body).toMatchObject({ type: 'https://partner-center.dev/errors/backend-unavailable' });
     expect(await eventCount()).toBe(0);
+  });
+
+  // Regression: nothing held a key while its command ran, so two requests with one key at the same
+  // moment both ran: the same body answered 201 and a 200 "replayed" without Idempotent-Replayed,
+  // two bodies were both applied (and the second's retries then met 422 although it had happened).
+  describe('two requests with one key at the same moment', () => {
+    it('the same body runs once: the other is told to retry (409 + Retry-After) or gets the replay', async () => {
+      app = await startTestApp(dir);
+      const request = {
+        token: await mintToken({ scope: 'commands' }),
+        headers: { 'idempotency-key': 'twice-at-once' },
+        body: { widgetId: 'w-twice', name: 'Twice' },
+      };
+      const both = await Promise.all([
+        call(app, 'POST', '/test/partners/p1/widgets', request),
+        call(app, 'POST', '/test/partners/p1/widgets', request),
+      ]);
+      // One ran (201). The other came while it ran (409, retry shortly) or, had the first finished
+      // already, is its replay; never a second run answered 200 "replayed" without the header.
+      const ran = both.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined);
+      expect(ran).toHaveLength(1);
+      const other = both.find((r) => r !== ran[0])!;
+      if (other.status === 409) {
+        expect(other.headers['retry-after']).toBe('1');
+        expect(other.body).toMatchObject({ type: expect.stringMatching(/request-in-progress$/) });
+      } else {
+        expect(other.status).toBe(201);
+        expect(other.headers['idempotent-replayed']).toBe('true');
+        expect(other.body).toEqual(ran[0].body);
+      }
+      const retried = await call(app, 'POST', '/test/partners/p1/widgets', request);
+      expect(retried.status).toBe(201);
+      expect(retried.headers['idempotent-replayed']).toBe('true');
+      expect(retried.body).toEqual(ran[0].body);
+      expect(await eventCount()).toBe(1);
+    });
+
+    it('two bodies: one runs, the other is refused as a reused key and writes nothing', async () => {
+      app = await startTestApp(dir);
+      const token = await mintToken({ scope: 'commands' });
+      const headers = { 'idempotency-key': 'two-bodies' };
+      const both = await Promise.all([
+        call(app, 'POST', '/test/partners/p1/widgets', {
+          token,
+          headers,
+          body: { widgetId: 'w-a', name: 'A' },
+        }),
+        call(app, 'POST', '/test/partners/p1/widgets', {
+          token,
+          headers,
+          body: { widgetId: 'w-b', name: 'B' },
+        }),
+      ]);
+      expect(both.map((r) => r.status).sort()).toEqual([201, 422]);
+      expect(await eventCount()).toBe(1);
+    });
+  });
+
+  it('gives the key back when the command is refused, so a retry runs again', async () => {
+    app = await startTestApp(dir);
+    const request = {
+      token: await mintToken({ scope: 'commands' }),
+      headers: { 'idempotency-key': 'refused' },
+    };
+    const first = await call(app, 'POST', '/test/widgets/w1/reject', request);
+    const again = await call(app, 'POST', '/test/widgets/w1/reject', request);
+    expect([first.status, again.status]).toEqual([422, 422]);
+    expect(again.body).toMatchObject({ type: expect.stringMatching(/widget-limit-reached$/) });
+  });
+
+  it('takes over a key whose request died holding it, once it is stale; a fresh one is waited for', async () => {
+    app = await startTestApp(dir);
+    const store = app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
+    const actor = actors.partnerUser('p1', 'jana');
+    const token = await mintToken({ sub: 'svc-a', act: actor });
+    const body = { widgetId: 'w-held', name: 'Held' };
+    const requestHash = requestFingerprint({
+      method: 'POST',
+      path: '/test/partners/p1/widgets',
+      actor: actorKey(actor as Parameters<typeof actorKey>[0]),
+      body,
+    });
+    const hold = (key: string, at: string) =>
+      store.reserve({ service: 'svc-a', key, requestHash, at }, '2001-01-01T00:00:00.000Z');
+    expect(await hold('died', '2000-01-01T00:00:00.000Z')).toEqual({ kind: 'reserved' });
+    expect(await hold('running', '2999-01-01T00:00:00.000Z')).toEqual({ kind: 'reserved' });
+    const takenOver = await call(app, 'POST', '/test/partners/p1/widgets', {
+      token,
+      headers: { 'idempotency-key': 'died' },
+      body,
+    });
+    expect(takenOver.status).toBe(201);
+    expect((await store.find('svc-a', 'died'))?.response.statusCode).toBe(201);
+    const waited = await call(app, 'POST', '/test/partners/p1/widgets', {
+      token,
+      headers: { 'idempotency-key': 'running' },
+      body,
+    });
+    expect(waited.status).toBe(409);
   });
 });

@@ -1,5 +1,6 @@
 import { PostgresIdempotencyStore } from '../../apps/api/src/platform/idempotency/postgres-idempotency-store';
 import type { IdempotencyRecord } from '../../apps/api/src/platform';
+import { describeReservations } from '../../apps/api/src/platform/idempotency/reservation-contract';
 import { createTestSchema, pgUrl, type TestSchema } from '../support/postgres';
 
 /** The PostgreSQL idempotency table behaves like the SQLite one the e2e tests use. */
@@ -42,4 +43,6 @@ describe('PostgresIdempotencyStore', () => {
       await reopened.close();
     }
   });
+
+  describeReservations(() => store);
 });

@@ -60,14 +60,29 @@ export class CommandGateway {
       requestFingerprint({ method: meta.method, path: meta.path, actor, body: meta.rawBody });
     const fingerprint = key === undefined ? undefined : fingerprintAs(actorKey(principal.actor));
 
+    const sameRequest = (requestHash: string) =>
+      requestHash === fingerprint || requestHash === fingerprintAs(legacyActorKey(principal.actor));
     if (key !== undefined && fingerprint !== undefined) {
       const previous = await this.idempotency.find(service, key);
       if (previous !== null) {
-        const same =
-          previous.requestHash === fingerprint ||
-          previous.requestHash === fingerprintAs(legacyActorKey(principal.actor));
-        if (!same) throw keyReused(key);
+        if (!sameRequest(previous.requestHash)) throw keyReused(key);
         return replay(previous.response, meta.reply);
+      }
+      // Taken before the command runs, so a second request with the key (a client retrying while
+      // the first is still running, or reusing the key for another body at the same moment) is
+      // answered instead of running beside it.
+      const now = this.clock.now();
+      const reserved = await this.idempotency.reserve(
+        { service, key, requestHash: fingerprint, at: now.toISOString() },
+        new Date(now.getTime() - PENDING_TAKEOVER_MS).toISOString(),
+      );
+      if (reserved.kind === 'completed') {
+        if (!sameRequest(reserved.record.requestHash)) throw keyReused(key);
+        return replay(reserved.record.response, meta.reply);
+      }
+      if (reserved.kind === 'pending') {
+        if (!sameRequest(reserved.requestHash)) throw keyReused(key);
+        throw requestInProgress(key);
       }
     }
 
@@ -79,9 +94,21 @@ export class CommandGateway {
       now: this.clock.now().toISOString(),
       expectedRevision: parseIfMatch(meta.ifMatch),
     };
-    const result = await this.commandBus.execute(
-      new ExecuteDomainCommand(commandType, toPlainPayload(payload), context),
-    );
+    let result: CommandResult;
+    try {
+      result = await this.commandBus.execute(
+        new ExecuteDomainCommand(commandType, toPlainPayload(payload), context),
+      );
+    } catch (error) {
+      // Refused or failed: nothing is stored for the key, so a retry runs again (as before the
+      // reservation). Best effort: a reservation left behind is taken over once stale.
+      if (key !== undefined && fingerprint !== undefined) {
+        await this.idempotency.release(service, key, fingerprint).catch((releaseError: unknown) => {
+          this.logger.warn({ err: releaseError, service, key }, 'could not release idempotency key');
+        });
+      }
+      throw error;
+    }
     const response = toStoredResponse(result);
 
     if (key !== undefined && fingerprint !== undefined) {
@@ -100,7 +127,7 @@ export class CommandGateway {
     response: StoredResponse,
   ): Promise<void> {
     try {
-      await this.idempotency.save({
+      await this.idempotency.complete({
         service,
         key,
         requestHash,
@@ -151,6 +178,24 @@ function replay(response: StoredResponse, reply: CommandReply): CommandResponseB
   applyToReply(response, reply);
   reply.header('Idempotent-Replayed', 'true');
   return response.body as CommandResponseBody;
+}
+
+/**
+ * How long a request may hold its key without answering before another request with the key takes
+ * it over (its process died mid-command). Taking over is safe at any time: the command id comes from
+ * the key and the body, so a second run of the same command is answered as a replay.
+ */
+export const PENDING_TAKEOVER_MS = 30_000;
+
+function requestInProgress(key: string): ProblemException {
+  return new ProblemException(
+    409,
+    'request-in-progress',
+    'Request in progress',
+    'A request with this Idempotency-Key is still running. Retry shortly to get its response.',
+    { idempotencyKey: key },
+    { 'Retry-After': '1' },
+  );
 }
 
 function keyReused(key: string): ProblemException {

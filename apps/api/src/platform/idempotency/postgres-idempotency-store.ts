@@ -1,11 +1,18 @@
 import { Pool } from 'pg';
-import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store';
+import type {
+  IdempotencyRecord,
+  IdempotencyStore,
+  Reservation,
+  ReserveOutcome,
+  StoredResponse,
+} from './idempotency-store';
+import { PENDING, PENDING_RESPONSE } from './idempotency-store';
 
 interface Row {
   service: string;
   key: string;
   request_hash: string;
-  status: 'completed';
+  status: 'completed' | 'pending';
   response_json: StoredResponse;
   created_at: Date;
 }
@@ -58,7 +65,65 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       [service, key],
     );
     const row = result.rows[0];
-    return row === undefined ? null : fromRow(row);
+    return row === undefined || row.status === PENDING ? null : fromRow(row);
+  }
+
+  async reserve(reservation: Reservation, staleBefore: string): Promise<ReserveOutcome> {
+    await this.ensureSchema();
+    const { service, key, requestHash, at } = reservation;
+    // Each statement is atomic on its own; a row that changes between them (answered, released,
+    // taken over) sends the loop round again.
+    for (let round = 0; ; round++) {
+      const inserted = await this.pool.query(
+        `INSERT INTO idempotency_keys (service, key, request_hash, status, response_json, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (service, key) DO NOTHING RETURNING key`,
+        [service, key, requestHash, PENDING, PENDING_RESPONSE, at],
+      );
+      if (inserted.rowCount === 1) return { kind: 'reserved' };
+      const takenOver = await this.pool.query(
+        `UPDATE idempotency_keys SET request_hash = $3, created_at = $4
+         WHERE service = $1 AND key = $2 AND status = $5 AND created_at < $6 RETURNING key`,
+        [service, key, requestHash, at, PENDING, staleBefore],
+      );
+      if (takenOver.rowCount === 1) return { kind: 'reserved' };
+      const { rows } = await this.pool.query<Row>(
+        'SELECT * FROM idempotency_keys WHERE service = $1 AND key = $2',
+        [service, key],
+      );
+      const row = rows[0];
+      if (row?.status === PENDING && row.created_at.toISOString() >= staleBefore) {
+        return { kind: 'pending', requestHash: row.request_hash, since: row.created_at.toISOString() };
+      }
+      if (row !== undefined && row.status !== PENDING) return { kind: 'completed', record: fromRow(row) };
+      if (round >= 5) throw new Error(`Idempotency key '${key}' kept changing while it was reserved`);
+    }
+  }
+
+  async complete(record: IdempotencyRecord): Promise<void> {
+    await this.ensureSchema();
+    const updated = await this.pool.query(
+      `UPDATE idempotency_keys SET status = $3, response_json = $4, created_at = $5
+       WHERE service = $1 AND key = $2 AND status = $6 AND request_hash = $7`,
+      [
+        record.service,
+        record.key,
+        record.status,
+        JSON.stringify(record.response),
+        record.createdAt,
+        PENDING,
+        record.requestHash,
+      ],
+    );
+    // The reservation is gone (taken over as stale, or never made): store the answer if none is.
+    if (updated.rowCount === 0) await this.save(record);
+  }
+
+  async release(service: string, key: string, requestHash: string): Promise<void> {
+    await this.ensureSchema();
+    await this.pool.query(
+      'DELETE FROM idempotency_keys WHERE service = $1 AND key = $2 AND status = $3 AND request_hash = $4',
+      [service, key, PENDING, requestHash],
+    );
   }
 
   async save(record: IdempotencyRecord): Promise<IdempotencyRecord> {
@@ -95,7 +160,8 @@ function fromRow(row: Row): IdempotencyRecord {
     service: row.service,
     key: row.key,
     requestHash: row.request_hash,
-    status: row.status,
+    // Only answered rows come here (find and reserve leave reservations out).
+    status: 'completed',
     response: row.response_json,
     createdAt: row.created_at.toISOString(),
   };

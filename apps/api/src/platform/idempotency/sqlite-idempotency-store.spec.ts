@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IdempotencyRecord } from './idempotency-store';
+import { describeReservations } from './reservation-contract';
 import { SqliteIdempotencyStore } from './sqlite-idempotency-store';
 
 const record = (requestHash: string, statusCode: number): IdempotencyRecord => ({
@@ -25,6 +26,8 @@ describe('SqliteIdempotencyStore', () => {
     expect(await store.find('svc', 'k-1')).toEqual(record('a', 201));
     expect(await store.find('other-service', 'k-1')).toBeNull();
   });
+
+  describeReservations(() => store);
 
   it('keeps the first record of a key: a later save gets the stored one back', async () => {
     await store.save(record('a', 201));

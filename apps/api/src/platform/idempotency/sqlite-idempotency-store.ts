@@ -1,13 +1,20 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from './idempotency-store';
+import type {
+  IdempotencyRecord,
+  IdempotencyStore,
+  Reservation,
+  ReserveOutcome,
+  StoredResponse,
+} from './idempotency-store';
+import { PENDING, PENDING_RESPONSE } from './idempotency-store';
 
 interface Row {
   service: string;
   key: string;
   request_hash: string;
-  status: 'completed';
+  status: 'completed' | 'pending';
   response_json: string;
   created_at: string;
 }
@@ -17,6 +24,12 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly db: Database.Database;
   private readonly selectStatement: Database.Statement<[string, string], Row>;
   private readonly insertStatement: Database.Statement<[string, string, string, string, string, string]>;
+  private readonly takeOverStatement: Database.Statement<[string, string, string, string]>;
+  private readonly completeStatement: Database.Statement<
+    [string, string, string, string, string, string, string]
+  >;
+  private readonly releaseStatement: Database.Statement<[string, string, string, string]>;
+  private readonly reserveTransaction: (reservation: Reservation, staleBefore: string) => ReserveOutcome;
 
   /**
    * `adoptFrom`: a database file that may still hold an `idempotency_keys` table from before the keys
@@ -49,6 +62,33 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       `INSERT INTO idempotency_keys (service, key, request_hash, status, response_json, created_at)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (service, key) DO NOTHING RETURNING key`,
     );
+    this.takeOverStatement = this.db.prepare(
+      'UPDATE idempotency_keys SET request_hash = ?, created_at = ? WHERE service = ? AND key = ?',
+    );
+    this.completeStatement = this.db.prepare(
+      `UPDATE idempotency_keys SET status = ?, response_json = ?, created_at = ?
+       WHERE service = ? AND key = ? AND status = ? AND request_hash = ?`,
+    );
+    this.releaseStatement = this.db.prepare(
+      'DELETE FROM idempotency_keys WHERE service = ? AND key = ? AND status = ? AND request_hash = ?',
+    );
+    // One transaction: reading a held key and taking it over cannot interleave with another process.
+    const reserve = this.db.transaction(
+      ({ service, key, requestHash, at }: Reservation, staleBefore: string) => {
+        const row = this.selectStatement.get(service, key);
+        if (row === undefined) {
+          this.insertStatement.get(service, key, requestHash, PENDING, PENDING_RESPONSE, at);
+          return { kind: 'reserved' } as const;
+        }
+        if (row.status !== PENDING) return { kind: 'completed', record: fromRow(row) } as const;
+        if (row.created_at >= staleBefore) {
+          return { kind: 'pending', requestHash: row.request_hash, since: row.created_at } as const;
+        }
+        this.takeOverStatement.run(requestHash, at, service, key);
+        return { kind: 'reserved' } as const;
+      },
+    );
+    this.reserveTransaction = (reservation, staleBefore) => reserve.immediate(reservation, staleBefore);
   }
 
   /**
@@ -75,7 +115,30 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   async find(service: string, key: string): Promise<IdempotencyRecord | null> {
     const row = this.selectStatement.get(service, key);
-    return row === undefined ? null : fromRow(row);
+    return row === undefined || row.status === PENDING ? null : fromRow(row);
+  }
+
+  async reserve(reservation: Reservation, staleBefore: string): Promise<ReserveOutcome> {
+    return this.reserveTransaction(reservation, staleBefore);
+  }
+
+  async complete(record: IdempotencyRecord): Promise<void> {
+    const { service, key, requestHash, status, response, createdAt } = record;
+    const updated = this.completeStatement.run(
+      status,
+      JSON.stringify(response),
+      createdAt,
+      service,
+      key,
+      PENDING,
+      requestHash,
+    ).changes;
+    // The reservation is gone (taken over as stale, or never made): store the answer if none is.
+    if (updated === 0) await this.save(record);
+  }
+
+  async release(service: string, key: string, requestHash: string): Promise<void> {
+    this.releaseStatement.run(service, key, PENDING, requestHash);
   }
 
   async save(record: IdempotencyRecord): Promise<IdempotencyRecord> {
@@ -106,7 +169,8 @@ function fromRow(row: Row): IdempotencyRecord {
     service: row.service,
     key: row.key,
     requestHash: row.request_hash,
-    status: row.status,
+    // Only answered rows come here (find and reserve leave reservations out).
+    status: 'completed',
     response: JSON.parse(row.response_json) as StoredResponse,
     createdAt: row.created_at,
   };
