@@ -1,6 +1,6 @@
 import { PostgresIdempotencyStore } from '../../apps/api/src/platform/idempotency/postgres-idempotency-store';
 import type { IdempotencyRecord } from '../../apps/api/src/platform';
-import { describeReservations } from '../../apps/api/src/platform/idempotency/reservation-contract';
+import { describeReservations } from '../../apps/api/src/platform/idempotency/testing/reservation-contract';
 import { createTestSchema, pgUrl, type TestSchema } from '../support/postgres';
 
 /** The PostgreSQL idempotency table behaves like the SQLite one the e2e tests use. */

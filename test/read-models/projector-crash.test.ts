@@ -18,21 +18,29 @@ class Projector {
   readonly process: ChildProcess;
   commits = 0;
   exited = false;
+  exitCode: number | null = null;
   private buffer = '';
 
-  constructor(env: Record<string, string>) {
-    this.process = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/projector/src/main.ts'], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+  constructor(env: Record<string, string>, args: string[] = []) {
+    this.process = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', 'apps/projector/src/main.ts', ...args],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     this.process.stdout?.on('data', (chunk: Buffer) => {
       this.buffer += chunk.toString();
       const lines = this.buffer.split('\n');
       this.buffer = lines.pop() ?? '';
       this.commits += lines.filter((line) => line.includes('"msg":"committed"')).length;
     });
-    this.process.on('exit', () => (this.exited = true));
+    this.process.on('exit', (code) => {
+      this.exitCode = code;
+      this.exited = true;
+    });
   }
 
   kill(signal: NodeJS.Signals): Promise<void> {
@@ -237,5 +245,37 @@ describe('apps/projector crash with the product read models (SQLite)', () => {
       await scratch.close();
     }
     await eventually('final projector exited after SIGTERM', () => final.exited);
+  });
+
+  // A projector had no way to rebuild (POST /projections/{name}/rebuild answers 409 when the
+  // projections run elsewhere): `--rebuild` does it in the projector that holds the lease.
+  it('--rebuild rebuilds a projection beside its live tables and switches to it; an unknown name exits 2', async () => {
+    const unknown = new Projector(env, ['--rebuild', 'client_list,nope']);
+    children.push(unknown);
+    await eventually('the projector refusing an unknown name', () => unknown.exited);
+    expect(unknown.exitCode).toBe(2);
+
+    const store = new SqliteReadModelStore({ path: env.READ_MODEL_PATH });
+    const scratch = new SqliteReadModelStore({ path: ':memory:' });
+    try {
+      const clientList = projectionCatalog.find((p) => p.name === 'client_list')!;
+      const before = (await store.activeGeneration('client_list')) as number;
+      const child = new Projector(env, ['--rebuild', 'client_list']);
+      children.push(child);
+      await eventually(
+        'client_list switched to a rebuilt generation',
+        async () => ((await store.activeGeneration('client_list')) ?? 0) > before || child.exited,
+        120_000,
+      );
+      expect(child.exited).toBe(false);
+      await child.kill('SIGTERM');
+      await rebuildInto(eventStore, clientList, scratch);
+      expect(await store.dumpTables(clientList)).toEqual(await scratch.dumpTables(clientList));
+      // The other projections were left as they were.
+      expect(await store.activeGeneration('partner_overview')).toBe(1);
+    } finally {
+      await store.close();
+      await scratch.close();
+    }
   });
 });

@@ -5,7 +5,13 @@
  *   READ_MODEL_STORE, READ_MODEL_PATH / READ_MODEL_URL / READ_MODEL_SCHEMA (the read models)
  *   PROJECTION_BATCH_SIZE, PROJECTION_BATCH_WINDOW_MS, PROJECTION_LEASE_TTL_MS
  * It runs the product catalog (libs/projections/src/catalog.ts: partner overview, client list, POR
- * inbox — libs/read-models). Run the API with PROJECTIONS_IN_PROCESS=false when this process does
+ * inbox, activity log — libs/read-models).
+ *
+ * `--rebuild <name>` (repeatable, or comma-separated): once started, rebuild these projections from
+ * the start of the log beside their live tables and switch to them when caught up — what
+ * `POST /projections/{name}/rebuild` does when the API runs the projections. Run by whichever
+ * projector holds the projection's lease: stop the others first, or the rebuild waits for the lease.
+ * An unknown name exits 2 before anything is opened. Run the API with PROJECTIONS_IN_PROCESS=false when this process does
  * the projecting (it then reads checkpoints for read-your-writes). Several
  * projectors may run: each projection is run by one of them at a time (advisory lock on
  * PostgreSQL, lease row on SQLite), the others stand by and take over.
@@ -21,6 +27,7 @@ import {
   ProjectionRunner,
   type RunnerLogger,
 } from '@pc/projections';
+import { parseArgs } from 'node:util';
 import pino from 'pino';
 
 async function main(): Promise<void> {
@@ -30,6 +37,7 @@ async function main(): Promise<void> {
     warn: (context, message) => logger.warn(context, message),
     error: (context, message) => logger.error(context, message),
   };
+  const rebuild = rebuildArgument(process.argv.slice(2));
   // Configuration errors name the bad setting; fail before opening anything.
   const eventStoreConfig = loadEventStoreConfig(process.env);
   const readModelConfig = loadReadModelStoreConfig(process.env);
@@ -81,6 +89,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   await runner.start();
+  for (const name of rebuild) {
+    runner.rebuild(name);
+    logger.info({ projection: name }, 'rebuild requested');
+  }
   logger.info(
     {
       projections: projectionCatalog.map((p) => p.name),
@@ -91,7 +103,34 @@ async function main(): Promise<void> {
   );
 }
 
+/** A usage error: printed as one line, exit 2. */
+class UsageError extends Error {}
+
+function rebuildArgument(args: string[]): string[] {
+  let values: string[];
+  try {
+    values =
+      parseArgs({ args, options: { rebuild: { type: 'string', multiple: true } } }).values.rebuild ?? [];
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const names = values
+    .flatMap((value) => value.split(','))
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const known = projectionCatalog.map((p) => p.name);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`--rebuild: no projection named ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  }
+  return [...new Set(names)];
+}
+
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`error: ${error.message}`);
+    process.exit(2);
+  }
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

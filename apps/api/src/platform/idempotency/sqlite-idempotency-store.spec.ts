@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IdempotencyRecord } from './idempotency-store';
-import { describeReservations } from './reservation-contract';
+import { describeReservations } from './testing/reservation-contract';
 import { SqliteIdempotencyStore } from './sqlite-idempotency-store';
 
 const record = (requestHash: string, statusCode: number): IdempotencyRecord => ({

@@ -1,4 +1,4 @@
-import type { IdempotencyRecord, IdempotencyStore } from './idempotency-store';
+import type { IdempotencyRecord, IdempotencyStore } from '../idempotency-store';
 
 /**
  * What every idempotency store does with reservations (IdempotencyStore.reserve, complete, release),
