@@ -39,7 +39,7 @@ export class AuthGuard implements CanActivate {
         403,
         'cross-tenant-access-denied',
         'Forbidden',
-        "This operation spans every tenant: it needs a platform actor or an audit token that cannot run commands, not a tenant user's token.",
+        "This operation spans every tenant: it needs a platform actor (act.kind platform), not a tenant user's token, whatever its scopes.",
         { actorKind: principal.actor.kind },
       );
     }
