@@ -1,12 +1,11 @@
-import type { EventStore, Position } from '@pc/event-store';
-import {
-  type Projection,
-  type ReadModelStore,
-  type TableDump,
-  SqliteReadModelStore,
-  rebuildInto,
-} from '@pc/projections';
-import { type TableDifference, compareDumps } from './replay-diff';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EventStore, type Position, comparePositions } from '@pc/event-store';
+import { type Projection, type ReadModelStore, SqliteReadModelStore, rebuildInto } from '@pc/projections';
+import { applyEvents } from '@pc/projections/runtime/batch';
+import { describeError } from '@pc/projections/runtime/errors';
+import { type TableDifference, compareStores } from './replay-diff';
 import { traceDifferences } from './replay-trace';
 
 export type ReplayStatus = 'identical' | 'different' | 'not-built' | 'unstable';
@@ -29,19 +28,33 @@ export interface ReplayCheckOptions {
   eventStore: EventStore;
   live: ReadModelStore;
   projections: readonly Projection[];
-  /** An empty scratch store per projection. Default: in-memory SQLite. */
+  /**
+   * An empty scratch store, opened for the replay of each projection (and again for the trace of
+   * its differences); closed here. Default: a SQLite file in a fresh directory under `scratchDir`,
+   * removed afterwards.
+   */
   scratch?: () => ReadModelStore;
-  /** Attempts at reading a live dump whose checkpoint did not move meanwhile. Default 5. */
+  /** Where the default scratch files go (as big as the projection's tables). Default: os.tmpdir(). */
+  scratchDir?: string;
+  /** Attempts at reading the live tables while their checkpoint does not move. Default 5. */
   maxAttempts?: number;
+  /** Rows read at a time from each side: bounds the memory a check holds. Default 1,000. */
+  pageSize?: number;
   onProjection?: (name: string) => void;
 }
+
+export const REPLAY_CHECK_PAGE_SIZE = 1000;
 
 /**
  * "Read models are disposable": rebuilds each projection from the event history into a scratch
  * store, up to exactly the live checkpoint, and compares every row of every table with the live
- * tables. The live runner may commit while we dump, so the checkpoint is read before and after the
- * dump and the dump retried until both agree. Differing rows come back with both sides and the
- * events whose changes touched their keys.
+ * tables. Differing rows come back with both sides and the events whose changes touched their keys.
+ *
+ * Memory does not grow with the tables: the scratch store is a file, both sides are read in pages
+ * in primary-key order and merged (compareStores), and only counters and a few example rows are
+ * kept per table. The live runner may commit while the pages are read, so the live generation and
+ * checkpoint are read before and after the whole read of a projection, and the read is done again
+ * (the scratch caught up to the new checkpoint first) until both agree, at most `maxAttempts` times.
  */
 export async function replayCheck(options: ReplayCheckOptions): Promise<ReplayCheckReport> {
   const results: ProjectionReplayResult[] = [];
@@ -52,69 +65,188 @@ export async function replayCheck(options: ReplayCheckOptions): Promise<ReplayCh
   return { ok: results.every((result) => result.status === 'identical'), projections: results };
 }
 
+/** A scratch directory, made when the first default scratch store is opened. */
+class ScratchSpace {
+  private dir: string | undefined;
+
+  constructor(private readonly parent: string) {}
+
+  open(name: string): ReadModelStore {
+    this.dir ??= mkdtempSync(join(this.parent, 'pc-replay-check-'));
+    return new SqliteReadModelStore({ path: join(this.dir, `${name}.sqlite`) });
+  }
+
+  /** Removes the directory and every file in it (SQLite's -wal and -shm too). Its stores are closed. */
+  remove(): void {
+    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+}
+
 async function checkOne(
   projection: Projection,
   options: ReplayCheckOptions,
 ): Promise<ProjectionReplayResult> {
-  const base = { projection: projection.name, eventsReplayed: 0, differences: [] };
-  const snapshot = await stableLiveDump(projection, options.live, options.maxAttempts ?? 5);
-  if (snapshot === 'not-built') return { ...base, status: 'not-built', position: null };
-  if (snapshot === 'unstable') return { ...base, status: 'unstable', position: null };
-  const scratch = options.scratch?.() ?? new SqliteReadModelStore({ path: ':memory:' });
+  const space = new ScratchSpace(options.scratchDir ?? tmpdir());
+  const openScratch = (name: string) => options.scratch?.() ?? space.open(name);
   try {
-    const replayed = await replay(projection, options.eventStore, scratch, snapshot.position);
-    const differences = compareDumps(projection, replayed.dump, snapshot.dump);
-    if (differences.length > 0 && snapshot.position !== null) {
-      await traceDifferences(options.eventStore, projection, snapshot.position, differences);
+    const result = await compareWithReplay(projection, options, openScratch('replay'));
+    // The replay's file is of no more use: the trace replays into a fresh store of its own.
+    space.remove();
+    if (result.status === 'different' && result.position !== null) {
+      await traceDifferences(options.eventStore, projection, result.position, result.differences, () =>
+        openScratch('trace'),
+      );
     }
-    return {
-      ...base,
-      status: differences.length === 0 ? 'identical' : 'different',
-      position: snapshot.position,
-      eventsReplayed: replayed.events,
-      differences,
-    };
+    return result;
+  } finally {
+    space.remove();
+  }
+}
+
+interface LiveCheckpoint {
+  generation: number;
+  /** null: live but nothing applied yet. */
+  position: Position | null;
+}
+
+/** What the scratch store holds. */
+interface Replayed {
+  generation: number;
+  /** The scratch's own checkpoint: the last event applied, null when none. */
+  checkpoint: Position | null;
+  /** The live checkpoint it reflects: every event up to it was replayed. */
+  upTo: Position | null;
+  events: number;
+}
+
+async function compareWithReplay(
+  projection: Projection,
+  options: ReplayCheckOptions,
+  scratch: ReadModelStore,
+): Promise<ProjectionReplayResult> {
+  const base = { projection: projection.name, eventsReplayed: 0, differences: [] };
+  const attempts = options.maxAttempts ?? 5;
+  const pageSize = options.pageSize ?? REPLAY_CHECK_PAGE_SIZE;
+  try {
+    let replayed: Replayed | null = null;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const before = await liveCheckpoint(projection, options.live);
+      if (before === undefined) return { ...base, status: 'not-built', position: null };
+      replayed = await replayTo(projection, options.eventStore, scratch, replayed, before.position);
+      let differences: TableDifference[];
+      try {
+        differences = await compareStores(
+          projection,
+          { store: scratch, generation: replayed.generation },
+          { store: options.live, generation: before.generation },
+          pageSize,
+        );
+      } catch (error) {
+        // The live generation was swapped and dropped under the read (its tables are gone): read the
+        // new one. Any other failure is the store's, and is not retried.
+        if ((await liveCheckpoint(projection, options.live))?.generation === before.generation) throw error;
+        continue;
+      }
+      const after = await liveCheckpoint(projection, options.live);
+      if (after?.generation !== before.generation || after.position !== before.position) continue;
+      return {
+        ...base,
+        status: differences.length === 0 ? 'identical' : 'different',
+        position: before.position,
+        eventsReplayed: replayed.events,
+        differences,
+      };
+    }
+    return { ...base, status: 'unstable', position: null };
   } finally {
     await scratch.close();
   }
 }
 
-async function replay(
+/** undefined: no live generation. */
+async function liveCheckpoint(
+  projection: Projection,
+  live: ReadModelStore,
+): Promise<LiveCheckpoint | undefined> {
+  const generations = await live.listGenerations(projection.name);
+  const current = generations.find((generation) => generation.status === 'live');
+  return current && { generation: current.generation, position: current.position };
+}
+
+/**
+ * Brings the scratch store to exactly `target`: from zero the first time, then (when the live
+ * checkpoint moved during a read) only the events since, so a retry does not replay the history again.
+ */
+async function replayTo(
   projection: Projection,
   eventStore: EventStore,
   scratch: ReadModelStore,
-  upTo: Position | null,
-): Promise<{ dump: TableDump; events: number }> {
-  if (upTo === null) {
+  current: Replayed | null,
+  target: Position | null,
+): Promise<Replayed> {
+  if (current !== null && current.upTo === target) return current;
+  if (target === null) {
     // The live projection has applied nothing: its tables must be empty, as a fresh generation's are.
     await scratch.init();
+    for (const existing of await scratch.listGenerations(projection.name)) {
+      await scratch.dropGeneration(projection.name, existing.generation);
+    }
     await scratch.createGeneration(projection, 1, { activate: true });
-    return { dump: await scratch.dumpTables(projection), events: 0 };
+    return { generation: 1, checkpoint: null, upTo: null, events: 0 };
   }
-  const result = await rebuildInto(eventStore, projection, scratch, { upToPosition: upTo });
-  return { dump: await scratch.dumpTables(projection, result.generation), events: result.events };
+  if (current !== null && (current.upTo === null || comparePositions(current.upTo, target) < 0)) {
+    return catchUp(projection, eventStore, scratch, current, target);
+  }
+  // First replay, or the live checkpoint went back (a rebuild swapped in): from zero.
+  const result = await rebuildInto(eventStore, projection, scratch, { upToPosition: target });
+  return { generation: result.generation, checkpoint: result.position, upTo: target, events: result.events };
 }
 
-async function stableLiveDump(
-  projection: Projection,
-  live: ReadModelStore,
-  attempts: number,
-): Promise<{ dump: TableDump; position: Position | null } | 'not-built' | 'unstable'> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const before = await livePosition(projection, live);
-    if (before === undefined) return 'not-built';
-    const dump = await live.dumpTables(projection);
-    const after = await livePosition(projection, live);
-    if (after === before) return { dump, position: before };
-  }
-  return 'unstable';
-}
+const BATCH = 500;
 
-/** undefined: no live generation; null: live but nothing applied yet. */
-async function livePosition(
+/** rebuildInto's loop, resumed: the events after `from.upTo` up to `target`, in batches. */
+async function catchUp(
   projection: Projection,
-  live: ReadModelStore,
-): Promise<Position | null | undefined> {
-  const generations = await live.listGenerations(projection.name);
-  return generations.find((generation) => generation.status === 'live')?.position;
+  eventStore: EventStore,
+  scratch: ReadModelStore,
+  from: Replayed,
+  target: Position,
+): Promise<Replayed> {
+  const { generation } = from;
+  let { checkpoint, events } = from;
+  let cursor = from.upTo;
+  for (;;) {
+    const page = await eventStore.readAll({
+      fromPosition: cursor ?? undefined,
+      maxCount: BATCH,
+      filter: projection.filter,
+    });
+    const batch = page.filter((event) => comparePositions(event.position, target) <= 0);
+    if (batch.length > 0) {
+      const applied = await applyEvents(projection, batch, (table, key) =>
+        scratch.loadRow(projection, generation, table, key),
+      );
+      if (applied.failure) {
+        const { event, error } = applied.failure;
+        throw new Error(
+          `Projection '${projection.name}' failed on event ${event.id} (${event.type}): ${describeError(error)}`,
+        );
+      }
+      const last = batch[batch.length - 1];
+      await scratch.commit({
+        projection,
+        generation,
+        expectedPosition: checkpoint,
+        position: last.position,
+        recordedAt: last.recordedAt,
+        changes: applied.changes,
+      });
+      checkpoint = last.position;
+      cursor = last.position;
+      events += batch.length;
+    }
+    if (page.length < BATCH || batch.length < page.length) break;
+  }
+  return { generation, checkpoint, upTo: target, events };
 }

@@ -2,9 +2,9 @@ import { type EventStore, type Position, type RecordedEvent, comparePositions } 
 import {
   type Change,
   type Projection,
+  type ReadModelStore,
   type Row,
   type RowKey,
-  SqliteReadModelStore,
   keyId,
 } from '@pc/projections';
 import type { EventRef, RowDifference, TableDifference } from './replay-diff';
@@ -48,13 +48,15 @@ function touches(projection: Projection, change: Change, target: Target): boolea
  * Which events produced the differing rows: replays the projection again, one event per commit into
  * a fresh scratch store (the runner's results do not depend on batch size), and records every event
  * whose changes touched a differing key. Only run when there are differences, so a healthy check
- * reads the history once.
+ * reads the history once. `openScratch` gives the empty store to replay into (replayCheck: a file, as
+ * big as the projection); it is closed here.
  */
 export async function traceDifferences(
   eventStore: EventStore,
   projection: Projection,
   upTo: Position,
   differences: TableDifference[],
+  openScratch: () => ReadModelStore,
 ): Promise<void> {
   const targets: Target[] = differences.flatMap((difference) =>
     difference.rows.map((row) => ({
@@ -65,7 +67,7 @@ export async function traceDifferences(
     })),
   );
   if (targets.length === 0) return;
-  const scratch = new SqliteReadModelStore({ path: ':memory:' });
+  const scratch = openScratch();
   try {
     await scratch.init();
     await scratch.createGeneration(projection, 1, { activate: true });

@@ -9,6 +9,7 @@ export type { DialectName } from './sql/dialect';
 export * from './store/read-model-store';
 export * from './store/config';
 export { decodeRow } from './store/shared';
+export { compareCodePoints, compareKeyValues, compareRowKeys } from './store/row-order';
 export { SqliteReadModelStore, type SqliteReadModelStoreOptions } from './store/sqlite-store';
 export { PostgresReadModelStore, type PostgresReadModelStoreOptions } from './store/postgres-store';
 export * from './runtime/runner';

@@ -23,9 +23,21 @@ import {
   type ProjectionFailure,
   type ProjectionState,
   type ReadModelStore,
+  type ReadRowsOptions,
   type TableRef,
 } from './read-model-store';
-import { decodeRow, dumpFrom, isMissingTable, nowIso, projectionName, selectByKey, tableRef } from './shared';
+import { primaryKeyExpressions } from './row-order';
+import {
+  checkPageSize,
+  decodeRow,
+  decodeRows,
+  dumpFrom,
+  isMissingTable,
+  nowIso,
+  projectionName,
+  selectByKey,
+  tableRef,
+} from './shared';
 
 export interface PostgresReadModelStoreOptions {
   url: string;
@@ -359,6 +371,54 @@ export class PostgresReadModelStore implements ReadModelStore {
   async dumpTables(projection: Projection, generation?: number): Promise<TableDump> {
     const target = generation ?? (await this.requireActive(projection.name));
     return dumpFrom(this.sqlDialect, projection, target, (table) => this.all(`SELECT * FROM ${table}`));
+  }
+
+  /**
+   * One cursor in a read-only transaction, fetched `pageSize` rows at a time: one snapshot of the
+   * table and one sort for the whole read. Keyset pages would not do here: `ORDER BY k COLLATE "C"`
+   * cannot use the primary key's index (built with the database's collation), so each page would
+   * scan and sort the whole table again; the cursor's single sort spills to disk past work_mem.
+   */
+  async *readRows(
+    projection: Projection,
+    tableName: string,
+    options: ReadRowsOptions,
+  ): AsyncGenerator<Row[]> {
+    const table = projection.table(tableName);
+    const limit = checkPageSize(options.pageSize);
+    const generation = options.generation ?? (await this.requireActive(projection.name));
+    const physical = this.sqlDialect.qualify(generationTableName(projection.name, table.name, generation));
+    const order = primaryKeyExpressions(this.sqlDialect, table).join(', ');
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    let open = false;
+    try {
+      await client.query('BEGIN READ ONLY');
+      open = true;
+      await client.query(
+        `DECLARE pc_read_rows NO SCROLL CURSOR FOR SELECT * FROM ${physical} ORDER BY ${order}`,
+      );
+      for (;;) {
+        const result = await client.query(`FETCH FORWARD ${limit} FROM pc_read_rows`);
+        const rows = decodeRows(this.sqlDialect, table, result.rows as RawRow[]);
+        if (rows.length > 0) yield rows;
+        if (rows.length < limit) break;
+      }
+      await client.query('COMMIT');
+      open = false;
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      // Also when the caller stopped early (return() at a yield): end the transaction, closing the cursor.
+      if (open && !failure) {
+        await client.query('ROLLBACK').catch((error: unknown) => {
+          failure = error instanceof Error ? error : new Error(String(error));
+        });
+      }
+      // A connection whose query failed may be in any state: it is discarded, not returned to the pool.
+      client.release(failure ?? false);
+    }
   }
 
   async close(): Promise<void> {

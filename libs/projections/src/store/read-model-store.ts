@@ -60,6 +60,13 @@ export class CheckpointConflictError extends Error {
   }
 }
 
+export interface ReadRowsOptions {
+  /** Rows per page, a positive integer: at most this many rows are read and handed out at a time. */
+  pageSize: number;
+  /** Default: the active generation, resolved once when the read starts. */
+  generation?: number;
+}
+
 /** Names the active generation's tables inside `store.query(...)`: `t('clients')`, `t.object('clients_fts')`. */
 export interface TableRef {
   (table: string): RawSql;
@@ -115,7 +122,23 @@ export interface ReadModelStore {
     projection: Projection | string,
     build: (t: TableRef) => SqlFragment,
   ): Promise<R[]>;
-  /** Every row of every table of the projection, decoded and in primary-key order (for comparisons). */
+  /**
+   * Every row of every table of the projection, decoded and in primary-key order (for comparisons).
+   * All in memory at once: for tests and small stores; `readRows` reads a table of any size.
+   */
   dumpTables(projection: Projection, generation?: number): Promise<TableDump>;
+  /**
+   * Every row of one table, decoded as `dumpTables` decodes them (every column, json canonical), in
+   * pages of at most `pageSize` rows, in primary-key order as `compareRowKeys` defines it: integers
+   * numerically, false before true, text by its UTF-8 bytes whatever the database's collation, so
+   * two stores (SQLite and PostgreSQL alike) list the same keys in the same order. Only the page
+   * being handed out is held in memory.
+   *
+   * Not one snapshot: SQLite reads each page on its own (keyset), PostgreSQL reads one snapshot per
+   * call (a cursor in a read-only transaction), and a commit may land between pages or calls; callers
+   * that need a stable picture check the checkpoint around the read. Run the iteration to its end or
+   * end it early (`break`, `return()`): PostgreSQL holds a pooled connection until then.
+   */
+  readRows(projection: Projection, table: string, options: ReadRowsOptions): AsyncIterable<Row[]>;
   close(): Promise<void>;
 }

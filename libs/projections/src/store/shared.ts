@@ -1,5 +1,5 @@
 import type { Projection } from '../definition/projection';
-import { sortRows, type Row, type RowKey, type TableDump } from '../definition/rows';
+import { canonicalRow, sortRows, type Row, type RowKey, type TableDump } from '../definition/rows';
 import type { NormalizedTable } from '../definition/schema';
 import { generationTableName } from '../sql/ddl';
 import { quote, type Dialect } from '../sql/dialect';
@@ -10,6 +10,18 @@ export function decodeRow(dialect: Dialect, table: NormalizedTable, raw: Record<
   const row: Row = {};
   for (const column of table.columns) row[column.name] = dialect.decode(column.type, raw[column.name]);
   return row;
+}
+
+/** Rows as `dumpTables` hands them out: decoded, every declared column present, json canonical. */
+export function decodeRows(dialect: Dialect, table: NormalizedTable, raw: Record<string, unknown>[]): Row[] {
+  return raw.map((row) => canonicalRow(table, decodeRow(dialect, table, row)));
+}
+
+export function checkPageSize(pageSize: number): number {
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+    throw new RangeError(`readRows: pageSize must be a positive integer, got ${pageSize}`);
+  }
+  return pageSize;
 }
 
 export function selectByKey(dialect: Dialect, physical: string, table: NormalizedTable, key: RowKey) {

@@ -26,10 +26,22 @@ import {
   type ProjectionFailure,
   type ProjectionState,
   type ReadModelStore,
+  type ReadRowsOptions,
   type TableRef,
 } from './read-model-store';
+import { primaryKeyExpressions } from './row-order';
 import { SqliteLeaseManager } from './sqlite-leases';
-import { decodeRow, dumpFrom, isMissingTable, nowIso, projectionName, selectByKey, tableRef } from './shared';
+import {
+  checkPageSize,
+  decodeRow,
+  decodeRows,
+  dumpFrom,
+  isMissingTable,
+  nowIso,
+  projectionName,
+  selectByKey,
+  tableRef,
+} from './shared';
 
 export interface SqliteReadModelStoreOptions {
   /** File path, or ':memory:' for a scratch store (audits, tests). */
@@ -297,6 +309,40 @@ export class SqliteReadModelStore implements ReadModelStore {
       target,
       (table) => this.db.prepare(`SELECT * FROM ${table}`).all() as RawRow[],
     );
+  }
+
+  /**
+   * Keyset pages over the primary key's index (`(a, b) > (?, ?) ORDER BY a, b LIMIT n`): each page is
+   * one short synchronous read, so the event loop and the projector's commits get their turn between
+   * pages, and however deep the page, it costs one index seek.
+   */
+  async *readRows(
+    projection: Projection,
+    tableName: string,
+    options: ReadRowsOptions,
+  ): AsyncGenerator<Row[]> {
+    const table = projection.table(tableName);
+    const limit = checkPageSize(options.pageSize);
+    const generation = options.generation ?? this.requireActive(projection.name);
+    const physical = sqliteDialect.qualify(generationTableName(projection.name, table.name, generation));
+    const columns = primaryKeyExpressions(sqliteDialect, table);
+    const order = `ORDER BY ${columns.join(', ')} LIMIT ${limit}`;
+    const first = `SELECT * FROM ${physical} ${order}`;
+    const next = `SELECT * FROM ${physical} WHERE (${columns.join(', ')}) > (${columns.map(() => '?').join(', ')}) ${order}`;
+    let last: Row | undefined;
+    for (;;) {
+      const raw = last
+        ? this.prepare(next).all(
+            ...table.primaryKey.map((column) =>
+              sqliteDialect.encode(table.columnsByName.get(column)?.type ?? 'text', last?.[column]),
+            ),
+          )
+        : this.prepare(first).all();
+      const rows = decodeRows(sqliteDialect, table, raw as RawRow[]);
+      if (rows.length > 0) yield rows;
+      if (rows.length < limit) return;
+      last = rows[rows.length - 1];
+    }
   }
 
   async close(): Promise<void> {
