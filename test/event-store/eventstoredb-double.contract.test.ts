@@ -5,8 +5,8 @@
  * with only the double's seeded system events.
  *
  * Run twice: as a current (23.10+) node — the client appends through BatchAppend and subscriptions
- * get CaughtUp — and as a legacy (21.x) node — plain Append, no CaughtUp, so the adapter's
- * head-position fallback for caught-up is exercised too.
+ * get CaughtUp — and as a legacy (21.x/22.x) node — plain Append, no CaughtUp and no checkpoint when
+ * a filtered subscription goes live, so the adapter's own way to caught-up is exercised too.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -15,7 +15,16 @@ import {
   type EventStore,
   type NewEvent,
 } from '@pc/event-store';
-import { ANY, EventStoreDBClient, NO_STREAM, jsonEvent } from '@eventstore/db-client';
+import {
+  ANY,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  START,
+  eventTypeFilter,
+  jsonEvent,
+} from '@eventstore/db-client';
+import type { Position as EsdbPosition } from '@eventstore/db-client';
 import { createEventStoreDbEventStore } from '@pc/event-store/eventstoredb/eventstoredb-event-store';
 import { runEventStoreContract } from '@pc/event-store/testing/contract';
 import { SubscriptionReader } from '@pc/event-store/testing/subscription-reader';
@@ -118,7 +127,8 @@ describe.each(['current', 'legacy'] as const)(
 
     it('places caught-up right after a filtered backlog whose newest event the server filters out', async () => {
       // The head event is dropped server-side, so caught-up must come from the server's CaughtUp
-      // (current) or its going-live checkpoint (legacy), ordered behind the events still buffered.
+      // (current) or, on a legacy node that sends neither CaughtUp nor a checkpoint when going live,
+      // from the adapter's own look below the head — ordered behind the events still buffered.
       const backlog = 2_000;
       for (let i = 0; i < backlog; i += 100) {
         await store.append(
@@ -139,6 +149,66 @@ describe.each(['current', 'legacy'] as const)(
         await store.append('spec-fb-live', [event('Dropped'), live]);
         await reader.waitFor('live event', () => reader.events().length === backlog + 1);
         expect(reader.events()[backlog].id).toBe(live.id);
+      } finally {
+        await reader.close();
+      }
+    });
+
+    it('reaches caught-up on a quiet store whose newest event the filter drops', async () => {
+      // The review's repro: against a real 21.x/22.x node nothing ever passes the head here.
+      const kept = [event('Kept.Quiet'), event('Kept.Quiet'), event('Kept.Quiet')];
+      for (const k of kept) await store.append('spec-quiet', [k]);
+      await store.append('spec-quiet', [event('Dropped')]);
+      const reader = new SubscriptionReader(
+        store.subscribeToAll({ filter: { eventTypePrefixes: ['Kept.'] } }),
+      );
+      try {
+        await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'), 10_000);
+        expect(reader.messages.map((m) => m.type)).toEqual(['event', 'event', 'event', 'caught-up']);
+        expect(reader.events().map((e) => e.id)).toEqual(kept.map((k) => k.id));
+        expect(reader.messages[3]).toEqual({ type: 'caught-up', position: reader.events()[2].position });
+        const live = event('Kept.Live');
+        await store.append('spec-quiet', [event('Dropped'), live]);
+        await reader.waitFor('live event', () => reader.events().length === 4);
+        expect(reader.events()[3].id).toBe(live.id);
+        expect(reader.messages.filter((m) => m.type === 'caught-up')).toHaveLength(1);
+      } finally {
+        await reader.close();
+      }
+    });
+
+    it('reaches caught-up when nothing in the store matches the filter', async () => {
+      // 43 records: a legacy node checkpoints after its first page only, far below the head.
+      for (let i = 0; i < 4; i++) {
+        await store.append(
+          `spec-none-${i}`,
+          Array.from({ length: 10 }, () => event('Dropped')),
+        );
+      }
+      const reader = new SubscriptionReader(
+        store.subscribeToAll({ filter: { eventTypePrefixes: ['Kept.'] } }),
+      );
+      try {
+        await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'), 10_000);
+        expect(reader.messages).toEqual([{ type: 'caught-up', position: null }]);
+        const live = event('Kept.Live');
+        await store.append('spec-none-live', [live]);
+        await reader.waitFor('live event', () => reader.events().length === 1);
+        expect(reader.events()[0].id).toBe(live.id);
+      } finally {
+        await reader.close();
+      }
+    });
+
+    it('reaches caught-up from a position after which only dropped events follow', async () => {
+      const { position } = await store.append('spec-from', [event('Kept.From')]);
+      await store.append('spec-from', [event('Dropped'), event('Dropped')]);
+      const reader = new SubscriptionReader(
+        store.subscribeToAll({ fromPosition: position, filter: { eventTypePrefixes: ['Kept.'] } }),
+      );
+      try {
+        await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'), 10_000);
+        expect(reader.messages).toEqual([{ type: 'caught-up', position }]);
       } finally {
         await reader.close();
       }
@@ -205,6 +275,225 @@ describe.each(['current', 'legacy'] as const)(
       await expect(store.ping()).rejects.toBeInstanceOf(EventStoreUnavailableError);
       await expect(store.append('spec-down', [event()])).rejects.toBeInstanceOf(EventStoreUnavailableError);
       await expect(store.readStream('spec-down')).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    });
+  },
+);
+
+/**
+ * A busy node: every catch-up page comes late, so the subscription falls silent long before the
+ * server has reached the head. Caught-up must still wait for the last event the filter keeps.
+ */
+describe.each(['current', 'legacy'] as const)(
+  'eventstoredb adapter on a slow gRPC double (%s node)',
+  (profile) => {
+    let double: EsdbDouble;
+    let store: EventStore;
+
+    beforeEach(async () => {
+      double = await startEsdbDouble({ profile, catchUpPageDelayMs: 150 });
+      store = await createEventStoreDbEventStore(double.connectionString);
+    });
+    afterEach(async () => {
+      await store.close();
+      await double.stop();
+    });
+
+    it('never takes a slow catch-up for its end', async () => {
+      const event = (type: string): NewEvent => ({ id: randomUUID(), type, data: {} });
+      const kept: NewEvent[] = [];
+      for (let i = 0; i < 10; i++) {
+        const batch = Array.from({ length: 10 }, () => event('Kept.Slow'));
+        kept.push(...batch);
+        await store.append(`spec-slow-${i}`, batch);
+      }
+      for (let i = 0; i < 10; i++) {
+        await store.append(
+          `spec-slow-dropped-${i}`,
+          Array.from({ length: 10 }, () => event('Dropped')),
+        );
+      }
+      const reader = new SubscriptionReader(
+        store.subscribeToAll({ filter: { eventTypePrefixes: ['Kept.'] } }),
+      );
+      try {
+        await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'));
+        const caughtUpAt = reader.messages.findIndex((m) => m.type === 'caught-up');
+        expect(caughtUpAt).toBe(kept.length);
+        expect(reader.events().map((e) => e.id)).toEqual(kept.map((e) => e.id));
+        expect(reader.messages[caughtUpAt]).toEqual({
+          type: 'caught-up',
+          position: reader.events()[kept.length - 1].position,
+        });
+      } finally {
+        await reader.close();
+      }
+    });
+  },
+);
+
+/**
+ * FellBehind, as the 23.10+ protocol defines it (a node sends it when a subscription's live buffer
+ * overflowed, then catches up again and sends CaughtUp): the caught-up that follows must come after
+ * everything the subscription catches up on, not as soon as it passes the head read at the start.
+ */
+describe('eventstoredb adapter on a gRPC double whose subscription falls behind (current node)', () => {
+  let double: EsdbDouble;
+  let store: EventStore;
+
+  beforeEach(async () => {
+    double = await startEsdbDouble({ profile: 'current' });
+    store = await createEventStoreDbEventStore(double.connectionString);
+  });
+  afterEach(async () => {
+    await store.close();
+    await double.stop();
+  });
+
+  const event = (): NewEvent => ({ id: randomUUID(), type: 'Tested', data: {} });
+
+  it('reports caught-up again only once the server has caught up again', async () => {
+    const first = event();
+    await store.append('spec-behind', [first]);
+    const reader = new SubscriptionReader(store.subscribeToAll());
+    try {
+      await reader.waitFor('caught-up', () => reader.messages.some((m) => m.type === 'caught-up'));
+      expect(reader.messages.map((m) => m.type)).toEqual(['event', 'caught-up']);
+      expect(double.fallBehind()).toBe(1);
+      // One append: the subscription wakes up with all five in the log, falls behind, catches up.
+      const batch = Array.from({ length: 5 }, () => event());
+      await store.append('spec-behind', batch);
+      await reader.waitFor(
+        'a second caught-up',
+        () => reader.messages.filter((m) => m.type === 'caught-up').length === 2,
+      );
+      expect(reader.messages.map((m) => m.type)).toEqual([
+        'event',
+        'caught-up',
+        'event',
+        'event',
+        'event',
+        'event',
+        'event',
+        'caught-up',
+      ]);
+      expect(reader.events().map((e) => e.id)).toEqual([first, ...batch].map((e) => e.id));
+      expect(reader.messages[7]).toEqual({ type: 'caught-up', position: reader.events()[5].position });
+      const live = event();
+      await store.append('spec-behind', [live]);
+      await reader.waitFor('live event', () => reader.events().length === 7);
+      expect(reader.events()[6].id).toBe(live.id);
+      expect(reader.messages.filter((m) => m.type === 'caught-up')).toHaveLength(2);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('the legacy profile refuses to fall behind: no pre-23.10 node sends FellBehind', async () => {
+    const legacy = await startEsdbDouble({ profile: 'legacy' });
+    try {
+      expect(() => legacy.fallBehind()).toThrow(/FellBehind/);
+    } finally {
+      await legacy.stop();
+    }
+  });
+});
+
+/**
+ * The double itself, through the raw client: what a filtered `$all` subscription sends on each
+ * profile, against the rules of the server sources (AllSubscriptionFiltered, 22.x and 23.10, and
+ * the SubscriptionsService's live checkpoints), for a log the test lays out page by page.
+ */
+describe.each([
+  {
+    profile: 'legacy' as const,
+    // Pages of 32 considered events: records 0-31 and 32-63 checkpoint (at the page start: they
+    // deliver nothing), 64-73 is the last page: no checkpoint, no CaughtUp; the 10 it considered
+    // carry over, so the 22nd live event completes the interval.
+    catchUp: (p: bigint[]) => [
+      { commit: 0n, prepare: 0n },
+      { commit: p[32], prepare: 0n },
+    ],
+    caughtUp: 0,
+    liveToCheckpoint: 22,
+  },
+  {
+    profile: 'current' as const,
+    // 23.10: the later of the last position sent and the page start; a checkpoint at the last event
+    // sent and CaughtUp when going live; the live count starts from 0.
+    catchUp: (p: bigint[]) => [
+      { commit: 0n, prepare: 0n },
+      { commit: p[32], prepare: 0n },
+      { commit: p[73], prepare: p[73] },
+    ],
+    caughtUp: 1,
+    liveToCheckpoint: 32,
+  },
+])(
+  'the gRPC double: a filtered $all subscription ($profile node, raw client)',
+  ({ profile, catchUp, caughtUp, liveToCheckpoint }) => {
+    it('checkpoints as the server does, and (legacy) not when going live', async () => {
+      const double = await startEsdbDouble({ profile });
+      const client = EventStoreDBClient.connectionString(double.connectionString);
+      const dropped = (n: number) =>
+        Array.from({ length: n }, () => jsonEvent({ type: 'Dropped', data: {} }));
+      try {
+        // 3 seeded system records, 70 dropped, 1 kept: 74 records.
+        await client.appendToStream('raw-dropped', dropped(70));
+        await client.appendToStream('raw-kept', [jsonEvent({ type: 'Kept.Raw', data: {} })]);
+        const positions: bigint[] = [];
+        for await (const { event } of client.readAll({
+          direction: FORWARDS,
+          fromPosition: START,
+          maxCount: 1_000,
+        })) {
+          if (event !== undefined) positions.push(event.position.commit);
+        }
+        expect(positions).toHaveLength(74);
+
+        const events: bigint[] = [];
+        const checkpoints: EsdbPosition[] = [];
+        let caughtUps = 0;
+        const subscription = client.subscribeToAll({
+          fromPosition: START,
+          filter: eventTypeFilter({
+            prefixes: ['Kept.'],
+            checkpointReached: (_subscription, position) => {
+              checkpoints.push(position);
+            },
+          }),
+        });
+        subscription.on('data', ({ event }) => {
+          if (event !== undefined) events.push(event.position.commit);
+        });
+        subscription.on('caughtUp', () => {
+          caughtUps += 1;
+        });
+        /** Waits for `condition` (if any), then a little longer so that anything unexpected shows up. */
+        const settle = async (condition: () => boolean = () => true): Promise<void> => {
+          const deadline = Date.now() + 10_000;
+          while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+          await new Promise((r) => setTimeout(r, 300));
+        };
+        try {
+          await settle(() => events.length === 1);
+          expect(events).toEqual([positions[73]]);
+          expect(checkpoints).toEqual(catchUp(positions));
+          expect(caughtUps).toBe(caughtUp);
+
+          await client.appendToStream('raw-dropped', dropped(liveToCheckpoint - 1));
+          await settle();
+          expect(checkpoints).toHaveLength(catchUp(positions).length);
+          const { position } = await client.appendToStream('raw-dropped', dropped(1));
+          await settle(() => checkpoints.length > catchUp(positions).length);
+          expect(checkpoints.slice(catchUp(positions).length)).toEqual([position]);
+          expect(caughtUps).toBe(caughtUp);
+        } finally {
+          await subscription.unsubscribe();
+        }
+      } finally {
+        await client.dispose();
+        await double.stop();
+      }
     });
   },
 );

@@ -16,8 +16,11 @@ import { StreamsService, serverFeaturesService } from './streams-service';
 export interface EsdbDoubleOptions {
   /**
    * 'current' (default) behaves like a 23.10+ node: ServerFeatures advertises BatchAppend (so the
-   * client appends through it) and subscriptions send CaughtUp. 'legacy' behaves like a 21.6 node:
-   * no ServerFeatures service (the client falls back to Append) and no CaughtUp message.
+   * client appends through it) and subscriptions send a checkpoint and CaughtUp when they go live.
+   * 'legacy' behaves like a 21.x/22.x node: no ServerFeatures service (the client falls back to
+   * Append), no CaughtUp message and no checkpoint when a subscription goes live — filtered
+   * subscriptions only checkpoint on catch-up pages that are not the last one and, live, every
+   * `window x multiplier` events (see README.md).
    */
   readonly profile?: 'current' | 'legacy';
   /** MaxAppendSize of the node; 1 MiB by default, like the server. */
@@ -28,6 +31,11 @@ export interface EsdbDoubleOptions {
    * a node answers when it can no longer read that event (truncated by stream metadata, say).
    */
   readonly idempotentPosition?: 'original' | 'none';
+  /**
+   * Pause before every catch-up page of a `$all` subscription, like a busy node (default 0). Lets a
+   * test check that the adapter never takes a slow catch-up for the end of it.
+   */
+  readonly catchUpPageDelayMs?: number;
 }
 
 export interface EsdbDouble {
@@ -36,6 +44,13 @@ export interface EsdbDouble {
   readonly connectionString: string;
   /** Writes an event to a system stream, as the node itself does (stats, settings, projections...). */
   writeSystemEvent(streamName: string, type: string, data?: Record<string, unknown>): AppendOutcome;
+  /**
+   * Makes every running `$all` subscription fall behind before its next live event: FellBehind, a
+   * checkpoint, catch-up again, then checkpoint and CaughtUp, as a 23.10+ node does when a
+   * subscription's live buffer overflows. Current profile only (throws on 'legacy'). Returns the
+   * number of subscriptions affected.
+   */
+  fallBehind(): number;
   /** Ends running reads/subscriptions and shuts the server down (clients then see UNAVAILABLE). */
   stop(): Promise<void>;
 }
@@ -44,9 +59,10 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
   const legacy = options.profile === 'legacy';
   const log = new InMemoryLog();
   const streams = new StreamsService(log, {
-    sendCaughtUp: !legacy,
+    subscriptions: legacy ? 'legacy' : 'current',
     maxAppendSize: options.maxAppendSize ?? 1_048_576,
     idempotentPosition: options.idempotentPosition ?? 'original',
+    catchUpPageDelayMs: options.catchUpPageDelayMs ?? 0,
   });
   const server = new grpc.Server();
   server.addService(StreamsServiceDefinition, streams.implementation(!legacy));
@@ -92,6 +108,7 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     port,
     connectionString: `esdb://127.0.0.1:${port}?tls=false`,
     writeSystemEvent,
+    fallBehind: () => streams.fallBehind(),
     stop: async () => {
       if (stopped) return;
       stopped = true;

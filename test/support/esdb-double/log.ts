@@ -84,6 +84,14 @@ export class InMemoryLog {
     return this.all[index];
   }
 
+  /**
+   * Log position of the record at `index`, or the position the next record will get when `index` is
+   * `length`: the pre-position of that record, i.e. the post-position of the one before it.
+   */
+  positionAt(index: number): bigint {
+    return index < this.all.length ? this.all[index].position : this.nextPosition;
+  }
+
   /** Index of the first event whose position is >= `position` (or `length`). */
   indexAtOrAfter(position: bigint): number {
     let low = 0;

@@ -40,8 +40,20 @@ import type {
 } from './log';
 
 export interface StreamsServiceOptions {
-  /** Send `CaughtUp` when a subscription switches to live (servers from 23.10 do; older ones do not). */
-  readonly sendCaughtUp: boolean;
+  /**
+   * How `$all` subscriptions signal their progress (see `subscribeToAll`):
+   * - 'current': like the 23.10+ AllSubscriptionFiltered — a checkpoint and `CaughtUp` when a
+   *   subscription goes live, `FellBehind` (on request, see `fallBehind`) when it drops back;
+   * - 'legacy': like the 21.x/22.x AllSubscriptionFiltered — no `CaughtUp`, no checkpoint when going
+   *   live; checkpoints only on catch-up pages that are not the last one and, live, every
+   *   `window x multiplier` events.
+   */
+  readonly subscriptions: 'current' | 'legacy';
+  /**
+   * Pause before every catch-up page of a subscription, like a busy node (0: none). Not a protocol
+   * behaviour: it lets tests check that a client does not mistake a slow catch-up for the end.
+   */
+  readonly catchUpPageDelayMs: number;
   /** Largest total payload (data + metadata bytes) of one append; the server's MaxAppendSize default is 1 MiB. */
   readonly maxAppendSize: number;
   /**
@@ -55,6 +67,8 @@ export interface StreamsServiceOptions {
 
 /** The server's default filter search window when the client asks for the `count` window. */
 const DEFAULT_MAX_SEARCH_WINDOW = 32;
+/** Events a subscription's catch-up page may return at most (the server's Enumerator.ReadBatchSize). */
+const READ_BATCH_SIZE = 32;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type RpcError = Partial<grpc.StatusObject> & { code: grpc.status };
@@ -167,8 +181,16 @@ function eventResponse(event: StoredEvent, structuredIds: boolean): ReadResp {
   return new ReadResp().setEvent(readEvent);
 }
 
+interface ServerFilter {
+  readonly predicate: EventPredicate;
+  /** Events one catch-up page considers at most (the filter's max search window). */
+  readonly window: number;
+  /** `window x checkpointIntervalMultiplier`: considered events between two checkpoints. */
+  readonly checkpointInterval: number;
+}
+
 /** Builds the server-side filter of a `$all` read or subscription (prefixes win over a regex, as on the server). */
-function filterOf(options: ReadReq.Options): { predicate: EventPredicate; checkpointEvery: number } | null {
+function filterOf(options: ReadReq.Options): ServerFilter | null {
   if (options.getFilterOptionCase() !== ReadReq.Options.FilterOptionCase.FILTER) return null;
   const filter = options.getFilter() as ReadReq.Options.FilterOptions;
   const onStream = filter.getFilterCase() === ReadReq.Options.FilterOptions.FilterCase.STREAM_IDENTIFIER;
@@ -194,7 +216,8 @@ function filterOf(options: ReadReq.Options): { predicate: EventPredicate; checkp
   const multiplier = Math.max(1, filter.getCheckpointintervalmultiplier());
   return {
     predicate: onStream ? (event) => matches(event.streamName) : (event) => matches(event.type),
-    checkpointEvery: Math.max(1, window) * multiplier,
+    window: Math.max(1, window),
+    checkpointInterval: Math.max(1, window) * multiplier,
   };
 }
 
@@ -337,8 +360,15 @@ interface PendingBatch {
   readonly events: ProposedEvent[];
 }
 
+/** What the double can ask of a running `$all` subscription. */
+interface SubscriptionControl {
+  /** Set by `fallBehind()`: send FellBehind before the next live event and catch up again. */
+  fallBehind: boolean;
+}
+
 export class StreamsService {
   private readonly active = new Set<Outbound>();
+  private readonly subscriptions = new Set<SubscriptionControl>();
 
   constructor(
     private readonly log: InMemoryLog,
@@ -362,6 +392,20 @@ export class StreamsService {
   /** Ends every running read and subscription (server shutdown). */
   stopAll(): void {
     for (const outbound of this.active) outbound.stop();
+  }
+
+  /**
+   * Makes every running `$all` subscription fall behind before its next live event, as a 23.10+
+   * node does when a subscription's live buffer overflows (see `subscribeToAll`). Only on the
+   * 'current' profile: pre-23.10 nodes have no FellBehind (a slow consumer's subscription is
+   * dropped instead). Returns the number of subscriptions affected.
+   */
+  fallBehind(): number {
+    if (this.options.subscriptions !== 'current') {
+      throw new Error('A pre-23.10 node never sends FellBehind; use the current profile');
+    }
+    for (const control of this.subscriptions) control.fallBehind = true;
+    return this.subscriptions.size;
   }
 
   private readonly read: grpc.handleServerStreamingCall<ReadReq, ReadResp> = (call) => {
@@ -483,10 +527,31 @@ export class StreamsService {
   }
 
   /**
-   * Catch-up subscription to `$all`: confirmation, historic events, `CaughtUp` (if enabled) when the
-   * cursor reaches the end of the log, then live events. One cursor over the log serves both phases,
-   * so there is no gap or duplicate at the switch. Filtered subscriptions get a checkpoint every
-   * `window * multiplier` scanned events and when they go live.
+   * Catch-up subscription to `$all`, modelled on the server's AllSubscriptionFiltered (one cursor over
+   * the log serves catch-up and live, so there is no gap or duplicate at the switch):
+   *
+   * - Catch-up reads pages like the server's FilteredReadAllEventsForward: a page considers events
+   *   until it holds READ_BATCH_SIZE matching ones or has considered `window` events; it is the
+   *   last page (end of stream) only when it ran into the end of the log — a page that stops on a
+   *   limit right at the last event is followed by an empty last page. Filtered subscriptions count
+   *   considered events; after a page that is NOT the last one, once the count reaches
+   *   `window x multiplier`, they send a checkpoint (count modulo the interval). Its position:
+   *   - legacy (21.x/22.x): the last event the page delivered, else the page's start position (the
+   *     post-position of the record before it, as `(commit, 0)`);
+   *   - current (23.10+): the later of the last event or checkpoint sent and the page's start.
+   * - Going live (at the end of the last page):
+   *   - legacy: nothing at all — no checkpoint, no CaughtUp;
+   *   - current: (filtered) a checkpoint at the later of the last event sent and the last page's
+   *     start, then `CaughtUp`.
+   * - Live, filtered subscriptions count every event appended (matching or not, system events
+   *   included, as the SubscriptionsService does) and send a checkpoint at the event that makes the
+   *   count reach the interval. Legacy carries the catch-up count over; current starts from 0 (the
+   *   server counts from the moment it subscribed to live events, close enough for a double).
+   * - `fallBehind()` (current only): before the next live event, `FellBehind` and a checkpoint at the
+   *   last event or checkpoint sent, then catch-up pages again from there, then checkpoint and
+   *   `CaughtUp` again, as the 23.10+ enumerator does when its live buffer overflowed.
+   *
+   * Unfiltered subscriptions (which our adapter never makes) get no checkpoints at all.
    */
   private async subscribeToAll(
     options: ReadReq.Options,
@@ -495,46 +560,130 @@ export class StreamsService {
   ): Promise<void> {
     const allOptions = options.getAll() as ReadReq.Options.AllOptions;
     const Case = ReadReq.Options.AllOptions.AllOptionCase;
+    const current = this.options.subscriptions === 'current';
     let cursor: number;
+    /** The 23.10 enumerator's `checkpoint`: the last event or checkpoint position sent on. */
+    let lastSent: LogPosition | null = null;
+    let firstPageStart: LogPosition | null = null;
+    let catchUp = true;
     switch (allOptions.getAllOptionCase()) {
       case Case.START:
         cursor = 0;
+        firstPageStart = { commit: 0n, prepare: 0n };
         break;
       case Case.END:
+        // Both server generations go straight to live from the end (no catch-up page, no checkpoint).
         cursor = this.log.length;
+        catchUp = false;
         break;
       case Case.POSITION: {
         // Catch-up subscriptions are exclusive of the position they start from.
         const position = allOptions.getPosition() as ReadReq.Options.Position;
-        cursor = this.log.indexAfter(BigInt(position.getCommitPosition()));
+        const commit = BigInt(position.getCommitPosition());
+        cursor = this.log.indexAfter(commit);
+        if (current) {
+          // 23.10 reads its first page from the requested position itself.
+          lastSent = { commit, prepare: BigInt(position.getPreparePosition()) };
+          firstPageStart = lastSent;
+        }
         break;
       }
       default:
         throw new BadRequest('Missing all option');
     }
     const filter = filterOf(options);
-    await outbound.send(
-      new ReadResp().setConfirmation(new ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID())),
-    );
-    let live = false;
-    let scanned = 0;
-    let lastScanned: StoredEvent | undefined = cursor > 0 ? this.log.eventAt(cursor - 1) : undefined;
-    while (!outbound.isStopped) {
-      while (cursor < this.log.length && !outbound.isStopped) {
-        const event = this.log.eventAt(cursor++) as StoredEvent;
-        lastScanned = event;
-        scanned++;
-        if (filter === null || filter.predicate(event))
-          await outbound.send(eventResponse(event, structuredIds));
-        if (filter !== null && scanned % filter.checkpointEvery === 0) await outbound.send(checkpoint(event));
-      }
-      if (!live && !outbound.isStopped) {
-        live = true;
-        if (filter !== null && lastScanned !== undefined) await outbound.send(checkpoint(lastScanned));
-        if (this.options.sendCaughtUp)
+    const window = filter?.window ?? READ_BATCH_SIZE;
+    const matches = (event: StoredEvent): boolean => filter === null || filter.predicate(event);
+    const control: SubscriptionControl = { fallBehind: false };
+    this.subscriptions.add(control);
+    try {
+      await outbound.send(
+        new ReadResp().setConfirmation(
+          new ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID()),
+        ),
+      );
+      let counter = 0;
+      for (;;) {
+        // Catch-up, page by page.
+        let pageStart: LogPosition | null = null;
+        while (catchUp) {
+          if (this.options.catchUpPageDelayMs > 0) {
+            await new Promise((resolve) => setTimeout(resolve, this.options.catchUpPageDelayMs));
+          }
+          if (outbound.isStopped) return;
+          pageStart = firstPageStart ?? { commit: this.log.positionAt(cursor), prepare: 0n };
+          firstPageStart = null;
+          let considered = 0;
+          let records = 0;
+          let endOfStream = false;
+          let lastInPage: StoredEvent | undefined;
+          while (records < READ_BATCH_SIZE && considered < window) {
+            if (cursor >= this.log.length) {
+              endOfStream = true;
+              break;
+            }
+            const event = this.log.eventAt(cursor++) as StoredEvent;
+            considered++;
+            if (!matches(event)) continue;
+            records++;
+            await outbound.send(eventResponse(event, structuredIds));
+            if (outbound.isStopped) return;
+            lastInPage = event;
+            lastSent = positionOf(event);
+          }
+          if (filter === null) {
+            if (endOfStream) break;
+            continue;
+          }
+          counter += considered;
+          if (endOfStream) break;
+          if (counter >= filter.checkpointInterval) {
+            counter %= filter.checkpointInterval;
+            if (current) {
+              lastSent = laterOf(lastSent, pageStart);
+              await outbound.send(checkpoint(lastSent));
+            } else {
+              await outbound.send(checkpoint(lastInPage === undefined ? pageStart : positionOf(lastInPage)));
+            }
+          }
+        }
+        // Going live.
+        if (outbound.isStopped) return;
+        if (current) {
+          if (filter !== null && pageStart !== null) {
+            lastSent = laterOf(lastSent, pageStart);
+            await outbound.send(checkpoint(lastSent));
+          }
           await outbound.send(new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
+          counter = 0;
+        }
+        // Live, until the double is told to make it fall behind.
+        catchUp = true;
+        for (;;) {
+          while (cursor >= this.log.length && !outbound.isStopped) await outbound.waitForAppend(this.log);
+          if (outbound.isStopped) return;
+          if (control.fallBehind) {
+            control.fallBehind = false;
+            await outbound.send(new ReadResp().setFellBehind(new ReadResp.FellBehind()));
+            if (filter !== null && lastSent !== null) await outbound.send(checkpoint(lastSent));
+            counter = 0;
+            firstPageStart = lastSent;
+            break;
+          }
+          const event = this.log.eventAt(cursor++) as StoredEvent;
+          if (matches(event)) {
+            await outbound.send(eventResponse(event, structuredIds));
+            lastSent = positionOf(event);
+          }
+          if (filter !== null && ++counter >= filter.checkpointInterval) {
+            counter = 0;
+            lastSent = positionOf(event);
+            await outbound.send(checkpoint(lastSent));
+          }
+        }
       }
-      if (cursor >= this.log.length) await outbound.waitForAppend(this.log);
+    } finally {
+      this.subscriptions.delete(control);
     }
   }
 
@@ -748,11 +897,28 @@ export class StreamsService {
   }
 }
 
-function checkpoint(event: StoredEvent): ReadResp {
+/** A `$all` position as the server's TFPos: commit and prepare. */
+interface LogPosition {
+  readonly commit: bigint;
+  readonly prepare: bigint;
+}
+
+/** Events written over gRPC are their own commit: commit = prepare = the record's position. */
+function positionOf(event: StoredEvent): LogPosition {
+  return { commit: event.position, prepare: event.position };
+}
+
+function laterOf(a: LogPosition | null, b: LogPosition): LogPosition {
+  if (a === null) return b;
+  if (a.commit !== b.commit) return a.commit > b.commit ? a : b;
+  return a.prepare >= b.prepare ? a : b;
+}
+
+function checkpoint(position: LogPosition): ReadResp {
   return new ReadResp().setCheckpoint(
     new ReadResp.Checkpoint()
-      .setCommitPosition(event.position.toString())
-      .setPreparePosition(event.position.toString()),
+      .setCommitPosition(position.commit.toString())
+      .setPreparePosition(position.prepare.toString()),
   );
 }
 

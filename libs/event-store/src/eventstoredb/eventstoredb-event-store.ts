@@ -75,7 +75,9 @@ import type {
  *   Correct, but a narrow filter over a large store scans it.
  * - subscribeToAll: one server-side filter (stream prefixes, else type prefixes, else "no system
  *   events") and the rest applied here. Caught-up comes from the server's CaughtUp message (23.10+)
- *   or, on older servers, from the head position read just before subscribing (see EsdbSubscription).
+ *   or, on older servers, from the head read just before subscribing: once the subscription has
+ *   passed it, or passed the newest event below it that the filter keeps, which the adapter reads
+ *   itself when the subscription falls silent (see EsdbSubscription).
  * - Positions of events read from a stream need a server >= 22.6 (older ones do not return them).
  */
 export async function createEventStoreDbEventStore(connectionString: string): Promise<EventStore> {
@@ -91,6 +93,14 @@ const PING_TIMEOUT_MS = 5_000;
 /** Queue length at which a subscription stops pulling from gRPC until the consumer catches up. */
 const SUBSCRIPTION_HIGH_WATER = 1_024;
 const SUBSCRIPTION_LOW_WATER = 256;
+/**
+ * Caught-up fallback on servers without CaughtUp (see EsdbSubscription): how long the subscription
+ * must have been silent before the adapter looks at the log itself, the longest it then waits
+ * between two looks, and how many events one look reads at most.
+ */
+const FALLBACK_QUIET_MS = 100;
+const FALLBACK_MAX_DELAY_MS = 5_000;
+const FALLBACK_SCAN_BUDGET = 2_048;
 /** What servers before 22.6 put in the commit position of events read from a stream: "no position". */
 const NO_POSITION = 2n ** 64n - 1n;
 const POSITION_PATTERN = /^(\d{20})\/(\d{20})$/;
@@ -128,16 +138,17 @@ function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
   }
 }
 
-function isSystemEvent(event: EsdbRecordedEvent): boolean {
-  return event.type.startsWith('$') || event.streamId.startsWith('$');
+/** The port's filter on an event's type and stream name; system events (type or stream '$...') never match. */
+function matches(type: string, streamName: string, filter: NormalisedFilter): boolean {
+  if (type.startsWith('$') || streamName.startsWith('$')) return false;
+  const { eventTypePrefixes: types, streamNamePrefixes: streams } = filter;
+  if (types !== null && !types.some((prefix) => type.startsWith(prefix))) return false;
+  if (streams !== null && !streams.some((prefix) => streamName.startsWith(prefix))) return false;
+  return true;
 }
 
 function matchesFilter(event: EsdbRecordedEvent, filter: NormalisedFilter): boolean {
-  if (isSystemEvent(event)) return false;
-  const { eventTypePrefixes: types, streamNamePrefixes: streams } = filter;
-  if (types !== null && !types.some((prefix) => event.type.startsWith(prefix))) return false;
-  if (streams !== null && !streams.some((prefix) => event.streamId.startsWith(prefix))) return false;
-  return true;
+  return matches(event.type, event.streamId, filter);
 }
 
 function isJsonObject(value: unknown): value is JsonObject {
@@ -373,7 +384,7 @@ class EventStoreDbEventStore implements EventStore {
       this.client,
       from,
       filter,
-      () => this.headPosition(),
+      () => this.headEvent(),
       () => this.subscriptions.delete(subscription),
     );
     this.subscriptions.add(subscription);
@@ -381,8 +392,13 @@ class EventStoreDbEventStore implements EventStore {
   }
 
   async headPosition(): Promise<Position | null> {
+    return (await this.headEvent())?.position ?? null;
+  }
+
+  /** The newest user event in `$all` (system events skipped), or null when there is none. */
+  private async headEvent(): Promise<RecordedEvent | null> {
     const [newest] = await this.readAll({ direction: 'backwards', maxCount: 1 });
-    return newest?.position ?? null;
+    return newest ?? null;
   }
 
   async ping(): Promise<void> {
@@ -426,17 +442,66 @@ class EventStoreDbEventStore implements EventStore {
 
 type QueueItem = SubscriptionMessage | { type: 'failed'; error: EventStoreError };
 
+function laterOf(a: EsdbPosition | null, b: EsdbPosition | null): EsdbPosition | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return compareEsdbPositions(a, b) >= 0 ? a : b;
+}
+
+/** What one look at the log below the head found (see `EsdbSubscription.lookBelowHead`). */
+type LookResult =
+  /** Nothing the consumer would see lies between what the subscription has passed and the head. */
+  | { kind: 'covered' }
+  /** The newest event below the head that the consumer would see (not yet passed). */
+  | { kind: 'found'; position: EsdbPosition }
+  /** The read budget ran out first; look again later. */
+  | { kind: 'unknown' };
+
 /**
  * A catch-up subscription over the client's `subscribeToAll`, as an async iterable of port messages.
  *
- * Caught-up ordering: the client reports the server's CaughtUp as an `caughtUp` event emitted while
- * earlier events may still sit in the Readable's buffer. We consume in flowing mode and count the
- * `data` events; at `caughtUp` the signal belongs after `delivered + readableLength` events, which is
- * exact because both happen synchronously inside the client's transform.
+ * Ordering of signals: the client reports the server's CaughtUp, FellBehind and checkpoints as events
+ * or callbacks raised while earlier events may still sit in the Readable's buffer. We consume in
+ * flowing mode and count the `data` events; a signal raised with N events buffered belongs after
+ * `delivered + N` events (exact, because both happen synchronously inside the client's transform),
+ * so such signals are queued as markers that `onEvent` applies when that count is reached.
  *
- * Fallback for servers without CaughtUp (< 23.10): the user-event head read just before subscribing.
- * Caught-up is signalled once an event (or a filter checkpoint) at or beyond it has gone by, or at
- * once when there is nothing beyond `fromPosition` (an empty store included).
+ * Caught-up means: every event committed before the subscription started (more exactly: at or before
+ * the head read just before subscribing) that matches the filter has been delivered before it.
+ *
+ * - Servers from 23.10 send CaughtUp when the subscription goes live: that is the signal.
+ * - Servers before 23.10 send nothing of the kind, and their filtered subscriptions (we always send
+ *   a server-side filter) send no checkpoint when going live either: during catch-up only after
+ *   pages that are not the last one, live only every 32 x multiplier events. So neither an event nor
+ *   a checkpoint at or beyond the head H need ever arrive: when H is an event the filter drops, a
+ *   quiet store would never report caught-up. The fallback therefore works from what the adapter
+ *   can observe itself:
+ *   1. H, the newest user event, read before subscribing. If H matches the filter, the server will
+ *      deliver it: caught-up right after the first event at or beyond H (the log is delivered in
+ *      order, with no gaps). A checkpoint at or beyond H says the same (the server has considered
+ *      everything up to it; the marker orders caught-up after the events delivered before it).
+ *   2. If H does not match, caught-up is due once every event below H that the consumer would see
+ *      has been delivered. When the subscription has been silent for a while (no event, no
+ *      checkpoint, not paused by our own backpressure), we read `$all` backwards from H down to
+ *      what the subscription has already passed (`from`, the last event received, the last
+ *      checkpoint): if nothing in between matches the filter, everything that matches up to H has
+ *      been delivered, so caught-up is due after the events already received; if the newest match
+ *      L is found, L becomes the target of rule 1 (L matches, so the server will deliver it).
+ *   Neither rule depends on timing: silence only decides WHEN the adapter spends a read, never
+ *   WHETHER caught-up is due, so caught-up cannot come before an event it promises (a slow server
+ *   merely makes a look come back with a target or "look again later", with a growing delay). A
+ *   look is cheap when the server has finished: its catch-up checkpoints leave at most about two
+ *   pages (64 considered events) between the last checkpoint and H; one look reads at most
+ *   FALLBACK_SCAN_BUDGET events. Events committed after H are live events either way.
+ *
+ * FellBehind (in the protocol since 23.10; the server sources we checked turn it into nothing,
+ * "currently not sent to clients", and later KurrentDB sends it only to clients that ask for a
+ * compatibility level, which this 6.x client does not — a server that falls behind internally just
+ * sends CaughtUp again, ignored while live): caught-up no longer holds. The pending fallback stops
+ * at once (a round counter drops its queued signals) and the old head is forgotten: the subscription
+ * is past it, so it would signal caught-up at the next event while still behind. When the server has
+ * sent CaughtUp before, its next CaughtUp is the signal; a server that never did (none is known to
+ * send FellBehind) gets the fallback again, from a head read anew.
  */
 class EsdbSubscription implements StoreSubscription {
   private readonly queue: QueueItem[] = [];
@@ -445,10 +510,27 @@ class EsdbSubscription implements StoreSubscription {
   private closed = false;
   private failed = false;
   private live = false;
-  /** Number of `data` events received; the target count at which a pending caught-up is due. */
+  /** Number of `data` events received. */
   private delivered = 0;
-  private caughtUpAfter: number | null = null;
+  /** Signals due after a number of `data` events (non-decreasing `at`). */
+  private readonly markers: { at: number; apply: () => void }[] = [];
+  /** The server has sent CaughtUp at least once (a 23.10+ server). */
+  private serverSendsCaughtUp = false;
+  /** Bumped whenever the fallback starts over; an async step of an older round is ignored. */
+  private round = 0;
+  /** Fallback: the head read before subscribing (or after falling behind); null when not pending. */
   private head: EsdbPosition | null = null;
+  /** Fallback: caught-up is due once an event or checkpoint at or beyond this has gone by. */
+  private target: EsdbPosition | null = null;
+  /** Fallback: the head does not match the filter, so the log below it may have to be read. */
+  private lookNeeded = false;
+  private lookTimer: NodeJS.Timeout | undefined;
+  private lookDelay = FALLBACK_QUIET_MS;
+  private lastActivity = Date.now();
+  /** Position of the last event received (matching or not). */
+  private lastSeen: EsdbPosition | null = null;
+  /** Position of the newest checkpoint received. */
+  private lastCheckpoint: EsdbPosition | null = null;
   private lastPosition: Position | null;
   private paused = false;
   private readonly started: Promise<void>;
@@ -457,41 +539,40 @@ class EsdbSubscription implements StoreSubscription {
     private readonly client: EventStoreDBClient,
     private readonly from: EsdbPosition | undefined,
     private readonly filter: NormalisedFilter,
-    readHead: () => Promise<Position | null>,
+    private readonly readHead: () => Promise<RecordedEvent | null>,
     private readonly onClose: () => void,
   ) {
     this.lastPosition = from === undefined ? null : formatEsdbPosition(from);
-    this.started = this.start(readHead);
+    this.started = this.start();
   }
 
-  private async start(readHead: () => Promise<Position | null>): Promise<void> {
+  private async start(): Promise<void> {
     try {
       // Read before subscribing: everything at or before the head existed when we subscribed.
-      const head = await readHead();
+      const head = await this.readHead();
       if (this.closed) return;
-      this.head = head === null ? null : parseEsdbPosition(head);
       const subscription = this.client.subscribeToAll({
         fromPosition: this.from ?? START,
         filter: this.serverFilter(),
       });
       this.subscription = subscription;
       subscription.on('data', (resolved: AllStreamResolvedEvent) => this.onEvent(resolved));
-      subscription.on('caughtUp', () => this.caughtUpAfterBuffered());
+      subscription.on('caughtUp', () => {
+        this.serverSendsCaughtUp = true;
+        this.afterBuffered(() => this.signalCaughtUp());
+      });
       subscription.on('fellBehind', () => {
-        // The server will send CaughtUp again once it has caught up; let that one through.
-        this.live = false;
+        // The fallback stops at once: a signal it would raise from here on may come from a
+        // checkpoint or a look that is already past the FellBehind in the stream.
+        this.stopFallback();
+        this.afterBuffered(() => this.fellBehind());
       });
       subscription.on('error', (error: Error) => this.fail(toPortError(error, 'subscription to $all')));
       subscription.on('close', () => {
         if (!this.closed)
           this.fail(new EventStoreUnavailableError('EventStoreDB ended the subscription to $all'));
       });
-      if (
-        this.head === null ||
-        (this.from !== undefined && compareEsdbPositions(this.head, this.from) <= 0)
-      ) {
-        this.signalCaughtUp();
-      }
+      this.pursue(head, this.round);
     } catch (error) {
       this.fail(toPortError(error, 'subscription to $all'));
     }
@@ -510,10 +591,57 @@ class EsdbSubscription implements StoreSubscription {
     return excludeSystemEvents({ checkpointReached });
   }
 
+  /** Everything up to this position has been delivered or is buffered in front of any new signal. */
+  private passed(): EsdbPosition | null {
+    return laterOf(laterOf(this.from ?? null, this.lastSeen), this.lastCheckpoint);
+  }
+
+  private isPassed(position: EsdbPosition): boolean {
+    const passed = this.passed();
+    return passed !== null && compareEsdbPositions(passed, position) >= 0;
+  }
+
+  /** Starts the fallback towards `head` (the newest user event, read before it is needed). */
+  private pursue(head: RecordedEvent | null, round: number): void {
+    if (this.closed || this.live || round !== this.round) return;
+    if (head === null) {
+      // Nothing but system events: nothing to wait for.
+      this.fallbackCaughtUp();
+      return;
+    }
+    this.head = parseEsdbPosition(head.position);
+    this.target = this.head;
+    this.lookNeeded = !matches(head.type, head.streamName, this.filter);
+    if (this.isPassed(this.head)) {
+      this.fallbackCaughtUp();
+    } else {
+      this.scheduleLook();
+    }
+  }
+
+  /** Caught-up from the fallback, after the buffered events, unless the fallback started over meanwhile. */
+  private fallbackCaughtUp(): void {
+    const round = this.round;
+    this.afterBuffered(() => {
+      if (round === this.round) this.signalCaughtUp();
+    });
+  }
+
+  /** Ends the pending fallback (if any); signals of its round that are still queued are dropped. */
+  private stopFallback(): void {
+    this.round += 1;
+    this.head = null;
+    this.target = null;
+    this.lookNeeded = false;
+    this.cancelLook();
+  }
+
   private onEvent(resolved: AllStreamResolvedEvent): void {
     this.delivered += 1;
     const event = resolved.event;
     if (event !== undefined && !this.closed) {
+      this.noteActivity();
+      this.lastSeen = event.position;
       const beyondFrom = this.from === undefined || compareEsdbPositions(event.position, this.from) > 0;
       if (beyondFrom && matchesFilter(event, this.filter)) {
         try {
@@ -525,36 +653,143 @@ class EsdbSubscription implements StoreSubscription {
           return;
         }
       }
-      if (!this.live && this.head !== null && compareEsdbPositions(event.position, this.head) >= 0) {
+      if (!this.live && this.target !== null && compareEsdbPositions(event.position, this.target) >= 0) {
         this.signalCaughtUp();
       }
     }
-    if (this.caughtUpAfter !== null && this.delivered >= this.caughtUpAfter) {
-      this.caughtUpAfter = null;
-      this.signalCaughtUp();
+    this.applyDueMarkers();
+  }
+
+  private applyDueMarkers(): void {
+    while (this.markers.length > 0 && this.delivered >= this.markers[0].at) {
+      (this.markers.shift() as { apply: () => void }).apply();
     }
   }
 
   private onCheckpoint(position: EsdbPosition): void {
-    if (!this.live && this.head !== null && compareEsdbPositions(position, this.head) >= 0) {
-      this.caughtUpAfterBuffered();
+    if (this.closed) return;
+    this.noteActivity();
+    this.lastCheckpoint = laterOf(this.lastCheckpoint, position);
+    if (!this.live && this.target !== null && compareEsdbPositions(position, this.target) >= 0) {
+      this.fallbackCaughtUp();
     }
   }
 
-  /** Signals caught-up after the events the client has already pushed but we have not yet seen. */
-  private caughtUpAfterBuffered(): void {
-    const buffered = this.subscription?.readableLength ?? 0;
-    if (buffered === 0) {
-      this.signalCaughtUp();
+  /** Applies `signal` after the events the client has already pushed but we have not yet seen. */
+  private afterBuffered(signal: () => void): void {
+    const at = this.delivered + (this.subscription?.readableLength ?? 0);
+    if (at > this.delivered) {
+      this.markers.push({ at, apply: signal });
     } else {
-      const target = this.delivered + buffered;
-      this.caughtUpAfter = this.caughtUpAfter === null ? target : Math.min(this.caughtUpAfter, target);
+      this.applyDueMarkers();
+      signal();
+    }
+  }
+
+  private fellBehind(): void {
+    if (this.closed) return;
+    this.live = false;
+    this.stopFallback();
+    // A server that sends FellBehind sends CaughtUp when it has caught up again; only one that never
+    // sent CaughtUp (not known to exist) needs the head-based fallback, from a head read now.
+    if (this.serverSendsCaughtUp) return;
+    const round = this.round;
+    this.readHead().then(
+      (head) => this.pursue(head, round),
+      (error: unknown) => this.fail(toPortError(error, 'subscription to $all')),
+    );
+  }
+
+  private noteActivity(): void {
+    this.lastActivity = Date.now();
+    this.lookDelay = FALLBACK_QUIET_MS;
+  }
+
+  private scheduleLook(delay = this.lookDelay): void {
+    if (this.lookTimer !== undefined || this.closed || this.live || !this.lookNeeded) return;
+    this.lookTimer = setTimeout(() => {
+      this.lookTimer = undefined;
+      void this.look();
+    }, delay);
+    this.lookTimer.unref();
+  }
+
+  private cancelLook(): void {
+    clearTimeout(this.lookTimer);
+    this.lookTimer = undefined;
+  }
+
+  /** Fallback rule 2 (see the class comment), once the subscription has been silent for a while. */
+  private async look(): Promise<void> {
+    if (this.closed || this.live || !this.lookNeeded || this.head === null) return;
+    const silentFor = Date.now() - this.lastActivity;
+    if (silentFor < FALLBACK_QUIET_MS || this.paused || (this.subscription?.readableLength ?? 0) > 0) {
+      // Still moving, or held back by our own consumer: not the moment to read the log.
+      this.scheduleLook(Math.max(1, FALLBACK_QUIET_MS - silentFor));
+      return;
+    }
+    const round = this.round;
+    let result: LookResult;
+    try {
+      result = await this.lookBelowHead(this.head);
+    } catch {
+      result = { kind: 'unknown' }; // a failing server fails the subscription itself
+    }
+    if (this.closed || this.live || round !== this.round) return;
+    if (result.kind === 'covered') {
+      this.fallbackCaughtUp();
+      return;
+    }
+    if (result.kind === 'found') {
+      this.target = result.position;
+      if (this.isPassed(result.position)) {
+        this.fallbackCaughtUp();
+        return;
+      }
+    }
+    // Look again later (the found event may yet be scavenged before it is delivered), less often.
+    this.lookDelay = Math.min(FALLBACK_MAX_DELAY_MS, this.lookDelay * 2);
+    this.scheduleLook();
+  }
+
+  /**
+   * Reads `$all` backwards from `head` (exclusive: it does not match) down to what the subscription
+   * has passed, which is re-read on every page since the subscription keeps moving meanwhile.
+   */
+  private async lookBelowHead(head: EsdbPosition): Promise<LookResult> {
+    let cursor = head;
+    let pageSize = 32;
+    let read = 0;
+    for (;;) {
+      const passed = this.passed();
+      if (passed !== null && compareEsdbPositions(cursor, passed) <= 0) return { kind: 'covered' };
+      if (read >= FALLBACK_SCAN_BUDGET) return { kind: 'unknown' };
+      const page: AllStreamResolvedEvent[] = await collect(
+        this.client.readAll({ direction: BACKWARDS, fromPosition: cursor, maxCount: pageSize }),
+      );
+      let moved = false;
+      for (const { event } of page) {
+        // Backwards reads start before the position; skip anything not strictly below the cursor.
+        if (event === undefined || compareEsdbPositions(event.position, cursor) >= 0) continue;
+        cursor = event.position;
+        moved = true;
+        read += 1;
+        if (passed !== null && compareEsdbPositions(cursor, passed) <= 0) return { kind: 'covered' };
+        if (matchesFilter(event, this.filter)) return { kind: 'found', position: cursor };
+      }
+      // The start of `$all` without a match: nothing below the head for the consumer at all.
+      if (page.length < pageSize || !moved) return { kind: 'covered' };
+      pageSize = Math.min(MAX_PAGE, pageSize * 2);
     }
   }
 
   private signalCaughtUp(): void {
     if (this.live || this.closed) return;
     this.live = true;
+    this.head = null;
+    this.target = null;
+    this.lookNeeded = false;
+    this.cancelLook();
     this.push({ type: 'caught-up', position: this.lastPosition });
   }
 
@@ -570,6 +805,7 @@ class EsdbSubscription implements StoreSubscription {
   private fail(error: EventStoreError): void {
     if (this.closed || this.failed) return;
     this.failed = true;
+    this.cancelLook();
     this.push({ type: 'failed', error });
     void this.release();
   }
@@ -615,6 +851,7 @@ class EsdbSubscription implements StoreSubscription {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.cancelLook();
     this.queue.length = 0;
     this.wake();
     this.onClose();
