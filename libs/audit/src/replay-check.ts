@@ -2,9 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventStore, type Position, comparePositions } from '@pc/event-store';
-import { type Projection, type ReadModelStore, SqliteReadModelStore, rebuildInto } from '@pc/projections';
-import { applyEvents } from '@pc/projections/runtime/batch';
-import { describeError } from '@pc/projections/runtime/errors';
+import {
+  type Projection,
+  type ReadModelStore,
+  SqliteReadModelStore,
+  rebuildInto,
+  replayInto,
+} from '@pc/projections';
 import { type TableDifference, compareStores } from './replay-diff';
 import { traceDifferences } from './replay-trace';
 
@@ -203,9 +207,7 @@ async function replayTo(
   return { generation: result.generation, checkpoint: result.position, upTo: target, events: result.events };
 }
 
-const BATCH = 500;
-
-/** rebuildInto's loop, resumed: the events after `from.upTo` up to `target`, in batches. */
+/** rebuildInto's loop, resumed: the events after `from.upTo` up to `target`. */
 async function catchUp(
   projection: Projection,
   eventStore: EventStore,
@@ -213,40 +215,16 @@ async function catchUp(
   from: Replayed,
   target: Position,
 ): Promise<Replayed> {
-  const { generation } = from;
-  let { checkpoint, events } = from;
-  let cursor = from.upTo;
-  for (;;) {
-    const page = await eventStore.readAll({
-      fromPosition: cursor ?? undefined,
-      maxCount: BATCH,
-      filter: projection.filter,
-    });
-    const batch = page.filter((event) => comparePositions(event.position, target) <= 0);
-    if (batch.length > 0) {
-      const applied = await applyEvents(projection, batch, (table, key) =>
-        scratch.loadRow(projection, generation, table, key),
-      );
-      if (applied.failure) {
-        const { event, error } = applied.failure;
-        throw new Error(
-          `Projection '${projection.name}' failed on event ${event.id} (${event.type}): ${describeError(error)}`,
-        );
-      }
-      const last = batch[batch.length - 1];
-      await scratch.commit({
-        projection,
-        generation,
-        expectedPosition: checkpoint,
-        position: last.position,
-        recordedAt: last.recordedAt,
-        changes: applied.changes,
-      });
-      checkpoint = last.position;
-      cursor = last.position;
-      events += batch.length;
-    }
-    if (page.length < BATCH || batch.length < page.length) break;
-  }
-  return { generation, checkpoint, upTo: target, events };
+  const replayed = await replayInto(eventStore, projection, scratch, {
+    generation: from.generation,
+    checkpoint: from.checkpoint,
+    from: from.upTo,
+    upToPosition: target,
+  });
+  return {
+    generation: from.generation,
+    checkpoint: replayed.checkpoint,
+    upTo: target,
+    events: from.events + replayed.events,
+  };
 }

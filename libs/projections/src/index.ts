@@ -23,7 +23,13 @@ export {
 } from './runtime/threaded-runner';
 export type { RunnerLogger } from './runtime/projection-worker';
 export { PositionWaiter, type PositionWaiterOptions } from './runtime/wait';
-export { rebuildInto, type RebuildIntoOptions, type RebuildIntoResult } from './runtime/rebuild-into';
+export {
+  rebuildInto,
+  replayInto,
+  type RebuildIntoOptions,
+  type RebuildIntoResult,
+  type ReplayIntoOptions,
+} from './runtime/rebuild-into';
 export type { Lag } from './runtime/lag';
 export * from './paging';
 export { projectionCatalog, projectionCatalogSource } from './catalog';

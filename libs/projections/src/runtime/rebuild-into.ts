@@ -36,19 +36,53 @@ export async function rebuildInto(
   }
   const generation = 1;
   await scratch.createGeneration(projection, generation, { activate: true });
+  const replayed = await replayInto(eventStore, projection, scratch, {
+    generation,
+    checkpoint: null,
+    from: null,
+    upToPosition: options.upToPosition,
+    batchSize: options.batchSize,
+  });
+  await scratch.updateState(projection.name, generation, 'stopped');
+  return { generation, position: replayed.checkpoint, events: replayed.events };
+}
+
+export interface ReplayIntoOptions {
+  generation: number;
+  /** The generation's stored checkpoint (the commit's expected position). */
+  checkpoint: Position | null;
+  /** Read the log after this position (exclusive); null = from the start. */
+  from: Position | null;
+  /** Inclusive upper bound; default the head. */
+  upToPosition?: Position;
+  batchSize?: number;
+}
+
+/**
+ * The loop of rebuildInto, from any point: applies the events after `from` (up to the bound) to an
+ * existing generation of a scratch store, one commit per batch, and returns its new checkpoint and how
+ * many events it applied. Throws on an event the projection cannot handle, naming it.
+ */
+export async function replayInto(
+  eventStore: EventStore,
+  projection: Projection,
+  scratch: ReadModelStore,
+  options: ReplayIntoOptions,
+): Promise<{ checkpoint: Position | null; events: number }> {
+  const { generation, upToPosition: limit } = options;
   const batchSize = options.batchSize ?? 500;
-  let position: Position | null = null;
-  let total = 0;
+  let { checkpoint } = options;
+  let cursor = options.from;
+  let events = 0;
   for (;;) {
     const page = await eventStore.readAll({
-      fromPosition: position ?? undefined,
+      fromPosition: cursor ?? undefined,
       maxCount: batchSize,
       filter: projection.filter,
     });
-    const limit = options.upToPosition;
-    const events = limit ? page.filter((event) => comparePositions(event.position, limit) <= 0) : page;
-    if (events.length > 0) {
-      const applied = await applyEvents(projection, events, (table, key) =>
+    const batch = limit ? page.filter((event) => comparePositions(event.position, limit) <= 0) : page;
+    if (batch.length > 0) {
+      const applied = await applyEvents(projection, batch, (table, key) =>
         scratch.loadRow(projection, generation, table, key),
       );
       if (applied.failure) {
@@ -57,20 +91,20 @@ export async function rebuildInto(
           `Projection '${projection.name}' failed on event ${event.id} (${event.type}): ${describeError(error)}`,
         );
       }
-      const last = events[events.length - 1];
+      const last = batch[batch.length - 1];
       await scratch.commit({
         projection,
         generation,
-        expectedPosition: position,
+        expectedPosition: checkpoint,
         position: last.position,
         recordedAt: last.recordedAt,
         changes: applied.changes,
       });
-      position = last.position;
-      total += events.length;
+      checkpoint = last.position;
+      cursor = last.position;
+      events += batch.length;
     }
-    if (page.length < batchSize || events.length < page.length) break;
+    if (page.length < batchSize || batch.length < page.length) break;
   }
-  await scratch.updateState(projection.name, generation, 'stopped');
-  return { generation, position, events: total };
+  return { checkpoint, events };
 }
