@@ -269,6 +269,24 @@ describe('Idempotency-Key', () => {
     });
   });
 
+  it('does not hold the key for a request refused for a malformed If-Match', async () => {
+    app = await startTestApp(dir);
+    const request = {
+      token: await mintToken({ scope: 'commands' }),
+      body: { widgetId: 'w-if', name: 'If' },
+    };
+    const malformed = await call(app, 'POST', '/test/partners/p1/widgets', {
+      ...request,
+      headers: { 'idempotency-key': 'bad-if-match', 'if-match': 'not a revision' },
+    });
+    expect(malformed.status).toBe(400);
+    const fixed = await call(app, 'POST', '/test/partners/p1/widgets', {
+      ...request,
+      headers: { 'idempotency-key': 'bad-if-match' },
+    });
+    expect(fixed.status).toBe(201);
+  });
+
   it('gives the key back when the command is refused, so a retry runs again', async () => {
     app = await startTestApp(dir);
     const request = {

@@ -68,6 +68,11 @@ export class CommandGateway {
         if (!sameRequest(previous.requestHash)) throw keyReused(key);
         return replay(previous.response, meta.reply);
       }
+    }
+    // After the replay (a retry with a known key is answered as it was), before the key is taken: a
+    // malformed If-Match is refused without leaving the key held.
+    const expectedRevision = parseIfMatch(meta.ifMatch);
+    if (key !== undefined && fingerprint !== undefined) {
       // Taken before the command runs, so a second request with the key (a client retrying while
       // the first is still running, or reusing the key for another body at the same moment) is
       // answered instead of running beside it.
@@ -92,7 +97,7 @@ export class CommandGateway {
       actor: principal.actor,
       service: principal.service,
       now: this.clock.now().toISOString(),
-      expectedRevision: parseIfMatch(meta.ifMatch),
+      expectedRevision,
     };
     let result: CommandResult;
     try {
