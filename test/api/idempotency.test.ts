@@ -287,6 +287,23 @@ describe('Idempotency-Key', () => {
     expect(fixed.status).toBe(201);
   });
 
+  it('gives the key back when its answer cannot be stored, so a retry is answered at once', async () => {
+    app = await startTestApp(dir);
+    const store = app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
+    jest.spyOn(store, 'complete').mockRejectedValueOnce(new Error('disk full'));
+    const request = {
+      token: await mintToken({ scope: 'commands' }),
+      headers: { 'idempotency-key': 'answer-lost' },
+      body: { widgetId: 'w-lost', name: 'Lost' },
+    };
+    expect((await call(app, 'POST', '/test/partners/p1/widgets', request)).status).toBe(201);
+    const retried = await call(app, 'POST', '/test/partners/p1/widgets', request);
+    // Not 409 request-in-progress for 30 s: the pipeline answers the command id as done.
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ replayed: true });
+    expect(await eventCount()).toBe(1);
+  });
+
   it('gives the key back when the command is refused, so a retry runs again', async () => {
     app = await startTestApp(dir);
     const request = {

@@ -724,8 +724,9 @@ class EsdbSubscription implements StoreSubscription {
     if (this.closed || this.live || !this.lookNeeded || this.head === null) return;
     const silentFor = Date.now() - this.lastActivity;
     if (silentFor < FALLBACK_QUIET_MS || this.paused || (this.subscription?.readableLength ?? 0) > 0) {
-      // Still moving, or held back by our own consumer: not the moment to read the log.
-      this.scheduleLook(Math.max(1, FALLBACK_QUIET_MS - silentFor));
+      // Still moving, or held back by our own consumer: not the moment to read the log. Held back
+      // after a silence, the next look comes a whole quiet period later (a 1 ms timer loop otherwise).
+      this.scheduleLook(silentFor < FALLBACK_QUIET_MS ? FALLBACK_QUIET_MS - silentFor : FALLBACK_QUIET_MS);
       return;
     }
     const round = this.round;

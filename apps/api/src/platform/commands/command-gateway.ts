@@ -141,9 +141,11 @@ export class CommandGateway {
         createdAt: this.clock.now().toISOString(),
       });
     } catch (error) {
-      // The command is applied. A retry still has one effect (the command id is derived from the key,
-      // so the pipeline reports it as replayed); only the byte-identical replay is lost.
+      // The command is applied. Its key is given back rather than left held (a retry would get 409
+      // for 30 s): a retry then runs again and has no second effect (the command id is derived from
+      // the key, so the pipeline reports it as replayed); only the byte-identical replay is lost.
       this.logger.warn({ err: error, service, key }, 'could not record idempotency key');
+      await this.idempotency.release(service, key, requestHash).catch(() => undefined);
     }
   }
 }
