@@ -91,21 +91,29 @@ describe('postgres event store: contended appends under default_transaction_isol
     ]);
   }
 
-  async function waitForLockWaiter(): Promise<void> {
+  /**
+   * Commits `other`'s transaction once an append of THIS schema waits for its lock (another test file's
+   * appends, running in parallel, wait for other keys): the append then runs after the holder's commit.
+   */
+  async function commitOnceAnAppendWaits(): Promise<void> {
+    // Two-key advisory locks show in pg_locks as classid/objid, unsigned.
+    const [namespace, key] = appendLockKeys(schema.name).map((k) => k >>> 0);
     await eventually('an append to wait for the append lock', async () => {
       const { rows } = await other.query<{ waiting: string }>(
-        "SELECT count(*) AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        `SELECT count(*) AS waiting FROM pg_locks
+         WHERE locktype = 'advisory' AND NOT granted AND classid = $1::bigint::oid AND objid = $2::bigint::oid`,
+        [namespace, key],
       );
       return Number(rows[0].waiting) > 0;
     });
+    await other.query('COMMIT');
   }
 
   it('an append that waited for the lock sees the head the holder committed (another stream)', async () => {
     const held = event('Held');
     await insertHoldingTheLock('rr-held', [held]);
     const waiting = stores[1].append('rr-waiting', [event('Waiting')]);
-    await waitForLockWaiter();
-    await other.query('COMMIT');
+    await commitOnceAnAppendWaits();
 
     await expect(waiting).resolves.toEqual({
       nextExpectedRevision: 0,
@@ -122,8 +130,7 @@ describe('postgres event store: contended appends under default_transaction_isol
     const batch = [event(), event()];
     await insertHoldingTheLock('rr-retry', batch);
     const retry = stores[1].append('rr-retry', batch, { expectedRevision: 'no_stream' });
-    await waitForLockWaiter();
-    await other.query('COMMIT');
+    await commitOnceAnAppendWaits();
 
     await expect(retry).resolves.toEqual({
       nextExpectedRevision: 1,
@@ -135,8 +142,7 @@ describe('postgres event store: contended appends under default_transaction_isol
   it('an exact revision that waited for the lock is checked against the committed stream', async () => {
     await insertHoldingTheLock('rr-exact', [event()]);
     const next = stores[1].append('rr-exact', [event()], { expectedRevision: 0 });
-    await waitForLockWaiter();
-    await other.query('COMMIT');
+    await commitOnceAnAppendWaits();
 
     await expect(next).resolves.toMatchObject({ nextExpectedRevision: 1, duplicate: false });
   });

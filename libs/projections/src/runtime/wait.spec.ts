@@ -20,14 +20,26 @@ describe('PositionWaiter wakes on this process’s commits', () => {
     waiter = waiterPolling(600_000);
   });
 
-  const waiterPolling = (pollIntervalMs: number) =>
+  const waiterPolling = (
+    pollIntervalMs: number,
+    options: { eventStore?: InMemoryEventStore; runsHere?: () => boolean } = {},
+  ) =>
     new PositionWaiter({
-      eventStore: new InMemoryEventStore(),
+      eventStore: options.eventStore ?? new InMemoryEventStore(),
       store,
       projections: [streamStats],
       commits,
       pollIntervalMs,
+      runsHere: options.runsHere,
     });
+
+  /** A log of five events and a waiter in the process that runs the projection. */
+  const runningHere = async (pollIntervalMs: number) => {
+    const eventStore = new InMemoryEventStore();
+    for (let i = 0; i < 5; i++)
+      await eventStore.append('s-1', [{ id: randomUUID(), type: 'Sample.Created', data: {} }]);
+    return { eventStore, runsHere: waiterPolling(pollIntervalMs, { eventStore, runsHere: () => true }) };
+  };
 
   afterEach(async () => {
     commits.complete();
@@ -58,9 +70,7 @@ describe('PositionWaiter wakes on this process’s commits', () => {
 
   it('given this process runs the projection, when the stored checkpoint is past its last commit, then the store answers', async () => {
     // Another instance committed while this one stood by (or the reply to this one's COMMIT was lost).
-    const eventStore = new InMemoryEventStore();
-    for (let i = 0; i < 5; i++)
-      await eventStore.append('s-1', [{ id: randomUUID(), type: 'Sample.Created', data: {} }]);
+    const { eventStore, runsHere } = await runningHere(10);
     await store.createGeneration(streamStats, 1, { activate: true });
     await store.commit({
       projection: streamStats,
@@ -69,14 +79,6 @@ describe('PositionWaiter wakes on this process’s commits', () => {
       position: eventStore.log[4].position,
       recordedAt: null,
       changes: [],
-    });
-    const runsHere = new PositionWaiter({
-      eventStore,
-      store,
-      projections: [streamStats],
-      commits,
-      runsHere: () => true,
-      pollIntervalMs: 10,
     });
     commits.next({ projection: streamStats.name, position: eventStore.log[1].position });
     await expect(runsHere.waitForPosition(eventStore.log[3].position, 100)).resolves.toBe(true);
@@ -90,17 +92,7 @@ describe('PositionWaiter wakes on this process’s commits', () => {
   });
 
   it('given this process runs the projection, when its commits wake a wait, then the store is not read', async () => {
-    const eventStore = new InMemoryEventStore();
-    for (let i = 0; i < 5; i++)
-      await eventStore.append('s-1', [{ id: randomUUID(), type: 'Sample.Created', data: {} }]);
-    const runsHere = new PositionWaiter({
-      eventStore,
-      store,
-      projections: [streamStats],
-      commits,
-      runsHere: () => true,
-      pollIntervalMs: 600_000,
-    });
+    const { eventStore, runsHere } = await runningHere(600_000);
     commits.next({ projection: streamStats.name, position: eventStore.log[0].position });
     const reads = jest.spyOn(store, 'activeGeneration');
     const waiting = runsHere.waitForPosition(eventStore.log[4].position, 600_000);
