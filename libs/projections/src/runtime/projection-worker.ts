@@ -33,7 +33,14 @@ export interface WorkerOptions {
   leaseRetryMs: number;
   logger: RunnerLogger;
   onCommitted: (projection: string, batch: CommittedBatch & { swapped?: boolean }) => void;
+  /**
+   * A retired generation a reader still holds is dropped later, in the background: first after
+   * retryBackoffMs, then after twice as long each time, up to this. Default 30 s.
+   */
+  maxDropRetryMs?: number;
 }
+
+const DEFAULT_MAX_DROP_RETRY_MS = 30_000;
 
 /**
  * Everything about one projection in this process: wins (or waits for) the lease, keeps the live
@@ -52,6 +59,9 @@ export class ProjectionWorker {
   private wakeIdle: (() => void) | null = null;
   private rebuildRequested = false;
   private resumeRequested = false;
+  /** Retired generations whose drop is to be tried again (a reader held them), and the loop retrying. */
+  private readonly retiredToDrop = new Set<number>();
+  private dropRetries: Promise<void> | null = null;
 
   constructor(
     readonly projection: Projection,
@@ -71,6 +81,8 @@ export class ProjectionWorker {
     this.wakeIdle?.();
     await Promise.all([this.live?.stop(), this.building?.stop()]);
     await this.running;
+    // Wakes from its pause at once; a drop in flight gives up within the store's lock timeout.
+    await this.dropRetries;
     this.state = 'stopped';
   }
 
@@ -121,8 +133,9 @@ export class ProjectionWorker {
     const name = this.projection.name;
     let generations = await store.listGenerations(name);
     for (const retired of generations.filter((g) => g.status === 'retired')) {
-      // Left by a crash between a swap and its drop.
-      await store.dropGeneration(name, retired.generation);
+      // Left by a crash between a swap and its drop, or still held by a reader: one try each, the
+      // generations a reader holds are left to the background retries.
+      if (!this.retiredToDrop.has(retired.generation)) await this.dropRetired(retired.generation);
     }
     let active = await store.activeGeneration(name);
     if (active === null) {
@@ -295,7 +308,10 @@ export class ProjectionWorker {
     return loop;
   }
 
-  /** The rebuilt generation has caught up: make it the live one in one transaction, then drop the old. */
+  /**
+   * The rebuilt generation has caught up: make it the live one in one transaction, then drop the old
+   * one, or leave it to the background retries when a reader still holds it.
+   */
   private async swap(rebuilt: GenerationLoop): Promise<void> {
     const { store, logger } = this.options;
     const name = this.projection.name;
@@ -311,9 +327,10 @@ export class ProjectionWorker {
     this.rebuildFailure = null;
     this.refreshState();
     await store.updateState(name, rebuilt.generation, 'running', null);
-    if (old !== null && old !== rebuilt.generation) await store.dropGeneration(name, old);
+    // Never waits for a reader of the old tables (at most the store's short lock timeout).
+    const replacedDropped = old !== null && old !== rebuilt.generation && (await this.dropRetired(old));
     logger.info(
-      { projection: name, generation: rebuilt.generation, replaced: old },
+      { projection: name, generation: rebuilt.generation, replaced: old, replacedDropped },
       'rebuilt projection swapped in',
     );
     if (rebuilt.position !== null) {
@@ -323,6 +340,70 @@ export class ProjectionWorker {
         partnerIds: [],
         swapped: true,
       });
+    }
+  }
+
+  /**
+   * One try at dropping a retired generation, which gives up at once when a reader still holds its
+   * tables (a paged replay-check read begun before the swap). Then, or on an error, the drop is left
+   * to the background retries: the projection goes on meanwhile. True when dropped.
+   */
+  private async dropRetired(generation: number): Promise<boolean> {
+    const { store, logger } = this.options;
+    const name = this.projection.name;
+    try {
+      if ((await store.dropGeneration(name, generation)).dropped) return true;
+      logger.info({ projection: name, generation }, 'retired generation still read, dropping it later');
+    } catch (error) {
+      logger.warn(
+        { projection: name, generation, error: String(error) },
+        'dropping a retired generation failed, retrying later',
+      );
+    }
+    this.retiredToDrop.add(generation);
+    this.scheduleDropRetries();
+    return false;
+  }
+
+  private scheduleDropRetries(): void {
+    if (this.dropRetries || this.stopping) return;
+    this.dropRetries = this.retryDrops().finally(() => {
+      this.dropRetries = null;
+      // One added while the last round was ending.
+      if (this.retiredToDrop.size > 0) this.scheduleDropRetries();
+    });
+  }
+
+  /**
+   * Tries the retired generations left over again, pausing twice as long after each round (from
+   * retryBackoffMs up to maxDropRetryMs), until all are dropped, the worker stops or the lease goes
+   * (its next holder's start-up sweep takes them over).
+   */
+  private async retryDrops(): Promise<void> {
+    const { store, logger } = this.options;
+    const name = this.projection.name;
+    const maxPause = Math.max(this.options.maxDropRetryMs ?? DEFAULT_MAX_DROP_RETRY_MS, 1);
+    let pause = Math.min(Math.max(this.options.retryBackoffMs, 1), maxPause);
+    while (this.retiredToDrop.size > 0) {
+      await sleep(pause, this.abort.signal);
+      if (this.stopping || !this.ownsLease) {
+        this.retiredToDrop.clear();
+        return;
+      }
+      for (const generation of [...this.retiredToDrop]) {
+        if (this.stopping) break;
+        try {
+          if (!(await store.dropGeneration(name, generation)).dropped) continue;
+          this.retiredToDrop.delete(generation);
+          logger.info({ projection: name, generation }, 'retired generation dropped');
+        } catch (error) {
+          logger.warn(
+            { projection: name, generation, error: String(error) },
+            'dropping a retired generation failed, retrying later',
+          );
+        }
+      }
+      pause = Math.min(pause * 2, maxPause);
     }
   }
 

@@ -18,6 +18,7 @@ import { PostgresLeaseManager, lockKey } from './postgres-leases';
 import {
   CheckpointConflictError,
   type CommitRequest,
+  type DropResult,
   type GenerationRecord,
   type LeaseManager,
   type ProjectionFailure,
@@ -49,7 +50,15 @@ export interface PostgresReadModelStoreOptions {
    * (see maintainGrowing). Default 500 ms.
    */
   maintenanceIdleMs?: number;
+  /**
+   * How long dropping a retired generation waits for the lock on its tables (`lock_timeout` of the
+   * drop's transaction) before giving up and leaving it for a later try: a reader that began before
+   * the swap (a paged `readRows`) may hold it for minutes. A positive integer; default 300 ms.
+   */
+  dropLockTimeoutMs?: number;
 }
+
+const DEFAULT_DROP_LOCK_TIMEOUT_MS = 300;
 
 type RawRow = Record<string, unknown>;
 
@@ -68,6 +77,11 @@ interface TableGrowth {
   /** `written` when the last VACUUM (ANALYZE) started. */
   analyzedAt: number;
   running: boolean;
+}
+
+/** 55P03 lock_not_available: the lock was not granted within `lock_timeout`. */
+function isLockNotAvailable(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '55P03';
 }
 
 // bigint columns come back as JS numbers (counts and amounts stay far below 2^53).
@@ -92,8 +106,13 @@ export class PostgresReadModelStore implements ReadModelStore {
   /** No commit since the idle timer fired. */
   private idle = false;
   private closed = false;
+  private readonly dropLockTimeoutMs: number;
 
   constructor(readonly options: PostgresReadModelStoreOptions) {
+    this.dropLockTimeoutMs = options.dropLockTimeoutMs ?? DEFAULT_DROP_LOCK_TIMEOUT_MS;
+    if (!Number.isSafeInteger(this.dropLockTimeoutMs) || this.dropLockTimeoutMs < 1) {
+      throw new RangeError(`dropLockTimeoutMs must be a positive integer, got ${options.dropLockTimeoutMs}`);
+    }
     this.sqlDialect = postgresDialect(options.schema);
     this.meta = metaStatements(this.sqlDialect);
     this.pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: parseTypes });
@@ -188,17 +207,36 @@ export class PostgresReadModelStore implements ReadModelStore {
     });
   }
 
-  async dropGeneration(projection: string, generation: number): Promise<void> {
-    await this.transaction(async (client) => {
-      const row = (await client.query(this.meta.selectGeneration, [projection, generation])).rows[0] as
-        RawRow | undefined;
-      for (const table of row ? ownedTables(row) : []) {
-        await client.query(`DROP TABLE IF EXISTS ${this.sqlDialect.qualify(table)} CASCADE`);
-        this.growth.delete(table);
-      }
-      await client.query(this.meta.deleteGeneration, [projection, generation]);
-      await client.query(this.meta.clearActiveIf, [projection, generation, nowIso()]);
-    });
+  /**
+   * `DROP TABLE` takes an ACCESS EXCLUSIVE lock, which waits for every reader of the table to end (a
+   * `readRows` cursor holds its table until the whole read is over). For a retired generation the
+   * transaction sets a short `lock_timeout`: not granted in time (55P03), it rolls back, leaving the
+   * generation retired with all its tables, and answers `dropped: false`.
+   */
+  async dropGeneration(projection: string, generation: number): Promise<DropResult> {
+    let tables: string[] = [];
+    try {
+      await this.transaction(async (client) => {
+        // FOR UPDATE: its status cannot change before the drop commits (or rolls back).
+        const row = (await client.query(`${this.meta.selectGeneration} FOR UPDATE`, [projection, generation]))
+          .rows[0] as RawRow | undefined;
+        tables = row ? ownedTables(row) : [];
+        if (row?.status === 'retired')
+          await client.query(`SET LOCAL lock_timeout = ${this.dropLockTimeoutMs}`);
+        for (const table of tables) {
+          await client.query(`DROP TABLE IF EXISTS ${this.sqlDialect.qualify(table)} CASCADE`);
+        }
+        await client.query(this.meta.deleteGeneration, [projection, generation]);
+        await client.query(this.meta.clearActiveIf, [projection, generation, nowIso()]);
+      });
+    } catch (error) {
+      if (!isLockNotAvailable(error)) throw error;
+      return { dropped: false };
+    } finally {
+      // Nothing writes to a generation being dropped: no VACUUM is due (a later write counts anew).
+      for (const table of tables) this.growth.delete(table);
+    }
+    return { dropped: true };
   }
 
   async updateState(

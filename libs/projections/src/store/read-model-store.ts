@@ -60,6 +60,11 @@ export class CheckpointConflictError extends Error {
   }
 }
 
+export interface DropResult {
+  /** False only for a retired generation a reader still held: it stays, recorded as retired. */
+  dropped: boolean;
+}
+
 export interface ReadRowsOptions {
   /** Rows per page, a positive integer: at most this many rows are read and handed out at a time. */
   pageSize: number;
@@ -97,8 +102,18 @@ export interface ReadModelStore {
   createGeneration(projection: Projection, generation: number, options: { activate: boolean }): Promise<void>;
   /** The atomic swap: one transaction makes `generation` live and retires the previous one. */
   activateGeneration(projection: string, generation: number): Promise<void>;
-  /** Drops the generation's tables and forgets it. */
-  dropGeneration(projection: string, generation: number): Promise<void>;
+  /**
+   * Drops the generation's tables and forgets it (`dropped: true`, also when it was gone already).
+   *
+   * A `retired` generation never makes the caller wait for its readers: when one still holds a table
+   * (on PostgreSQL a `readRows` begun before the swap keeps its cursor, and `DROP TABLE` needs the lock
+   * that excludes it), the store gives up after a short lock timeout and leaves the generation as it
+   * was, recorded as retired with its tables intact: `dropped: false`, try again later. A retired
+   * generation is never served nor reported (reads follow the active generation, statuses the live
+   * one). Any other generation (building, live) waits for its readers, if any (nothing reads a
+   * building generation: replay-check reads the live one).
+   */
+  dropGeneration(projection: string, generation: number): Promise<DropResult>;
   updateState(
     projection: string,
     generation: number,
@@ -137,7 +152,8 @@ export interface ReadModelStore {
    * Not one snapshot: SQLite reads each page on its own (keyset), PostgreSQL reads one snapshot per
    * call (a cursor in a read-only transaction), and a commit may land between pages or calls; callers
    * that need a stable picture check the checkpoint around the read. Run the iteration to its end or
-   * end it early (`break`, `return()`): PostgreSQL holds a pooled connection until then.
+   * end it early (`break`, `return()`): PostgreSQL holds a pooled connection until then, and the
+   * table with it (a rebuild swapped in meanwhile cannot drop the generation it replaced).
    */
   readRows(projection: Projection, table: string, options: ReadRowsOptions): AsyncIterable<Row[]>;
   close(): Promise<void>;

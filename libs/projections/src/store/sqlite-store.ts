@@ -21,6 +21,7 @@ import {
 import {
   CheckpointConflictError,
   type CommitRequest,
+  type DropResult,
   type GenerationRecord,
   type LeaseManager,
   type ProjectionFailure,
@@ -172,7 +173,12 @@ export class SqliteReadModelStore implements ReadModelStore {
       .immediate();
   }
 
-  async dropGeneration(projection: string, generation: number): Promise<void> {
+  /**
+   * No reader holds a table here between calls (`readRows` reads each page on its own, WAL readers
+   * do not block a writer), so even a retired generation is always dropped; a write lock held by
+   * another process is waited for up to busyTimeoutMs, like any write.
+   */
+  async dropGeneration(projection: string, generation: number): Promise<DropResult> {
     const row = this.all(this.meta.selectGeneration, [projection, generation])[0];
     this.db
       .transaction(() => {
@@ -183,6 +189,7 @@ export class SqliteReadModelStore implements ReadModelStore {
       .immediate();
     // Prepared statements on dropped tables are invalid now.
     this.statements.clear();
+    return { dropped: true };
   }
 
   async updateState(
