@@ -33,10 +33,25 @@ export interface CommittedPosition {
   swapped?: boolean;
 }
 
+/** A projection a wait has not seen reach its position, and the memory it last checked it against. */
+interface Pending {
+  projection: Projection;
+  checked: Position | undefined;
+}
+
+/** What ended a wait's sleep: nothing yet, a commit here, its timer, or its deadline. */
+type Wake = 'start' | 'commit' | 'timer' | 'deadline';
+
 export class PositionWaiter {
   private readonly byName: Map<string, Projection>;
   /** The newest position each projection's live generation committed in this process. */
   private readonly committed = new Map<string, Position>();
+  /**
+   * When each projection's memory was last known to match the store: its last commit here, or the
+   * last read of its stored checkpoint while it ran here (Date.now()). Shared by all waits, so that
+   * however many wait, a projection's checkpoint is read about once a poll interval.
+   */
+  private readonly heardAt = new Map<string, number>();
 
   constructor(private readonly options: PositionWaiterOptions) {
     this.byName = new Map(options.projections.map((projection) => [projection.name, projection]));
@@ -44,33 +59,63 @@ export class PositionWaiter {
       const known = this.committed.get(projection);
       if (swapped || known === undefined || comparePositions(position, known) > 0)
         this.committed.set(projection, position);
+      this.heardAt.set(projection, Date.now());
     });
   }
 
   /** True once all named projections (default: all) reached `position`; false when `timeoutMs` passed first. */
   async waitForPosition(position: Position, timeoutMs: number, projectionNames?: string[]): Promise<boolean> {
-    const targets = (projectionNames ?? [...this.byName.keys()]).map((name) => {
+    let pending: Pending[] = (projectionNames ?? [...this.byName.keys()]).map((name) => {
       const projection = this.byName.get(name);
       if (!projection) throw new Error(`Unknown projection '${name}'`);
-      return projection;
+      return { projection, checked: undefined };
     });
-    const deadline = Date.now() + timeoutMs;
-    const pending = new Set(targets);
-    // Woken by a commit here, the memory answers; woken by the timer (nothing committed here for a
-    // while) or about to answer false, the store is asked too (see hasReached).
-    let askStore = false;
+    const startedAt = Date.now();
+    const deadline = startedAt + timeoutMs;
+    const pollIntervalMs = this.options.pollIntervalMs ?? 50;
+    let wake: Wake = 'start';
     for (;;) {
-      for (const projection of [...pending])
-        if (await this.hasReached(projection, position, askStore)) pending.delete(projection);
-      if (pending.size === 0) return true;
+      const left: Pending[] = [];
+      for (const target of pending) {
+        const name = target.projection.name;
+        const memory = this.committed.get(name);
+        // Woken by its timer (nothing committed here for a poll interval) or about to answer false,
+        // a wait asks the store too (see hasReached). Woken by a commit, a projection that runs here
+        // is answered by its memory when that moved (its own commit). When it did not (another
+        // projection committed), it is not looked at again until its memory has gone a poll interval
+        // without confirmation (no commit of its own, no read of its stored checkpoint, by any wait):
+        // then its stored checkpoint is read, as another instance may have committed it further.
+        // However often the others commit, that read comes once a poll interval.
+        let askStore = wake === 'timer' || wake === 'deadline';
+        if (wake === 'commit' && memory === target.checked && this.runsHere(name, memory)) {
+          const since = Math.max(this.heardAt.get(name) ?? startedAt, startedAt);
+          if (Date.now() - since < pollIntervalMs) {
+            left.push(target);
+            continue;
+          }
+          askStore = true;
+        }
+        target.checked = memory;
+        if (!(await this.hasReached(target.projection, position, askStore))) left.push(target);
+      }
+      pending = left;
+      if (pending.length === 0) return true;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        if (askStore) return false;
-        askStore = true;
+        if (wake === 'timer' || wake === 'deadline') return false;
+        wake = 'deadline';
         continue;
       }
-      askStore = !(await this.nextWake(Math.min(remaining, this.options.pollIntervalMs ?? 50)));
+      // A commit while the checks awaited woke no one: look again before sleeping.
+      if (pending.some((target) => this.committed.get(target.projection.name) !== target.checked))
+        wake = 'commit';
+      else wake = (await this.nextWake(Math.min(remaining, pollIntervalMs))) ? 'commit' : 'timer';
     }
+  }
+
+  /** This process runs the projection's live generation and has a memory of its checkpoint. */
+  private runsHere(name: string, committed: Position | undefined): committed is Position {
+    return committed !== undefined && this.options.runsHere?.(name) === true;
   }
 
   /**
@@ -88,17 +133,25 @@ export class PositionWaiter {
     if (committed !== undefined && comparePositions(committed, position) >= 0) return true;
     // This process runs the live generation: only the log is asked (a projection stopped on an event
     // stays before it, so that event answers false).
-    const runsHere = committed !== undefined && this.options.runsHere?.(projection.name) === true;
+    const runsHere = this.runsHere(projection.name, committed);
     if (runsHere) {
       if (await this.nothingToReadUpTo(projection, committed, position)) return true;
       if (!askStore) return false;
+      this.heardAt.set(projection.name, Date.now());
     }
     const { store } = this.options;
     const generation = await store.activeGeneration(projection.name);
     if (generation === null) return false;
     const record = (await store.listGenerations(projection.name)).find((g) => g.generation === generation);
     const checkpoint = record?.position ?? null;
-    if (runsHere && checkpoint !== null && comparePositions(checkpoint, committed) > 0) {
+    // Compared with the memory as it is now: a commit here during the reads may have moved it past.
+    const current = this.committed.get(projection.name);
+    if (
+      runsHere &&
+      checkpoint !== null &&
+      current !== undefined &&
+      comparePositions(checkpoint, current) > 0
+    ) {
       // Known from now on: the next waits are answered from memory again.
       this.committed.set(projection.name, checkpoint);
     }
