@@ -4,7 +4,7 @@ import type { CommandContext, CommandResult } from '@pc/pipeline';
 import { insufficientScope, ProblemException } from '../problem/problem-exception';
 import { CLOCK, type Clock } from '../clock';
 import { IDEMPOTENCY_STORE } from '../tokens';
-import type { IdempotencyStore, StoredResponse } from '../idempotency/idempotency-store';
+import type { IdempotencyStore, Reservation, StoredResponse } from '../idempotency/idempotency-store';
 import {
   actorKey,
   commandIdFor,
@@ -72,13 +72,16 @@ export class CommandGateway {
     // After the replay (a retry with a known key is answered as it was), before the key is taken: a
     // malformed If-Match is refused without leaving the key held.
     const expectedRevision = parseIfMatch(meta.ifMatch);
+    // The reservation this request took: only it is released (not one that took it over as stale).
+    let reservation: Reservation | undefined;
     if (key !== undefined && fingerprint !== undefined) {
       // Taken before the command runs, so a second request with the key (a client retrying while
       // the first is still running, or reusing the key for another body at the same moment) is
       // answered instead of running beside it.
       const now = this.clock.now();
+      const taking: Reservation = { service, key, requestHash: fingerprint, at: now.toISOString() };
       const reserved = await this.idempotency.reserve(
-        { service, key, requestHash: fingerprint, at: now.toISOString() },
+        taking,
         new Date(now.getTime() - PENDING_TAKEOVER_MS).toISOString(),
       );
       if (reserved.kind === 'completed') {
@@ -89,6 +92,7 @@ export class CommandGateway {
         if (!sameRequest(reserved.requestHash)) throw keyReused(key);
         throw requestInProgress(key);
       }
+      reservation = taking;
     }
 
     const context: CommandContext = {
@@ -107,8 +111,8 @@ export class CommandGateway {
     } catch (error) {
       // Refused or failed: nothing is stored for the key, so a retry runs again (as before the
       // reservation). Best effort: a reservation left behind is taken over once stale.
-      if (key !== undefined && fingerprint !== undefined) {
-        await this.idempotency.release(service, key, fingerprint).catch((releaseError: unknown) => {
+      if (reservation !== undefined) {
+        await this.idempotency.release(reservation).catch((releaseError: unknown) => {
           this.logger.warn({ err: releaseError, service, key }, 'could not release idempotency key');
         });
       }
@@ -116,21 +120,15 @@ export class CommandGateway {
     }
     const response = toStoredResponse(result);
 
-    if (key !== undefined && fingerprint !== undefined) {
-      await this.remember(service, key, fingerprint, response);
-    }
+    if (reservation !== undefined) await this.remember(reservation, response);
     applyToReply(response, meta.reply);
     return result.returned === undefined
       ? (response.body as CommandResponseBody)
       : { ...(response.body as CommandResponseBody), returned: result.returned };
   }
 
-  private async remember(
-    service: string,
-    key: string,
-    requestHash: string,
-    response: StoredResponse,
-  ): Promise<void> {
+  private async remember(reservation: Reservation, response: StoredResponse): Promise<void> {
+    const { service, key, requestHash } = reservation;
     try {
       await this.idempotency.complete({
         service,
@@ -145,7 +143,7 @@ export class CommandGateway {
       // for 30 s): a retry then runs again and has no second effect (the command id is derived from
       // the key, so the pipeline reports it as replayed); only the byte-identical replay is lost.
       this.logger.warn({ err: error, service, key }, 'could not record idempotency key');
-      await this.idempotency.release(service, key, requestHash).catch(() => undefined);
+      await this.idempotency.release(reservation).catch(() => undefined);
     }
   }
 }

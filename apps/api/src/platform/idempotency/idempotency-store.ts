@@ -20,12 +20,19 @@ export interface IdempotencyRecord {
   createdAt: string;
 }
 
-/** A request that has taken its key and is running: later requests with the key wait for its answer. */
+/**
+ * A request that has taken its key and is running: later requests with the key wait for its answer.
+ * The four fields name one reservation: its holder passes the same object to `release`.
+ */
 export interface Reservation {
   service: string;
   key: string;
   requestHash: string;
-  /** When it was taken (ISO); a reservation older than the caller's `staleBefore` may be taken over. */
+  /**
+   * When it was taken (ISO); a reservation older than the caller's `staleBefore` may be taken over.
+   * Also what tells a reservation from the one that took it over (same key, maybe the same hash): a
+   * takeover needs the held one to be older than its `staleBefore`, so their `at`s always differ.
+   */
   at: string;
 }
 
@@ -47,10 +54,19 @@ export interface IdempotencyStore {
    * before `staleBefore` is taken over: its request died without answering).
    */
   reserve(reservation: Reservation, staleBefore: string): Promise<ReserveOutcome>;
-  /** Turns this request's reservation into its stored answer (or stores it, the reservation gone). */
+  /**
+   * Turns the key's reservation for this request hash into its stored answer, or stores the answer if
+   * the key has none (the reservation gone). A reservation taken over by a request with the same hash
+   * is answered too: that request runs the same command (the command id comes from the key and the
+   * hash), which the pipeline answers as a replay, so the answer of the run that came first is stored.
+   */
   complete(record: IdempotencyRecord): Promise<void>;
-  /** Gives the key back (the request failed: nothing to answer a retry with). Only its own reservation. */
-  release(service: string, key: string, requestHash: string): Promise<void>;
+  /**
+   * Gives the key back (the request failed: nothing to answer a retry with). Only the caller's own
+   * reservation, the one `reserve` took with these values: one taken over since (as stale) belongs to
+   * the request that took it, and is left alone, as is an answered key.
+   */
+  release(reservation: Reservation): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -114,15 +114,18 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
         record.requestHash,
       ],
     );
-    // The reservation is gone (taken over as stale, or never made): store the answer if none is.
+    // Matches a same-hash reservation that took this one over too (see IdempotencyStore.complete).
+    // None (taken over by another body, released, or never made): store the answer if none is.
     if (updated.rowCount === 0) await this.save(record);
   }
 
-  async release(service: string, key: string, requestHash: string): Promise<void> {
+  async release({ service, key, requestHash, at }: Reservation): Promise<void> {
     await this.ensureSchema();
+    // created_at names the reservation: one taken over since (a later `at`) is not the caller's.
     await this.pool.query(
-      'DELETE FROM idempotency_keys WHERE service = $1 AND key = $2 AND status = $3 AND request_hash = $4',
-      [service, key, PENDING, requestHash],
+      `DELETE FROM idempotency_keys
+       WHERE service = $1 AND key = $2 AND status = $3 AND request_hash = $4 AND created_at = $5`,
+      [service, key, PENDING, requestHash, at],
     );
   }
 

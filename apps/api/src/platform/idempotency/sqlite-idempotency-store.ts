@@ -28,7 +28,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly completeStatement: Database.Statement<
     [string, string, string, string, string, string, string]
   >;
-  private readonly releaseStatement: Database.Statement<[string, string, string, string]>;
+  private readonly releaseStatement: Database.Statement<[string, string, string, string, string]>;
   private readonly reserveTransaction: (reservation: Reservation, staleBefore: string) => ReserveOutcome;
 
   /**
@@ -69,8 +69,10 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       `UPDATE idempotency_keys SET status = ?, response_json = ?, created_at = ?
        WHERE service = ? AND key = ? AND status = ? AND request_hash = ?`,
     );
+    // created_at names the reservation: one taken over since (a later `at`) is not the caller's.
     this.releaseStatement = this.db.prepare(
-      'DELETE FROM idempotency_keys WHERE service = ? AND key = ? AND status = ? AND request_hash = ?',
+      `DELETE FROM idempotency_keys
+       WHERE service = ? AND key = ? AND status = ? AND request_hash = ? AND created_at = ?`,
     );
     // One transaction: reading a held key and taking it over cannot interleave with another process.
     const reserve = this.db.transaction(
@@ -133,12 +135,13 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       PENDING,
       requestHash,
     ).changes;
-    // The reservation is gone (taken over as stale, or never made): store the answer if none is.
+    // Matches a same-hash reservation that took this one over too (see IdempotencyStore.complete).
+    // None (taken over by another body, released, or never made): store the answer if none is.
     if (updated === 0) await this.save(record);
   }
 
-  async release(service: string, key: string, requestHash: string): Promise<void> {
-    this.releaseStatement.run(service, key, PENDING, requestHash);
+  async release({ service, key, requestHash, at }: Reservation): Promise<void> {
+    this.releaseStatement.run(service, key, PENDING, requestHash, at);
   }
 
   async save(record: IdempotencyRecord): Promise<IdempotencyRecord> {
