@@ -160,6 +160,15 @@ describe('AcceptPurchaseOffer: a new customer signs up', () => {
     given(world()).when('AcceptPurchaseOffer', acceptNew, { actor: cadmin }).thenRefused('platform-only');
   });
 
+  it.each(['domain-fabrikam.example', 'c.1', '-c1', 'c 1', '', 'c'.repeat(65)])(
+    'refuses the invalid customer id %p for a new customer',
+    (customerId) => {
+      given(world())
+        .when('AcceptPurchaseOffer', { ...acceptNew, customerId }, { actor: platform })
+        .thenRefused('invalid-customer-id', { customerId });
+    },
+  );
+
   it('is refused when the customer id is taken', () => {
     given(existing())
       .when('AcceptPurchaseOffer', acceptNew, { actor: platform })

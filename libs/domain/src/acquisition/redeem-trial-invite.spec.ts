@@ -146,6 +146,23 @@ describe('RedeemTrialInvite: a new customer signs up', () => {
     out.thenIds({ customerId: 'c1' });
   });
 
+  // Ids become stream names: with a dot one could be a claim stream (`customer-domain-{domain}`).
+  it.each(['domain-fabrikam.example', 'c.1', '-c1', 'c 1', '', 'c'.repeat(65)])(
+    'refuses the invalid customer id %p for a new customer',
+    (customerId) => {
+      given(world())
+        .when('RedeemTrialInvite', { ...redeemNew, customerId }, { actor: platform })
+        .thenRefused('invalid-customer-id', { customerId });
+    },
+  );
+
+  it('takes a customer id of 64 letters, digits, "-" and "_"', () => {
+    const customerId = `A1_-${'c'.repeat(60)}`;
+    given(world())
+      .when('RedeemTrialInvite', { ...redeemNew, customerId }, { actor: platform })
+      .thenIds({ customerId });
+  });
+
   it('is refused when the customer id is taken', () => {
     given(existing())
       .when('RedeemTrialInvite', redeemNew, { actor: platform })

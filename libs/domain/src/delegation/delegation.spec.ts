@@ -153,6 +153,12 @@ describe('OfferDelegation', () => {
       .thenRefused('invalid-delegation-access', { access: 'owner' });
   });
 
+  it.each(['true', 1])('refuses an auto-extension of %p, which is not true or false', (autoExtend) => {
+    given(world())
+      .when('OfferDelegation', { ...offer, access: 'limited', autoExtend }, { actor: admin })
+      .thenRefused('invalid-auto-extend');
+  });
+
   it('refuses a second offer while one is open (remove it first to offer other terms)', () => {
     given(world(delegationOffered()))
       .when('OfferDelegation', { ...offer, access: 'limited' }, { actor: admin })
@@ -614,6 +620,15 @@ describe('SetDelegationAutoExtend', () => {
       )
       .thenRefused('delegation-not-active', { status: 'active' });
   });
+
+  it.each([['true'], [1], [null], [undefined]])(
+    'is refused with an auto-extension of %p, which is not true or false',
+    (autoExtend) => {
+      given(world(...limited()))
+        .when('SetDelegationAutoExtend', { ...d1, autoExtend }, { actor: cadmin })
+        .thenRefused('invalid-auto-extend');
+    },
+  );
 
   it("is refused to the partner's limited users, and to the platform", () => {
     given(world(...limited()))

@@ -1,8 +1,9 @@
 import { createDomainCommands } from '../registry';
 import { fold } from '../shared/command';
-import { commandSpec } from '../testing/spec';
+import { commandSpec, followedBy } from '../testing/spec';
 import {
   authorizedPartner,
+  granted,
   inviteCode,
   partnerUser,
   platform,
@@ -111,6 +112,51 @@ describe('CreateTrialInvite', () => {
     })
       .when('CreateTrialInvite', cmd, { actor: admin })
       .thenRefused('partner-not-an-advisor');
+  });
+
+  // Review finding: with a revocation scheduled for later, an earlier one was refused as not held,
+  // and a grant earlier than one scheduled for later was a silent no-op.
+  it('is refused after a revocation that moved a scheduled end earlier', () => {
+    const history = {
+      [P]: [
+        ...authorizedPartner(['advisor']),
+        {
+          type: 'AuthorizationRevoked',
+          data: { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2026-06-01T00:00:00.000Z' },
+        },
+      ],
+    };
+    const revokedNow = given(history)
+      .when(
+        'RevokeAuthorization',
+        { partnerId: 'p1', authorization: 'advisor' },
+        { actor: platform, now: '2026-01-01T00:00:00.000Z' },
+      )
+      .thenEmits({
+        [P]: [
+          {
+            type: 'AuthorizationRevoked',
+            data: { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2026-01-01T00:00:00.000Z' },
+          },
+        ],
+      });
+    given(followedBy(history, revokedNow.events))
+      .when('CreateTrialInvite', cmd, { actor: admin, now: '2026-03-01T00:00:00.000Z' })
+      .thenRefused('partner-not-an-advisor', { partnerId: 'p1' });
+  });
+
+  it('is allowed after a grant that moved a scheduled start earlier', () => {
+    const history = { [P]: [...registered(), granted('advisor', 'p1', '2026-06-01T00:00:00.000Z')] };
+    const grantedNow = given(history)
+      .when(
+        'GrantAuthorization',
+        { partnerId: 'p1', authorization: 'advisor' },
+        { actor: platform, now: '2026-01-01T00:00:00.000Z' },
+      )
+      .thenEmits({ [P]: [granted('advisor', 'p1', '2026-01-01T00:00:00.000Z')] });
+    given(followedBy(history, grantedNow.events))
+      .when('CreateTrialInvite', cmd, { actor: admin, now: '2026-03-01T00:00:00.000Z' })
+      .thenIds({ inviteId: 'inv1' });
   });
 
   it('is refused while the advisor authorization is not yet in effect', () => {
@@ -239,6 +285,16 @@ describe('CreateTrialInvite', () => {
           { actor: admin },
         )
         .thenRefused('auto-extend-not-allowed-for-full');
+    });
+
+    it.each(['true', 1])('refuses an auto-extension of %p, which is not true or false', (autoExtend) => {
+      given(certifiedAdvisor)
+        .when(
+          'CreateTrialInvite',
+          { ...cmd, includeDelegatedAdmin: true, delegation: { access: 'limited', autoExtend } },
+          { actor: admin },
+        )
+        .thenRefused('invalid-auto-extend');
     });
 
     it.each([0, 731, 1.5, -1])('refuses a duration of %s days', (durationDays) => {

@@ -133,9 +133,14 @@ function checkUser(user: { email?: unknown; displayName?: unknown }, complete: b
 function normaliseProfile(profile: CompanyProfile): CompanyProfile {
   return {
     ...profile,
-    address: { ...profile.address, country: profile.address.country.toUpperCase() },
+    address: { ...withoutNulls(profile.address), country: profile.address.country.toUpperCase() },
     email: profile.email.trim(),
   };
+}
+
+/** An address without the optional lines that null cleared: null and absent are the same value. */
+function withoutNulls<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,8 +196,21 @@ export interface UpdateCompanyProfile {
   changes: Partial<CompanyProfile>;
 }
 
-const sameValue = (a: unknown, b: unknown): boolean =>
-  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/**
+ * Profile values compared as values: null and absent are the same (null clears an optional field or
+ * address line), and an address's lines compare whatever order they were written in.
+ */
+const sameValue = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b);
+const canonical = (value: unknown): string =>
+  JSON.stringify(value ?? null, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v)
+            .filter(([, inner]) => inner !== null && inner !== undefined)
+            .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+        )
+      : v,
+  );
 /** Changing who the company legally is, or where, needs the platform to verify the profile again. */
 const REVERIFY: ProfileField[] = ['legalName'];
 
@@ -291,6 +309,15 @@ export interface GrantAuthorization {
 }
 export type RevokeAuthorization = GrantAuthorization;
 
+/**
+ * Authorization periods are `[from, until)`, one after another; only the last one can change.
+ * Decisions compare effective dates, never the clock, so a retry decides the same way later.
+ *
+ * A grant from `g`: with no period, or after the last one's end (`g >= until`), it opens a new one;
+ * on an open period starting later than `g` it moves that start earlier; on an open period that
+ * has started by `g` it changes nothing. It never starts before the end of the period before it
+ * (`authorization-overlaps`), nor inside a period that has an end.
+ */
 export const grantAuthorization = defineCommand<GrantAuthorization>({
   type: 'GrantAuthorization',
   ...onPartner,
@@ -300,17 +327,20 @@ export const grantAuthorization = defineCommand<GrantAuthorization>({
     requireExisting(state, p.partnerId);
     const effectiveFrom = toInstant(p.effectiveFrom ?? ctx.now, 'effectiveFrom');
     const periods = entryOf(state.authorizations, knownAuthorization(p.authorization)) ?? [];
-    const open = periods[periods.length - 1];
-    // Already granted with no end: granting again changes nothing.
-    if (open && open.until === undefined) return { events: {} };
-    if (open?.until !== undefined && effectiveFrom < open.until) {
+    const last = periods[periods.length - 1];
+    // Already granted with no end, from this date or earlier: granting again changes nothing.
+    if (last && last.until === undefined && effectiveFrom >= last.from) return { events: {} };
+    // The end this grant must not start before: the last period's, or (when the grant moves an open
+    // period's start earlier) the one before it.
+    const ended = last?.until === undefined ? periods[periods.length - 2] : last;
+    if (ended?.until !== undefined && effectiveFrom < ended.until) {
       refuse(
         'authorization-overlaps',
-        `A grant cannot take effect before the previous revocation (${open.until})`,
+        `A grant cannot take effect before the previous revocation (${ended.until})`,
         {
           partnerId: p.partnerId,
           authorization: p.authorization,
-          revokedFrom: open.until,
+          revokedFrom: ended.until,
         },
       );
     }
@@ -321,6 +351,13 @@ export const grantAuthorization = defineCommand<GrantAuthorization>({
   },
 });
 
+/**
+ * A revocation from `r` of the last period `[from, until)`: it ends an open period, or moves an end
+ * already scheduled later (`r < until`) earlier. When that period has ended by `r` (`until <= r`,
+ * whether the end is past or still scheduled) the authorization is already not held from `r` on, so
+ * it changes nothing. It cannot take effect before the period's start (`authorization-overlaps`);
+ * never granted at all is `authorization-not-held`.
+ */
 export const revokeAuthorization = defineCommand<RevokeAuthorization>({
   type: 'RevokeAuthorization',
   ...onPartner,
@@ -330,20 +367,21 @@ export const revokeAuthorization = defineCommand<RevokeAuthorization>({
     requireExisting(state, p.partnerId);
     const effectiveFrom = toInstant(p.effectiveFrom ?? ctx.now, 'effectiveFrom');
     const periods = entryOf(state.authorizations, knownAuthorization(p.authorization)) ?? [];
-    const open = periods[periods.length - 1];
-    if (!open || open.until !== undefined) {
-      refuse('authorization-not-held', `Partner ${p.partnerId} does not hold ${p.authorization}`, {
+    const last = periods[periods.length - 1];
+    if (!last) {
+      return refuse('authorization-not-held', `Partner ${p.partnerId} does not hold ${p.authorization}`, {
         partnerId: p.partnerId,
         authorization: p.authorization,
       });
     }
-    if (effectiveFrom < (open as { from: string }).from) {
-      refuse('authorization-overlaps', `A revocation cannot take effect before the grant (${open!.from})`, {
+    if (effectiveFrom < last.from) {
+      refuse('authorization-overlaps', `A revocation cannot take effect before the grant (${last.from})`, {
         partnerId: p.partnerId,
         authorization: p.authorization,
-        grantedFrom: open!.from,
+        grantedFrom: last.from,
       });
     }
+    if (last.until !== undefined && last.until <= effectiveFrom) return { events: {} };
     return emit({
       type: 'AuthorizationRevoked',
       data: { partnerId: p.partnerId, authorization: p.authorization, effectiveFrom },
@@ -503,13 +541,14 @@ export const assignAdminRole = defineCommand<AssignAdminRole>({
     authorizePartnerAction(state, ctx.actor, 'manage-roles');
     requireRoleFitsScope(p);
     const user = userOf(state, p.userId);
+    const previousRole = p.scope === 'company' ? user.companyRole : user.customerAccess;
+    // Already held (a retry, even after a deactivation): nothing to write.
+    if (previousRole === p.role) return { events: {} };
     if (!user.active)
       refuse('partner-user-inactive', `User ${p.userId} is deactivated`, {
         partnerId: p.partnerId,
         userId: p.userId,
       });
-    const previousRole = p.scope === 'company' ? user.companyRole : user.customerAccess;
-    if (previousRole === p.role) return { events: {} };
     if (p.scope === 'company') protectLastGlobalAdmin(state, user, 'lose the global admin role');
     return emit({
       type: 'AdminRoleAssigned',

@@ -257,6 +257,81 @@ describe('UpdateCompanyProfile', () => {
     }
   });
 
+  // Review finding: addresses were compared as JSON text, so a null for an absent address line was
+  // recorded as a change whose from and to were the same address. Null clears an optional line:
+  // null and absent are the same value, and the address written never holds a null line.
+  it('a null for an address line the profile does not have changes nothing and writes nothing', () => {
+    given({ [P]: registered() })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { address: { line2: null, region: null } } },
+        { actor: admin },
+      )
+      .thenNothing();
+    given({ [P]: registered() })
+      .when(
+        'UpdateCompanyProfile',
+        {
+          partnerId: 'p1',
+          changes: { address: { ...profile.address, line2: null }, website: profile.website },
+        },
+        { actor: admin },
+      )
+      .thenNothing();
+  });
+
+  it('with a real change of another field, a null for an absent address line records only that field', () => {
+    given({ [P]: registered() })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { phone: '+421 900 000 000', address: { line2: null } } },
+        { actor: admin },
+      )
+      .thenEmits({
+        [P]: [
+          {
+            type: 'CompanyProfileUpdated',
+            data: { partnerId: 'p1', changes: { phone: { from: profile.phone, to: '+421 900 000 000' } } },
+          },
+        ],
+      });
+  });
+
+  it('clearing an address line that is set records the address without it', () => {
+    const { postalCode: _cleared, ...withoutPostalCode } = profile.address;
+    given({ [P]: registered() })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { address: { postalCode: null, line2: null } } },
+        { actor: admin },
+      )
+      .thenEmits({
+        [P]: [
+          {
+            type: 'CompanyProfileUpdated',
+            data: { partnerId: 'p1', changes: { address: { from: profile.address, to: withoutPostalCode } } },
+          },
+        ],
+      });
+  });
+
+  it('a profile holding a null address line from an earlier update compares equal to one without it', () => {
+    const earlier = {
+      type: 'CompanyProfileUpdated',
+      data: {
+        partnerId: 'p1',
+        changes: { address: { from: profile.address, to: { ...profile.address, line2: null } } },
+      },
+    };
+    given({ [P]: [...registered(), earlier] })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { address: { line2: null } } },
+        { actor: admin },
+      )
+      .thenNothing();
+  });
+
   it('clears the website, an optional field, with null', () => {
     given({ [P]: registered() })
       .when('UpdateCompanyProfile', { partnerId: 'p1', changes: { website: null } }, { actor: admin })
@@ -427,6 +502,145 @@ describe('GrantAuthorization / RevokeAuthorization', () => {
     expect(holdsAuthorization(state, 'advisor', '2026-03-01T00:00:00.000Z')).toBe(false);
     expect(holdsAuthorization(state, 'delegated-admin-certified', '2026-02-15T00:00:00.000Z')).toBe(false);
   });
+
+  // Review finding: a revocation scheduled for later blocked an earlier one (refused as not held,
+  // although the partner held it), and a grant earlier than an open grant that starts later was a
+  // silent no-op. Decisions compare effective dates only (never the clock): a revocation from r on
+  // the last period [from, until) moves the end to r when from <= r < until; when r >= until the
+  // authorization has already ended by r (scheduled or past alike), so it writes nothing; when
+  // r < from it is refused as overlapping the grant. Never granted at all stays refused.
+  describe('moving a scheduled end or start earlier', () => {
+    const revoked = (effectiveFrom: string) => ({
+      type: 'AuthorizationRevoked',
+      data: { partnerId: 'p1', authorization: 'advisor', effectiveFrom },
+    });
+    const periodsAfter = (events: object[]) =>
+      fold(partnerEvolver, [...registered(), ...events] as never).authorizations.advisor;
+    const scheduled = [granted('advisor'), revoked('2026-06-01T00:00:00.000Z')];
+
+    it('a revocation earlier than one already scheduled is accepted and moves the end earlier', () => {
+      const out = given({ [P]: [...registered(), ...scheduled] })
+        .when('RevokeAuthorization', { partnerId: 'p1', authorization: 'advisor' }, { actor: platform })
+        .thenEmits({ [P]: [revoked('2026-01-01T00:00:00.000Z')] });
+      const state = fold(partnerEvolver, [...registered(), ...scheduled, ...out.events[P]] as never);
+      expect(state.authorizations.advisor).toEqual([
+        { from: '2025-01-01T00:00:00.000Z', until: '2026-01-01T00:00:00.000Z' },
+      ]);
+      expect(holdsAuthorization(state, 'advisor', '2025-12-31T23:59:59.999Z')).toBe(true);
+      expect(holdsAuthorization(state, 'advisor', '2026-03-01T00:00:00.000Z')).toBe(false);
+    });
+
+    it('a revocation may move a scheduled end back to the very start of the period', () => {
+      given({ [P]: [...registered(), ...scheduled] })
+        .when(
+          'RevokeAuthorization',
+          { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2025-01-01' },
+          { actor: platform },
+        )
+        .thenEmits({ [P]: [revoked('2025-01-01T00:00:00.000Z')] });
+    });
+
+    it.each(['2026-06-01', '2026-09-01'])(
+      'a revocation at or after an already scheduled end writes nothing (%s)',
+      (effectiveFrom) => {
+        given({ [P]: [...registered(), ...scheduled] })
+          .when(
+            'RevokeAuthorization',
+            { partnerId: 'p1', authorization: 'advisor', effectiveFrom },
+            { actor: platform },
+          )
+          .thenNothing();
+      },
+    );
+
+    it('revoking a period that has already ended writes nothing, like a revocation after a scheduled end', () => {
+      given({ [P]: [...registered(), granted('advisor'), revoked('2025-06-01T00:00:00.000Z')] })
+        .when('RevokeAuthorization', { partnerId: 'p1', authorization: 'advisor' }, { actor: platform })
+        .thenNothing();
+    });
+
+    it('a revocation before the start of an ended or scheduled period is refused as overlapping the grant', () => {
+      given({
+        [P]: [
+          ...registered(),
+          granted('advisor', 'p1', '2026-03-01T00:00:00.000Z'),
+          revoked('2026-06-01T00:00:00.000Z'),
+        ],
+      })
+        .when(
+          'RevokeAuthorization',
+          { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2026-02-01' },
+          { actor: platform },
+        )
+        .thenRefused('authorization-overlaps', { grantedFrom: '2026-03-01T00:00:00.000Z' });
+    });
+
+    it('a grant earlier than an open grant that starts later takes effect from the earlier date', () => {
+      const history = [granted('advisor', 'p1', '2026-06-01T00:00:00.000Z')];
+      const out = given({ [P]: [...registered(), ...history] })
+        .when('GrantAuthorization', { partnerId: 'p1', authorization: 'advisor' }, { actor: platform })
+        .thenEmits({ [P]: [granted('advisor', 'p1', '2026-01-01T00:00:00.000Z')] });
+      const state = fold(partnerEvolver, [...registered(), ...history, ...out.events[P]] as never);
+      expect(state.authorizations.advisor).toEqual([{ from: '2026-01-01T00:00:00.000Z' }]);
+      expect(holdsAuthorization(state, 'advisor', '2026-03-01T00:00:00.000Z')).toBe(true);
+    });
+
+    it.each(['2026-06-01', '2026-07-01'])(
+      'a grant at or after the start of an open grant writes nothing (%s)',
+      (effectiveFrom) => {
+        given({ [P]: [...registered(), granted('advisor', 'p1', '2026-06-01T00:00:00.000Z')] })
+          .when(
+            'GrantAuthorization',
+            { partnerId: 'p1', authorization: 'advisor', effectiveFrom },
+            { actor: platform },
+          )
+          .thenNothing();
+      },
+    );
+
+    it('a grant moved earlier still cannot take effect before the previous revocation', () => {
+      const history = [
+        ...registered(),
+        granted('advisor'),
+        revoked('2025-06-01T00:00:00.000Z'),
+        granted('advisor', 'p1', '2026-06-01T00:00:00.000Z'),
+      ];
+      given({ [P]: history })
+        .when(
+          'GrantAuthorization',
+          { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2025-05-31' },
+          { actor: platform },
+        )
+        .thenRefused('authorization-overlaps', { revokedFrom: '2025-06-01T00:00:00.000Z' });
+      const out = given({ [P]: history })
+        .when(
+          'GrantAuthorization',
+          { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2025-06-01' },
+          { actor: platform },
+        )
+        .thenEmits({ [P]: [granted('advisor', 'p1', '2025-06-01T00:00:00.000Z')] });
+      expect(periodsAfter([...history.slice(3), ...out.events[P]])).toEqual([
+        { from: '2025-01-01T00:00:00.000Z', until: '2025-06-01T00:00:00.000Z' },
+        { from: '2025-06-01T00:00:00.000Z' },
+      ]);
+    });
+
+    it('histories the old decider wrote fold as before: a grant after a revocation opens a new period', () => {
+      expect(
+        periodsAfter([
+          granted('advisor'),
+          revoked('2025-06-01T00:00:00.000Z'),
+          granted('advisor', 'p1', '2025-09-01T00:00:00.000Z'),
+          revoked('2025-09-01T00:00:00.000Z'),
+          granted('advisor', 'p1', '2025-10-01T00:00:00.000Z'),
+        ]),
+      ).toEqual([
+        { from: '2025-01-01T00:00:00.000Z', until: '2025-06-01T00:00:00.000Z' },
+        { from: '2025-09-01T00:00:00.000Z', until: '2025-09-01T00:00:00.000Z' },
+        { from: '2025-10-01T00:00:00.000Z' },
+      ]);
+    });
+  });
 });
 
 describe('Partner users', () => {
@@ -569,6 +783,21 @@ describe('Partner users', () => {
     given(history)
       .when('DeactivatePartnerUser', { partnerId: 'p1', userId: 'admin' }, { actor: partnerUser('um') })
       .thenRefused('cannot-manage-global-admin');
+  });
+
+  it('a user management admin may not reactivate a global admin', () => {
+    given({
+      [P]: [
+        ...registered(),
+        userCreated('um'),
+        roleAssigned('um', 'user-management-admin'),
+        userCreated('ga2'),
+        roleAssigned('ga2', 'global-admin'),
+        { type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'ga2' } },
+      ],
+    })
+      .when('ReactivatePartnerUser', { partnerId: 'p1', userId: 'ga2' }, { actor: partnerUser('um') })
+      .thenRefused('cannot-manage-global-admin', { userId: 'ga2' });
   });
 
   it('deactivates and reactivates a user', () => {
@@ -719,6 +948,47 @@ describe('AssignAdminRole / RevokeAdminRole', () => {
       .when(
         'AssignAdminRole',
         { partnerId: 'p1', userId: 'u1', scope: 'company', role: 'billing-admin' },
+        { actor: admin },
+      )
+      .thenRefused('partner-user-inactive');
+  });
+
+  // Review finding: the inactive check came first, so a retried assignment after a deactivation was
+  // refused instead of answering the no-op.
+  it('re-assigning a role a deactivated user already holds writes nothing; a new role stays refused', () => {
+    const history = {
+      [P]: [
+        ...base,
+        roleAssigned('u1', 'billing-admin'),
+        roleAssigned('u1', 'limited'),
+        { type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'u1' } },
+      ],
+    };
+    given(history)
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'company', role: 'billing-admin' },
+        { actor: admin },
+      )
+      .thenNothing();
+    given(history)
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'customers', role: 'limited' },
+        { actor: admin },
+      )
+      .thenNothing();
+    given(history)
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'company', role: 'service-admin' },
+        { actor: admin },
+      )
+      .thenRefused('partner-user-inactive');
+    given(history)
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'customers', role: 'full' },
         { actor: admin },
       )
       .thenRefused('partner-user-inactive');

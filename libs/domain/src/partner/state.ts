@@ -81,21 +81,26 @@ export const partnerEvolver: Evolver<PartnerState, PartnerEvent> = {
       case 'CompanyProfileRejected':
         return { ...state, verification: 'rejected', rejectionReason: event.data.reason };
       case 'AuthorizationGranted': {
-        const periods = entryOf(state.authorizations, event.data.authorization) ?? [];
-        return {
-          ...state,
-          authorizations: {
-            ...state.authorizations,
-            [event.data.authorization]: [...periods, { from: event.data.effectiveFrom }],
-          },
-        };
+        // A grant opens a new period; one on an open period that starts later moves its start
+        // earlier (the only grant the decider writes while a period is open, so older histories,
+        // whose grants always followed a revocation, fold as before).
+        const { authorization, effectiveFrom } = event.data;
+        const periods = [...(entryOf(state.authorizations, authorization) ?? [])];
+        const last = periods[periods.length - 1];
+        if (last && last.until === undefined) {
+          if (effectiveFrom >= last.from) return state;
+          periods[periods.length - 1] = { ...last, from: effectiveFrom };
+        } else periods.push({ from: effectiveFrom });
+        return { ...state, authorizations: { ...state.authorizations, [authorization]: periods } };
       }
       case 'AuthorizationRevoked': {
-        const periods = [...(entryOf(state.authorizations, event.data.authorization) ?? [])];
+        // A revocation ends the last period, or moves an end already scheduled earlier; never later.
+        const { authorization, effectiveFrom } = event.data;
+        const periods = [...(entryOf(state.authorizations, authorization) ?? [])];
         const last = periods[periods.length - 1];
-        if (last && last.until === undefined)
-          periods[periods.length - 1] = { ...last, until: event.data.effectiveFrom };
-        return { ...state, authorizations: { ...state.authorizations, [event.data.authorization]: periods } };
+        if (last && (last.until === undefined || effectiveFrom < last.until))
+          periods[periods.length - 1] = { ...last, until: effectiveFrom };
+        return { ...state, authorizations: { ...state.authorizations, [authorization]: periods } };
       }
       case 'PartnerUserCreated':
         return {

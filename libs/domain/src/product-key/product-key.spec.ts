@@ -275,6 +275,15 @@ describe('ApplyProductKey: a new customer', () => {
       .thenRefused('invalid-country');
   });
 
+  it.each(['domain-fabrikam.example', 'c.1', '-c1', 'c 1', '', 'c'.repeat(65)])(
+    'refuses the invalid customer id %p for a new customer',
+    (customerId) => {
+      given(world())
+        .when('ApplyProductKey', { ...applyNew, customerId }, { actor: admin })
+        .thenRefused('invalid-customer-id', { customerId });
+    },
+  );
+
   it('offers delegated administration at the same time (pending until the customer accepts)', () => {
     given(world())
       .when(
@@ -333,6 +342,16 @@ describe('ApplyProductKey: a new customer', () => {
         { actor: admin },
       )
       .thenRefused('invalid-delegation-duration');
+  });
+
+  it.each(['true', 1])('refuses an auto-extension of %p, which is not true or false', (autoExtend) => {
+    given(world())
+      .when(
+        'ApplyProductKey',
+        { ...applyNew, delegatedAdmin: { access: 'limited', autoExtend } },
+        { actor: admin },
+      )
+      .thenRefused('invalid-auto-extend');
   });
 
   it('refuses an uncertified partner for the option before looking at the terms, as invitations do', () => {

@@ -195,6 +195,16 @@ describe('CreatePurchaseOffer', () => {
       .thenRefused('auto-extend-not-allowed-for-full');
   });
 
+  it.each(['true', 1])('refuses an auto-extension of %p, which is not true or false', (autoExtend) => {
+    given({ [P]: authorizedPartner(['advisor', 'delegated-admin-certified']) })
+      .when(
+        'CreatePurchaseOffer',
+        { ...cmd, includeDelegatedAdmin: true, delegation: { access: 'limited', autoExtend } },
+        { actor: admin },
+      )
+      .thenRefused('invalid-auto-extend');
+  });
+
   it('stores an expiry in the future, and refuses one in the past', () => {
     given(advisor)
       .when('CreatePurchaseOffer', { ...cmd, expiresAt: '2026-01-31T12:00:00Z' }, { actor: admin })

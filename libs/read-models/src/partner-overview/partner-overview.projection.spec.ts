@@ -107,6 +107,32 @@ describe('partner overview projection', () => {
     ]);
   });
 
+  // Review finding: a second revocation or grant on the same period was ignored; the domain writes
+  // them to move a scheduled end or start earlier, and its evolve applies them.
+  it("moves a scheduled end or an open period's start earlier, as the domain does", async () => {
+    const change = (type: string, authorization: string, effectiveFrom: string) =>
+      e(type, { partnerId: 'p1', authorization, effectiveFrom });
+    await story.given(
+      change('AuthorizationGranted', 'authorized-service-provider', '2025-01-01T00:00:00.000Z'),
+      change('AuthorizationRevoked', 'authorized-service-provider', '2026-06-01T00:00:00.000Z'),
+      change('AuthorizationRevoked', 'authorized-service-provider', '2026-02-01T00:00:00.000Z'),
+      // At or after the end: nothing changes.
+      change('AuthorizationRevoked', 'authorized-service-provider', '2026-02-01T00:00:00.000Z'),
+      // Open since 2026-01-01 (above): an earlier grant moves the start earlier.
+      change('AuthorizationGranted', 'delegated-admin-certified', '2025-06-01T00:00:00.000Z'),
+      // Already open from an earlier date: nothing changes.
+      change('AuthorizationGranted', 'delegated-admin-certified', '2026-03-01T00:00:00.000Z'),
+    );
+    const periodsOf = (authorization: string) =>
+      story.rows('authorizations').find((r) => r.authorization === authorization)?.periods;
+    expect(periodsOf('authorized-service-provider')).toEqual([
+      { from: '2025-01-01T00:00:00.000Z', until: '2026-02-01T00:00:00.000Z' },
+    ]);
+    expect(periodsOf('delegated-admin-certified')).toEqual([
+      { from: '2025-06-01T00:00:00.000Z', until: null },
+    ]);
+  });
+
   it('keeps users with their roles and active flag', async () => {
     const user = (userId: string) => ({ partnerId: 'p1', userId });
     await story.given(

@@ -311,6 +311,53 @@ describe('POR inbox projection', () => {
     });
   });
 
+  // Review finding: the advisor periods ignored a second revocation (or grant) on the same period,
+  // which the domain now writes to move a scheduled end (or a scheduled start) earlier.
+  it('stops notifying from a revocation that moved a scheduled end earlier', async () => {
+    const advisor = (type: string, effectiveFrom: string) =>
+      e(type, { partnerId: 'p5', authorization: 'advisor', effectiveFrom });
+    const changed = (from: number, to: number, at: string) =>
+      e('LicenseCountChanged', { ...facts('delta', 's1', 'p5'), licenses: { from, to } }, { at });
+    await story.given(
+      advisor('AuthorizationGranted', '2025-01-01T00:00:00.000Z'),
+      advisor('AuthorizationRevoked', '2026-06-01T00:00:00.000Z'),
+      e('CustomerCreated', customerCreated('delta', 'Delta s.r.o.', 'delta.example')),
+      e('PartnerOfRecordChanged', { customerId: 'delta', partnerId: 'p5', previousPartnerId: null, via }),
+      advisor('AuthorizationRevoked', '2026-01-01T00:00:00.000Z'),
+      changed(1, 2, '2026-03-01T00:00:00.000Z'),
+      // A revocation after the (new) end changes nothing, as in the domain.
+      advisor('AuthorizationRevoked', '2026-09-01T00:00:00.000Z'),
+    );
+    expect(inbox('p5')).toEqual([]);
+    expect(story.rows('advisors').find((r) => r.partner_id === 'p5')).toEqual({
+      partner_id: 'p5',
+      periods: [{ from: '2025-01-01T00:00:00.000Z', until: '2026-01-01T00:00:00.000Z' }],
+    });
+  });
+
+  it('notifies from a grant that moved a scheduled start earlier', async () => {
+    const advisor = (type: string, effectiveFrom: string) =>
+      e(type, { partnerId: 'p6', authorization: 'advisor', effectiveFrom });
+    await story.given(
+      advisor('AuthorizationGranted', '2026-06-01T00:00:00.000Z'),
+      e('CustomerCreated', customerCreated('epsilon', 'Epsilon s.r.o.', 'epsilon.example')),
+      e('PartnerOfRecordChanged', { customerId: 'epsilon', partnerId: 'p6', previousPartnerId: null, via }),
+      advisor('AuthorizationGranted', '2026-01-01T00:00:00.000Z'),
+    );
+    const [told] = await story.given(
+      e(
+        'LicenseCountChanged',
+        { ...facts('epsilon', 's1', 'p6'), licenses: { from: 1, to: 2 } },
+        { at: '2026-03-01T00:00:00.000Z' },
+      ),
+    );
+    expect(inbox('p6').map((n) => n.notification_id)).toEqual([told.id]);
+    expect(story.rows('advisors').find((r) => r.partner_id === 'p6')).toEqual({
+      partner_id: 'p6',
+      periods: [{ from: '2026-01-01T00:00:00.000Z', until: null }],
+    });
+  });
+
   it("notifies the event's own POR about a customer it never saw created, named by its id", async () => {
     const [changed] = await story.given(
       e(

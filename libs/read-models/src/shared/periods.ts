@@ -18,17 +18,24 @@ export function parsePeriods(value: JsonValue | undefined): Period[] {
   );
 }
 
-/** A grant opens a period, unless one is already open (the domain makes that a no-op too). */
+/**
+ * A grant opens a period; on an open period that starts later it moves the start earlier, and on
+ * one that has started by then it changes nothing (the domain's evolve, partner/state.ts).
+ */
 export function grant(periods: Period[], from: string): Period[] {
   const last = periods[periods.length - 1];
-  if (last && last.until === null) return periods;
-  return [...periods, { from, until: null }];
+  if (!last || last.until !== null) return [...periods, { from, until: null }];
+  if (from >= last.from) return periods;
+  return [...periods.slice(0, -1), { from, until: null }];
 }
 
-/** A revocation closes the open period from its effective date. */
+/**
+ * A revocation closes the open period from its effective date, or moves an end already scheduled
+ * later earlier; never later (the domain's evolve, partner/state.ts).
+ */
 export function revoke(periods: Period[], until: string): Period[] {
   const last = periods[periods.length - 1];
-  if (!last || last.until !== null) return periods;
+  if (!last || (last.until !== null && last.until <= until)) return periods;
   return [...periods.slice(0, -1), { from: last.from, until }];
 }
 
