@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type CustomerState, customerEvolver, customerStream } from '@pc/domain';
+import { type CustomerState, customerEvolver, customerStream, isInForce } from '@pc/domain';
 import type { AggregateView, ExtendedPipeline } from '@pc/pipeline';
 import {
+  CLOCK,
+  type Clock,
   COMMAND_PIPELINE,
   type Principal,
   assertCustomerVisible,
@@ -11,22 +13,24 @@ import {
 
 /**
  * Which partners a customer route lets through.
- * - `'sees'` (customer and subscription routes): the partners that see the customer — its advisors,
- *   its Partner of Record, and partners holding a delegation the customer accepted (recorded active:
- *   they administer it; the scheduler ends it).
- * - `'delegation'` (delegation, acting-for-customer, Partner-of-Record and service-request routes):
- *   those, and any partner that ever offered the customer a delegation. It may ask about its own
- *   offers and hear WHY it cannot act (pending, declined, expired): it learns nothing it did not
- *   already know by offering.
+ * - `'sees'` (the reads of the customer and its subscriptions): the partners that see the customer —
+ *   its advisors, its Partner of Record, and partners holding a delegation the customer accepted that
+ *   is in force now (they administer it). Judged at the clock's now, like the domain, so the answer
+ *   does not wait for the scheduler to record the end.
+ * - `'delegation'` (every command route: acting for the customer — its users, its subscriptions,
+ *   password resets, service requests — and the delegation and Partner-of-Record routes): those, and
+ *   any partner that ever offered the customer a delegation. It may ask about its own offers and hear
+ *   from the domain WHY it cannot act (no-delegation, delegation-pending, delegation-expired,
+ *   access-too-low): it learns nothing it did not already know by offering.
  */
 export type CustomerCircle = 'sees' | 'delegation';
 
-/** The partners related to a customer in the given circle (see CustomerCircle). */
-export function partnersOf(state: CustomerState, circle: CustomerCircle = 'sees'): string[] {
+/** The partners related to a customer in the given circle at `now` (see CustomerCircle). */
+export function partnersOf(state: CustomerState, circle: CustomerCircle, now: string): string[] {
   const partners = new Set(state.advisors);
   if (state.partnerOfRecord !== null) partners.add(state.partnerOfRecord);
   for (const d of Object.values(state.delegations)) {
-    if (circle === 'delegation' || d.status === 'active') partners.add(d.partnerId);
+    if (circle === 'delegation' || isInForce(d, now)) partners.add(d.partnerId);
   }
   return [...partners];
 }
@@ -42,7 +46,14 @@ export function partnersOf(state: CustomerState, circle: CustomerCircle = 'sees'
  */
 @Injectable()
 export class CustomerReader {
-  constructor(@Inject(COMMAND_PIPELINE) private readonly pipeline: ExtendedPipeline) {}
+  constructor(
+    @Inject(COMMAND_PIPELINE) private readonly pipeline: ExtendedPipeline,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  private partnersOf(state: CustomerState, circle: CustomerCircle): string[] {
+    return partnersOf(state, circle, this.clock.now().toISOString());
+  }
 
   read(customerId: string): Promise<AggregateView<CustomerState>> {
     return this.pipeline.readAggregate<CustomerState>(customerStream(customerId), customerEvolver);
@@ -56,21 +67,25 @@ export class CustomerReader {
   ): Promise<AggregateView<CustomerState>> {
     const view = await this.read(customerId);
     if (!view.state.exists) throw customerNotFound(customerId);
-    assertCustomerVisible(principal, customerId, partnersOf(view.state, circle));
+    assertCustomerVisible(principal, customerId, this.partnersOf(view.state, circle));
     return view;
   }
 
-  /** The tenant check alone, before a command: reads the customer only when the answer depends on it. */
+  /**
+   * The tenant check alone, before a command: reads the customer only when the answer depends on it.
+   * Commands take the `'delegation'` circle, so the domain names why a partner that offered a
+   * delegation may not act (rather than a 404 that changes when the scheduler ends it).
+   */
   async assertVisible(
     principal: Principal,
     customerId: string,
-    circle: CustomerCircle = 'sees',
+    circle: CustomerCircle = 'delegation',
   ): Promise<void> {
     if (principal.actor.kind !== 'partner-user' || canSeeCustomer(principal, customerId)) {
       assertCustomerVisible(principal, customerId);
       return;
     }
     const { state } = await this.read(customerId);
-    assertCustomerVisible(principal, customerId, state.exists ? partnersOf(state, circle) : []);
+    assertCustomerVisible(principal, customerId, state.exists ? this.partnersOf(state, circle) : []);
   }
 }

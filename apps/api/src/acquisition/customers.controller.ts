@@ -19,7 +19,8 @@ import { CustomerView } from './views/customer.view';
 
 /**
  * A customer tenant and its users. The edge hides customers across tenants (404); inside the tenant
- * the domain decides who may do what (today: the customer's active global admins).
+ * the domain decides who may do what (the customer's active global admins, or a partner's `full`
+ * delegated admin; a partner that offered a delegation hears which condition failed).
  */
 @ApiTags('customers')
 @ApiBearerAuth()
@@ -59,7 +60,7 @@ export class CustomersController {
     @Body() body: CreateCustomerUserDto,
     @CommandMeta() meta: CommandRequestMeta,
   ) {
-    await this.customers.assertVisible(meta.principal, customerId);
+    await this.customers.assertVisible(meta.principal, customerId, 'delegation');
     return this.commands.send('CreateCustomerUser', { ...body, customerId }, meta);
   }
 
@@ -71,7 +72,7 @@ export class CustomersController {
     @Param('userId') userId: string,
     @CommandMeta() meta: CommandRequestMeta,
   ) {
-    await this.customers.assertVisible(meta.principal, customerId);
+    await this.customers.assertVisible(meta.principal, customerId, 'delegation');
     return this.commands.send('DeactivateCustomerUser', { customerId, userId }, meta);
   }
 }

@@ -39,7 +39,7 @@ export class SubscriptionsController {
     payload: object,
     meta: CommandRequestMeta,
   ) {
-    await this.customers.assertVisible(meta.principal, customerId);
+    await this.customers.assertVisible(meta.principal, customerId, 'delegation');
     return this.commands.send(type, { ...payload, customerId, subscriptionId }, meta);
   }
 

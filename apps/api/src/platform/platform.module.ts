@@ -10,6 +10,7 @@ import { readModelCommands } from '@pc/read-models';
 import { loadCatalog } from '../catalog/load-catalog';
 import { AuthGuard } from './auth/auth.guard';
 import { TenantGuard } from './auth/tenant.guard';
+import { ActingUserGuard } from './auth/acting-user.guard';
 import { JWT_VERIFIER, JwtVerifier } from './auth/jwt-verifier';
 import { CLOCK, SystemClock, type Clock } from './clock';
 import { CommandGateway } from './commands/command-gateway';
@@ -122,6 +123,8 @@ export class PlatformModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RequestShapeGuard },
         { provide: APP_GUARD, useClass: TenantGuard },
+        // After the tenant check (other tenants stay a 404): reads need the user active in its tenant.
+        { provide: APP_GUARD, useClass: ActingUserGuard },
         { provide: APP_GUARD, useClass: GuessingThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
