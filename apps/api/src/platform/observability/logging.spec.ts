@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { REDACTED_PATHS } from './logging';
+import { loggedPath, REDACTED_PATHS } from './logging';
 
 describe('log redaction', () => {
   it('censors credentials, keys, e-mail and phone fields wherever a log call passes them', () => {
@@ -18,5 +18,53 @@ describe('log redaction', () => {
     for (const secret of ['secret-token', 'sid=1', 'hunter2', 'AAAA-BBBB', 'a@b.c', '+421', '"tmp"']) {
       expect(line).not.toContain(secret);
     }
+  });
+
+  it('censors names, addresses and invitation codes a log call passes, four levels deep', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()),
+    });
+    const logger = pino({ redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, sink);
+    logger.info({
+      command: {
+        payload: {
+          profile: { legalName: 'Zq Legal s.r.o.', address: { line1: 'Zq Street 1' } },
+          firstUser: { displayName: 'Zq Person' },
+        },
+        result: { code: 'zqInviteCode', url: 'https://x/zqInviteUrl' },
+      },
+    });
+    logger.error({ err: { code: 'SQLITE_BUSY', message: 'database is locked' } });
+    const line = lines.join('');
+    for (const secret of ['Zq Legal', 'Zq Street', 'Zq Person', 'zqInviteCode', 'zqInviteUrl']) {
+      expect(line).not.toContain(secret);
+    }
+    // An error's code stays readable.
+    expect(line).toContain('SQLITE_BUSY');
+  });
+});
+
+describe('logged request path', () => {
+  it.each([
+    ['/invitations/c0de', '/invitations/[redacted]'],
+    ['/invitations/c0de/redeem?x=1', '/invitations/[redacted]/redeem'],
+    // The router decodes %61 to "a": the same route, the same live code.
+    ['/invit%61tions/c0de', '/invit%61tions/[redacted]'],
+    ['/%69nvitations/c0de/redeem', '/%69nvitations/[redacted]/redeem'],
+    // Answered 404, but the code is in the URL all the same.
+    ['//invitations/c0de', '//invitations/[redacted]'],
+    ['/./invitations/c0de', '/./invitations/[redacted]'],
+    ['/Invitations/c0de', '/Invitations/[redacted]'],
+    ['/invitations%2Fc0de', '/invitations/[redacted]'],
+    ['/invitations%2fc0de', '/invitations/[redacted]'],
+  ])('%s is logged as %s', (url, logged) => {
+    expect(loggedPath(url)).toBe(logged);
+  });
+
+  it('leaves other paths, and malformed encoding, as they are', () => {
+    expect(loggedPath('/partners/p1/clients?q=a@b.c')).toBe('/partners/p1/clients');
+    expect(loggedPath('/partners/%E0%A4%A')).toBe('/partners/%E0%A4%A');
+    expect(loggedPath(undefined)).toBe('');
   });
 });

@@ -4,7 +4,7 @@ import type { Params } from 'nestjs-pino';
 import type { LogLevel } from '../config';
 import { correlationIdOf, requestIdOf } from '../request-context';
 
-/** Body fields that hold secrets or personal data; redacted wherever they appear (two levels deep). */
+/** Body fields that hold secrets or personal data; redacted at any of the first four levels. */
 export const SENSITIVE_FIELDS = [
   'password',
   'temporaryPassword',
@@ -17,7 +17,20 @@ export const SENSITIVE_FIELDS = [
   'phone',
   'phoneNumber',
   'contactPhone',
+  // People's names and where a company sits.
+  'displayName',
+  'contactName',
+  'firstName',
+  'lastName',
+  'legalName',
+  'address',
+  // An invitation's URL is a bearer secret (whoever holds it may redeem it); its bare `code` see below.
+  'inviteCode',
+  'url',
+  'inviteUrl',
 ];
+
+const CODE_HOLDERS = ['payload', 'data', 'body', 'result', 'returned'];
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -25,17 +38,43 @@ export const REDACTED_PATHS = [
   'req.headers["idempotency-key"]',
   'res.headers["set-cookie"]',
   ...SENSITIVE_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]),
+  // An invitation's `code` inside a command's payload, an event's data or a result; not every `code`
+  // (an error's `code`, e.g. SQLITE_BUSY or 55P03, is what an operator needs to read).
+  ...CODE_HOLDERS.flatMap((holder) => [`${holder}.code`, `*.${holder}.code`, `*.*.${holder}.code`]),
 ];
 
 const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
 const pathOf = (url: string | undefined): string => (url ?? '').split('?')[0] ?? '';
 
+/** A path segment as the router reads it: percent-decoded where the encoding is valid. */
+const decodedSegment = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
 /**
  * The path as logged: an invitation code is a bearer secret (whoever holds the URL may redeem it),
- * so `/invitations/{code}…` is logged without it.
+ * so the segment after `invitations` is logged as `[redacted]`. The segments are compared as the
+ * router decodes them and whatever their case (`/invit%61tions/{code}` reaches the same route), and
+ * wherever `invitations` stands (`//invitations/…`, `/./invitations/…` answer 404 but carry a code
+ * just the same); a segment holding an encoded slash is split as its decoded form would be.
  */
-export const loggedPath = (url: string | undefined): string =>
-  pathOf(url).replace(/^\/invitations\/[^/]+/, '/invitations/[redacted]');
+export const loggedPath = (url: string | undefined): string => {
+  const segments = pathOf(url)
+    .split('/')
+    .flatMap((segment) => (/%2f/i.test(segment) ? segment.split(/%2f/i) : [segment]));
+  let redactNext = false;
+  return segments
+    .map((segment) => {
+      const redact = redactNext;
+      redactNext = decodedSegment(segment).toLowerCase() === 'invitations';
+      return redact ? '[redacted]' : segment;
+    })
+    .join('/');
+};
 
 /**
  * nestjs-pino settings: JSON lines, each carrying the request id and correlation id. Bodies and
