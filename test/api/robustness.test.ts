@@ -54,58 +54,7 @@ const LEAKS: [string, RegExp][] = [
  * Cases left out because they show a defect not fixed yet; each is named, and reproduced exactly in
  * the report of the session that found it. Remove an entry once its defect is fixed.
  */
-const KNOWN_DEFECTS: { name: string; matches: (probe: Probe) => boolean }[] = [
-  {
-    // Fastify's router refuses a path segment that is not valid percent-encoding (400
-    // FST_ERR_BAD_URL) before Nest sees the request: plain application/json, not problem+json, and
-    // the Fastify error code in the body. e.g. GET /partners/%E0%A4%A, GET /partners/%
-    name: 'bad percent-encoding in a path: Fastify JSON 400, not problem+json',
-    matches: (probe) => /^path \S+: (invalid percent-encoding|lone percent)$/.test(probe.label),
-  },
-  {
-    // Fastify's maxParamLength (100): a longer path parameter is 414 FST_ERR_MAX_PARAM_LENGTH, plain
-    // application/json. e.g. GET /partners/<300 × a>
-    name: 'path parameter over 100 characters: Fastify JSON 414, not problem+json',
-    matches: (probe) => /^path \S+: 300 characters$/.test(probe.label),
-  },
-  {
-    // class-validator's IsEmail (validator.js isByteLength → encodeURI) throws URIError on a lone
-    // UTF-16 surrogate ("\ud800" in the JSON): 500 internal-error instead of 400. Every email field.
-    // e.g. POST /partners/nobody/users {"email":"a\ud800b","displayName":"X"}
-    name: 'lone surrogate in an email field: 500',
-    matches: (probe) => /(^|\.)email: lone surrogate$/.test(probe.label),
-  },
-  {
-    // A well-formed position above the SQLite integer range (≥ 09223372036854775808) fails to bind
-    // ("The bound string, buffer, or bigint is too big"), which the SQLite adapter reports as
-    // EventStoreUnavailableError: 503 event-store-unavailable with Retry-After, for a bad request.
-    // GET /audit/events?fromPosition=99999999999999999999,
-    // GET /audit/read-models/partner-overview/as-of?partnerId=contoso&position=99999999999999999999
-    name: 'position beyond the 64-bit range: 503 event-store-unavailable',
-    matches: (probe) =>
-      (probe.operation === 'readAll' && probe.label === 'query fromPosition: 20-digit number') ||
-      (probe.operation === 'getReadModelAsOf' && probe.label === 'query position: 20-digit number'),
-  },
-  {
-    // A minimum position no command can have returned (beyond the store's head) waits
-    // READ_YOUR_WRITES_TIMEOUT_MS (5 s by default), then 503 read-model-behind with Retry-After: 1,
-    // so a client retries a request that can never succeed.
-    // GET /partners/nobody/clients?minPosition=99999999999999999999 (or X-Min-Position)
-    name: 'minimum position beyond the head: 503 read-model-behind',
-    matches: (probe) => /^(query minPosition|header X-Min-Position): 20-digit number$/.test(probe.label),
-  },
-  {
-    // @Type(() => Number) turns '0x10' into 16 and ' 5' into 5: a page size or revision that is no
-    // decimal number is accepted (200) instead of refused. e.g. GET /audit/events?maxCount=0x10
-    name: 'hexadecimal or space-padded number in a query: accepted',
-    matches: (probe) => /^query \S+: not a number "(0x10| 5)"$/.test(probe.label),
-  },
-  {
-    // A JSON `null` body is taken for no body: POST /audit/verify with body null → 200.
-    name: 'null body where an object is expected: accepted',
-    matches: (probe) => probe.operation === 'verifyEventHistory' && probe.label === 'body: null',
-  },
-];
+const KNOWN_DEFECTS: { name: string; matches: (probe: Probe) => boolean }[] = [];
 
 interface Answer {
   status: number;

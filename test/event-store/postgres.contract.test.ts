@@ -1,15 +1,4 @@
-import { PostgresEventStore } from '@pc/event-store';
 import { runEventStoreContract } from '@pc/event-store/testing/contract';
-import { createTestSchema, pgUrl } from '../support/postgres';
+import { freshPostgresEventStore } from '../support/event-stores';
 
-runEventStoreContract('postgres', async () => {
-  const schema = await createTestSchema('es_contract');
-  const store = await PostgresEventStore.connect({ connectionString: pgUrl(), schema: schema.name });
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      await schema.drop();
-    },
-  };
-});
+runEventStoreContract('postgres', () => freshPostgresEventStore('es_contract'));

@@ -128,6 +128,34 @@ export interface EventStore {
  */
 export const POSITION_FORMAT = /^\d{20}(\/\d{20})?$/;
 
+/** The largest sequence of the SQL adapters: SQLite's INTEGER and PostgreSQL's bigint are signed 64-bit. */
+export const MAX_SQL_SEQUENCE = 2n ** 63n - 1n;
+/** The largest commit or prepare position of EventStoreDB (unsigned 64-bit). */
+export const MAX_ESDB_POSITION = 2n ** 64n - 1n;
+
+/**
+ * Why `value` is no position an event store can hold, or undefined when it is one: POSITION_FORMAT,
+ * and within range (a single 20-digit sequence at most MAX_SQL_SEQUENCE, each half of a pair at most
+ * MAX_ESDB_POSITION). For edges that check a client's position before any store sees it; each adapter
+ * still checks the form it uses itself.
+ */
+export function positionProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !POSITION_FORMAT.test(value)) {
+    return 'must be a position as the API returns them: 20 digits, or two groups of 20 joined by "/"';
+  }
+  const parts = value.split('/');
+  const max = parts.length === 1 ? MAX_SQL_SEQUENCE : MAX_ESDB_POSITION;
+  if (parts.some((part) => BigInt(part) > max)) {
+    return `is beyond the largest position an event store holds (${String(max).padStart(20, '0')})`;
+  }
+  return undefined;
+}
+
+/** Whether `value` is a position an event store can hold (see positionProblem). */
+export function isPosition(value: unknown): value is Position {
+  return positionProblem(value) === undefined;
+}
+
 /** Global order of two positions of the same store: negative, zero or positive. */
 export function comparePositions(a: Position, b: Position): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -1,8 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { POSITION_FORMAT } from '@pc/event-store';
-import { Optional, IsInstant } from '../platform';
+import { IsIn, IsInt, Matches, Max, Min } from 'class-validator';
+import { DecimalInteger, IsInstant, IsPosition, Optional } from '../platform';
 
 const DIRECTIONS = ['forwards', 'backwards'] as const;
 export const MAX_PAGE = 1000;
@@ -19,7 +17,7 @@ class PageQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE })
   @Optional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE)
@@ -33,7 +31,7 @@ export class ReadStreamQueryDto extends PageQuery {
       'Inclusive. Default: the first revision forwards, the last one backwards. Pass nextRevision to page.',
   })
   @Optional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(0)
   fromRevision?: number;
@@ -45,8 +43,7 @@ export class ReadAllQueryDto extends PageQuery {
       'Exclusive: the page starts after (forwards) / before (backwards) it. Pass nextPosition to page.',
   })
   @Optional()
-  @IsString()
-  @MaxLength(100)
+  @IsPosition()
   fromPosition?: string;
 
   @ApiPropertyOptional({
@@ -96,7 +93,7 @@ export class AsOfQueryDto {
     description: 'Fold up to and including this revision. Give revision or at.',
   })
   @Optional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(0)
   revision?: number;
@@ -127,7 +124,6 @@ export class ExportQueryDto extends PartnerScopeDto {
       "Pass the manifest's exportPosition to get exactly the events it describes.",
   })
   @Optional()
-  @IsString()
-  @Matches(POSITION_FORMAT, { message: 'upToPosition must be a position as the API returns them' })
+  @IsPosition()
   upToPosition?: string;
 }

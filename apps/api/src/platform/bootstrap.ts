@@ -6,6 +6,8 @@ import type { ApiConfig } from './config';
 import { installHttpMetrics, operationIdsByRoute } from './observability/http-metrics';
 import { MetricsService } from './observability/metrics.service';
 import { setupOpenApi } from './openapi/setup-openapi';
+import { answerFrameworkErrors, MAX_PATH_PARAMETER_LENGTH } from './problem/framework-errors';
+import { ProblemFilter } from './problem/problem.filter';
 import { assignRequestIds, correlationIdOf } from './request-context';
 
 type Fastify = ReturnType<NestFastifyApplication['getHttpAdapter']>['getInstance'] extends () => infer F
@@ -44,6 +46,10 @@ export async function bootstrapApp(
     logger: false,
     // Keep-alive sockets would hold close() open; in-flight requests still finish.
     forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    // A path that is not valid percent-encoding, or a parameter over maxParamLength, is refused by
+    // the router before Nest sees the request: answered as problem+json like every refusal.
+    frameworkErrors: answerFrameworkErrors(new ProblemFilter(config)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     bufferLogs: options.logger,

@@ -21,6 +21,8 @@ export type { IdempotencyStore, IdempotencyRecord, StoredResponse } from './idem
 export { ProblemException, type ProblemDetails } from './problem/problem-exception';
 export { Optional } from './problem/optional';
 export { IsInstant } from './problem/instant';
+export { IsPosition } from './problem/position';
+export { DecimalInteger } from './problem/integer';
 export { ProblemResponses, ProblemDetailsDto, ValidationProblemDto } from './openapi/problem-responses';
 export { GuessingRateLimit } from './rate-limit/guessing-rate-limit';
 export { MetricsService } from './observability/metrics.service';

@@ -1,8 +1,8 @@
-import { createParamDecorator, type ExecutionContext, Injectable } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { comparePositions, type EventStore, positionProblem } from '@pc/event-store';
 import type { FastifyRequest } from 'fastify';
-import { ProblemException } from '../platform';
+import { EVENT_STORE, ProblemException } from '../platform';
 import { ReadModelRuntime } from './read-model-runtime';
-import { POSITION_FORMAT } from '@pc/event-store';
 
 const first = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);
 
@@ -18,12 +18,13 @@ export const MinPosition = createParamDecorator(
     const query = first((request.query as Record<string, unknown> | undefined)?.minPosition);
     const value = typeof header === 'string' && header !== '' ? header : query;
     if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string' || !POSITION_FORMAT.test(value)) {
+    const problem = positionProblem(value);
+    if (typeof value !== 'string' || problem !== undefined) {
       throw new ProblemException(
         400,
         'invalid-min-position',
         'Invalid minimum position',
-        'X-Min-Position / minPosition must be a position returned by a command.',
+        `X-Min-Position / minPosition ${problem ?? 'must be a position'}.`,
         {
           minPosition: typeof value === 'string' ? value.slice(0, 100) : null,
         },
@@ -36,13 +37,33 @@ export const MinPosition = createParamDecorator(
 /**
  * Read-your-writes: waits (bounded) until the projections a query reads have reached the position,
  * else answers 503 with Retry-After — the caller's write is safe, only the read model is behind.
+ *
+ * A position beyond the log's head was returned by no write, so no wait can reach it: 400 at once,
+ * rather than a 503 after the whole wait that a client would retry forever. The head is read only
+ * when the read models have not reached the position at once (never on the fast path), and read
+ * fresh: a position another instance returned is committed, so at or below the head any later read
+ * of the shared store sees.
  */
 @Injectable()
 export class ReadYourWrites {
-  constructor(private readonly runtime: ReadModelRuntime) {}
+  constructor(
+    private readonly runtime: ReadModelRuntime,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+  ) {}
 
   async atLeast(position: string | undefined, projections: string[]): Promise<void> {
     if (position === undefined) return;
+    if (await this.runtime.waitFor(position, projections, 0)) return;
+    const head = await this.eventStore.headPosition();
+    if (head === null || comparePositions(position, head) > 0) {
+      throw new ProblemException(
+        400,
+        'min-position-beyond-head',
+        'Minimum position not written yet',
+        `No write has reached position ${position} (the log's head is ${head ?? 'empty'}): pass a position a command returned.`,
+        { minPosition: position, head },
+      );
+    }
     const timeoutMs = this.runtime.config.readYourWritesTimeoutMs;
     if (await this.runtime.waitFor(position, projections, timeoutMs)) return;
     throw new ProblemException(

@@ -54,6 +54,7 @@ import type {
   SubscribeToAllOptions,
   SubscriptionMessage,
 } from '../types';
+import { MAX_ESDB_POSITION } from '../types';
 
 /**
  * The event-store port on EventStoreDB, through the official gRPC client (`@eventstore/db-client`).
@@ -116,7 +117,13 @@ export function parseEsdbPosition(position: Position): EsdbPosition {
       `Invalid position '${String(position)}': expected '<20 digits>/<20 digits>'`,
     );
   }
-  return { commit: BigInt(match[1]), prepare: BigInt(match[2]) };
+  const parsed = { commit: BigInt(match[1]), prepare: BigInt(match[2]) };
+  if (parsed.commit > MAX_ESDB_POSITION || parsed.prepare > MAX_ESDB_POSITION) {
+    throw new InvalidAppendError(
+      `Invalid position '${position}': beyond the largest position EventStoreDB holds (2^64 - 1 per half)`,
+    );
+  }
+  return parsed;
 }
 
 function compareEsdbPositions(a: EsdbPosition, b: EsdbPosition): number {

@@ -1,5 +1,5 @@
 import { InvalidAppendError } from '../errors';
-import type { Position } from '../types';
+import { MAX_SQL_SEQUENCE, type Position } from '../types';
 
 /**
  * The SQL adapters' position: the global sequence as a 20-digit zero-padded decimal. 20 digits hold
@@ -12,10 +12,20 @@ export function formatSequence(sequence: number | bigint | string): Position {
   return String(sequence).padStart(WIDTH, '0');
 }
 
-/** Parses a position handed back by a client; returns the sequence as a decimal string without padding. */
+/**
+ * Parses a position handed back by a client; returns the sequence as a decimal string without padding.
+ * Throws InvalidAppendError for a malformed one or one beyond MAX_SQL_SEQUENCE.
+ */
 export function parseSequence(position: Position): string {
   if (typeof position !== 'string' || !POSITION_PATTERN.test(position)) {
     throw new InvalidAppendError(`Invalid position '${String(position)}': expected ${WIDTH} decimal digits`);
+  }
+  // Beyond the signed 64-bit column no row can be: an argument error, not a failing backend (the
+  // driver's own refusal to bind it would read as an outage).
+  if (BigInt(position) > MAX_SQL_SEQUENCE) {
+    throw new InvalidAppendError(
+      `Invalid position '${position}': beyond the largest position the store holds (${formatSequence(MAX_SQL_SEQUENCE)})`,
+    );
   }
   return position.replace(/^0+(?=\d)/, '');
 }

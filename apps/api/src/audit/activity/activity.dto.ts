@@ -1,8 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { Optional, IsInstant } from '../../platform';
-import { POSITION_FORMAT } from '@pc/event-store';
+import { DecimalInteger, IsInstant, IsPosition, Optional } from '../../platform';
 
 /** Ids as they appear in stream names and event data (as in audit.dto). */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
@@ -53,7 +51,7 @@ export class PartnerActivityQueryDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @Optional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   @Max(200)
@@ -63,7 +61,7 @@ export class PartnerActivityQueryDto {
     description: 'A command response `position` the answer must reflect (or X-Min-Position)',
   })
   @Optional()
-  @Matches(POSITION_FORMAT)
+  @IsPosition()
   minPosition?: string;
 }
 

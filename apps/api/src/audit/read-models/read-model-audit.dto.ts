@@ -1,20 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
 import {
   CLIENT_SORTS,
   type ClientSort,
   RELATIONSHIPS,
   type Relationship,
 } from '../../read-models/dto/read-model.dto';
-import { Optional, IsInstant } from '../../platform';
+import { DecimalInteger, IsInstant, IsPosition, Optional } from '../../platform';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/;
 
 export class ReadModelAsOfQueryDto {
   @ApiProperty({ description: 'Global position (inclusive): e.g. a command response `position`' })
-  @IsString()
-  @MaxLength(100)
+  @IsPosition()
   position!: string;
 
   @ApiProperty({ example: 'contoso' })
@@ -47,7 +45,7 @@ export class ReadModelAsOfQueryDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, description: 'client-list' })
   @Optional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   @Max(200)

@@ -31,12 +31,19 @@ export class FieldViolationDto {
 }
 
 export class ValidationProblemDto extends ProblemDetailsDto {
-  @ApiProperty({ type: [FieldViolationDto], description: 'Every violation, nested fields included.' })
+  @ApiProperty({
+    type: [FieldViolationDto],
+    description: 'Every violation, nested fields included; the first 100 when there are more.',
+  })
   errors!: FieldViolationDto[];
+  @ApiPropertyOptional({ description: 'How many violations there are, when more than `errors` lists.' })
+  errorCount?: number;
+  @ApiPropertyOptional({ description: 'true when `errors` lists only the first 100 violations.' })
+  errorsTruncated?: boolean;
 }
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'The request is malformed or fails validation (every violation is listed in `errors`).',
+  400: 'The request is malformed or fails validation (violations are listed in `errors`, the first 100).',
   401: 'Missing, expired, unsigned or wrongly signed bearer token.',
   403: 'The token lacks the required scope, or the actor may not do this.',
   404: 'Not found, or not visible to this actor.',

@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ProblemException } from './problem-exception';
 
 export interface FieldViolation {
@@ -23,24 +23,62 @@ function joinPath(parent: string, property: string): string {
   return parent === '' ? property : `${parent}.${property}`;
 }
 
+/** The most violations a 400 lists; the rest are counted (`errorCount`), not listed. */
+export const MAX_LISTED_VIOLATIONS = 100;
+
 export function validationProblem(errors: readonly ValidationError[]): ProblemException {
-  const violations = flattenValidationErrors(errors);
+  return violationsProblem(flattenValidationErrors(errors));
+}
+
+function violationsProblem(violations: FieldViolation[]): ProblemException {
   const count = violations.length;
+  const fields = `${count} invalid field${count === 1 ? '' : 's'}`;
+  if (count <= MAX_LISTED_VIOLATIONS) {
+    return new ProblemException(400, 'validation-failed', 'Invalid request', `The request has ${fields}.`, {
+      errors: violations,
+    });
+  }
   return new ProblemException(
     400,
     'validation-failed',
     'Invalid request',
-    `The request has ${count} invalid field${count === 1 ? '' : 's'}.`,
-    { errors: violations },
+    `The request has ${fields}; the first ${MAX_LISTED_VIOLATIONS} are listed.`,
+    { errors: violations.slice(0, MAX_LISTED_VIOLATIONS), errorCount: count, errorsTruncated: true },
   );
 }
 
 /**
  * The global pipe: unknown properties are errors (not silently dropped) so typos in optional fields
- * surface, and every violation is reported at once.
+ * surface, and every violation is reported at once (the first MAX_LISTED_VIOLATIONS listed).
+ *
+ * Two refusals Nest's pipe does not make:
+ * - a body that is JSON `null`: Nest takes it for "no body" and validates an empty object in its
+ *   place, so an operation whose body fields are all optional ran on it. No operation takes `null`
+ *   (another non-object, e.g. `42` or `[]`, is refused by Nest's pipe already).
+ * - a validator that throws a URIError (validator.js encodes text with encodeURI, which throws on a
+ *   lone surrogate; RequestShapeGuard refuses those first): a 400, never a 500.
  */
+export class ProblemValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && value === null) {
+      throw violationsProblem([{ field: 'body', messages: ['the body must be a JSON object, not null'] }]);
+    }
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (!(error instanceof URIError)) throw error;
+      throw violationsProblem([
+        {
+          field: metadata.data ?? metadata.type,
+          messages: [`the ${metadata.type} holds text that cannot be validated (not well-formed Unicode)`],
+        },
+      ]);
+    }
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ProblemValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

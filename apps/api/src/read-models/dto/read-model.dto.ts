@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -13,8 +13,7 @@ import {
   Min,
 } from 'class-validator';
 import { MAX_NOTIFICATION_IDS, NOTIFICATION_KIND_VALUES } from '@pc/read-models';
-import { CommandBodyDto, Optional } from '../../platform';
-import { POSITION_FORMAT } from '@pc/event-store';
+import { CommandBodyDto, DecimalInteger, IsPosition, Optional } from '../../platform';
 
 export const RELATIONSHIPS = ['advisor', 'por', 'delegated', 'delegation-offered'] as const;
 export type Relationship = (typeof RELATIONSHIPS)[number];
@@ -29,7 +28,7 @@ class ReadQueryDto {
     description: 'A command response `position` the answer must reflect (or X-Min-Position)',
   })
   @Optional()
-  @Matches(POSITION_FORMAT)
+  @IsPosition()
   minPosition?: string;
 
   @ApiPropertyOptional({ description: 'From the previous page (opaque)' })
@@ -40,7 +39,7 @@ class ReadQueryDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @Optional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   @Max(200)
@@ -113,7 +112,7 @@ export class MarkPorNotificationsReadDto extends CommandBodyDto {
 
   @ApiPropertyOptional({ description: 'Mark every notification at or before this position' })
   @Optional()
-  @Matches(POSITION_FORMAT)
+  @IsPosition()
   upToPosition?: string;
 
   @ApiPropertyOptional({ description: 'Mark every notification there is now' })

@@ -1,0 +1,313 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { EventStore } from '@pc/event-store';
+import { EVENT_STORE } from '../../apps/api/src/platform';
+import { backends, startApp } from '../support/backends';
+import { call, type TestResponse } from '../support/http';
+import { actors, mintToken } from '../support/tokens';
+
+const PROBLEM = 'application/problem+json';
+const READ_YOUR_WRITES_TIMEOUT_MS = 3000;
+const BEYOND_64_BITS = '99999999999999999999';
+const JUST_BEYOND_SQL = '09223372036854775808';
+
+type Violation = { field: string; messages: string[] };
+
+const registration = (partnerId: string, email = `jana@${partnerId}.example`) => ({
+  partnerId,
+  profile: {
+    legalName: `${partnerId} s.r.o.`,
+    address: { line1: 'Hlavná 1', city: 'Bratislava', country: 'SK' },
+    phone: '+421 2 1234 5678',
+    email: `office@${partnerId}.example`,
+  },
+  firstUser: { userId: 'jana', email, displayName: 'Jana' },
+});
+
+function expectProblem(res: TestResponse, status: number, code: string): void {
+  expect([res.status, res.headers['content-type']]).toEqual([status, expect.stringContaining(PROBLEM)]);
+  expect(res.body).toMatchObject({ type: `https://partner-center.dev/errors/${code}`, status });
+  expect(res.text).not.toMatch(/FST_|URIError|SqliteError|class-validator/);
+}
+
+const fields = (res: TestResponse): string[] =>
+  ((res.body.errors ?? []) as Violation[]).map((violation) => violation.field);
+
+/** Position one past `position` (20 digits). */
+const next = (position: string): string => (BigInt(position) + 1n).toString().padStart(20, '0');
+
+/**
+ * Bad input the robustness suite found answered with a 500, a 503, Fastify's own JSON or a 200,
+ * each pinned here with its exact request: the rule is a typed problem+json refusal and no write.
+ */
+describe.each(backends)('bad input is a typed refusal ($name)', (backend) => {
+  let app: NestFastifyApplication;
+  let store: EventStore;
+  let env: Record<string, string>;
+  let tearDown: () => Promise<void>;
+  let platform: string;
+  let headBefore: string | null;
+  const others: NestFastifyApplication[] = [];
+
+  beforeAll(async () => {
+    const setup = await backend.setUp();
+    tearDown = setup.tearDown;
+    env = { ...setup.env, READ_YOUR_WRITES_TIMEOUT_MS: String(READ_YOUR_WRITES_TIMEOUT_MS) };
+    ({ app } = await startApp(env));
+    store = app.get<EventStore>(EVENT_STORE);
+    platform = await mintToken({ act: actors.platform(), scope: 'commands queries audit platform' });
+    const registered = await call(app, 'POST', '/partners', {
+      token: platform,
+      body: registration('contoso'),
+    });
+    expect(registered.status).toBe(201);
+  });
+  beforeEach(async () => {
+    headBefore = await store.headPosition();
+  });
+  afterEach(async () => {
+    // Nothing a test sends may write (the one test that writes on purpose moves headBefore itself).
+    expect(await store.headPosition()).toBe(headBefore);
+  });
+  afterAll(async () => {
+    for (const other of others) await other.close();
+    await app?.close();
+    await tearDown?.();
+  });
+
+  describe('text that is not well-formed Unicode (a lone surrogate)', () => {
+    // Was: 500 internal-error (IsEmail → validator.js → encodeURI → URIError).
+    it('in an email field: 400 invalid-characters naming the field', async () => {
+      const res = await call(app, 'POST', '/partners/contoso/users', {
+        token: platform,
+        body: { userId: 'eva', email: 'a\ud800b', displayName: 'X' },
+      });
+      expectProblem(res, 400, 'invalid-characters');
+      expect(res.body).toMatchObject({ in: 'body', field: 'email' });
+    });
+
+    it('in a nested field of any body, whatever the validator', async () => {
+      const res = await call(app, 'POST', '/partners', {
+        token: platform,
+        body: registration('fabrikam', 'jana\udc00@fabrikam.example'),
+      });
+      expectProblem(res, 400, 'invalid-characters');
+      expect(res.body).toMatchObject({ field: 'firstUser.email' });
+      const name = await call(app, 'POST', '/partners', {
+        token: platform,
+        body: {
+          ...registration('fabrikam'),
+          profile: { ...registration('fabrikam').profile, legalName: 'F\ud83d' },
+        },
+      });
+      expect(name.body).toMatchObject({ field: 'profile.legalName' });
+    });
+  });
+
+  describe('a position beyond the 64-bit range', () => {
+    // Was: 503 event-store-unavailable with Retry-After (the SQLite bind error taken for an outage).
+    it.each([BEYOND_64_BITS, JUST_BEYOND_SQL])(
+      'GET /audit/events?fromPosition=%s: 400 naming it',
+      async (p) => {
+        const res = await call(app, 'GET', `/audit/events?fromPosition=${p}`, { token: platform });
+        expectProblem(res, 400, 'validation-failed');
+        expect(fields(res)).toEqual(['fromPosition']);
+        expect(res.headers['retry-after']).toBeUndefined();
+      },
+    );
+
+    it('GET /audit/read-models/partner-overview/as-of?position=…: 400 naming it', async () => {
+      const res = await call(
+        app,
+        'GET',
+        `/audit/read-models/partner-overview/as-of?partnerId=contoso&position=${BEYOND_64_BITS}`,
+        { token: platform },
+      );
+      expectProblem(res, 400, 'validation-failed');
+      expect(fields(res)).toEqual(['position']);
+    });
+
+    it('the largest position a store holds is still taken', async () => {
+      const res = await call(app, 'GET', '/audit/events?fromPosition=09223372036854775807', {
+        token: platform,
+      });
+      expect(res.status).toBe(200);
+    });
+  });
+
+  describe('a minimum position (read-your-writes) no write has returned', () => {
+    // Was: a wait of READ_YOUR_WRITES_TIMEOUT_MS, then 503 read-model-behind with Retry-After, forever.
+    it.each([
+      [
+        'X-Min-Position',
+        (p: string) => ({ url: '/partners/contoso/clients', headers: { 'X-Min-Position': p } }),
+      ],
+      ['minPosition', (p: string) => ({ url: `/partners/contoso/overview?minPosition=${p}`, headers: {} })],
+    ])('%s beyond the head: 400 at once, naming the position and the head', async (_how, request) => {
+      const head = (await store.headPosition()) as string;
+      for (const position of [next(head), '09223372036854775807']) {
+        const { url, headers } = request(position);
+        const started = Date.now();
+        const res = await call(app, 'GET', url, { token: platform, headers });
+        expect(Date.now() - started).toBeLessThan(READ_YOUR_WRITES_TIMEOUT_MS);
+        expectProblem(res, 400, 'min-position-beyond-head');
+        expect(res.body).toMatchObject({ minPosition: position, head });
+        expect(res.headers['retry-after']).toBeUndefined();
+      }
+    });
+
+    it('beyond the 64-bit range: 400 invalid-min-position', async () => {
+      const res = await call(app, 'GET', '/partners/contoso/clients', {
+        token: platform,
+        headers: { 'X-Min-Position': BEYOND_64_BITS },
+      });
+      expectProblem(res, 400, 'invalid-min-position');
+    });
+
+    it('the head itself is answered as before', async () => {
+      const head = (await store.headPosition()) as string;
+      const res = await call(app, 'GET', '/partners/contoso/overview', {
+        token: platform,
+        headers: { 'X-Min-Position': head },
+      });
+      expect(res.status).toBe(200);
+    });
+
+    it('a position another instance writes is waited for, not refused (a fresh head is read)', async () => {
+      // A second instance on the same stores; neither has seen the other's write when it is asked.
+      const { app: other } = await startApp({ ...env, PROJECTIONS_IN_PROCESS: 'false' });
+      others.push(other);
+      const user = await call(other, 'POST', '/partners/contoso/users', {
+        token: await mintToken({ act: actors.partnerUser('contoso', 'jana'), scope: 'commands' }),
+        body: { userId: 'eva', email: 'eva@contoso.example', displayName: 'Eva' },
+      });
+      expect(user.status).toBe(201);
+      const res = await call(app, 'GET', '/partners/contoso/overview', {
+        token: platform,
+        headers: { 'X-Min-Position': String(user.body.position) },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ users: { total: 2 } });
+      // And the other way round: the instance that does not run the projections waits for them.
+      const back = await call(other, 'GET', '/partners/contoso/overview', {
+        token: platform,
+        headers: { 'X-Min-Position': String(user.body.position) },
+      });
+      expect(back.status).toBe(200);
+      headBefore = await store.headPosition();
+    });
+  });
+
+  describe("what Fastify's router refuses before Nest sees the request", () => {
+    // Was: Fastify's own application/json body with its error code (FST_ERR_BAD_URL).
+    it.each(['/partners/%E0%A4%A', '/partners/%', '/partners/%/users'])(
+      'GET %s (not valid percent-encoding): 400 problem+json',
+      async (url) => {
+        const res = await call(app, 'GET', url, { token: platform });
+        expectProblem(res, 400, 'invalid-path');
+        expect(res.body.instance).toBe(url);
+        expect(res.headers['x-request-id']).toBe(res.body.requestId);
+      },
+    );
+
+    // Was: Fastify's own application/json body, 414 FST_ERR_MAX_PARAM_LENGTH.
+    it('a path parameter over 100 characters: 414 problem+json', async () => {
+      const res = await call(app, 'GET', `/partners/${'a'.repeat(300)}`, { token: platform });
+      expectProblem(res, 414, 'path-parameter-too-long');
+      expect(res.body).toMatchObject({ maxLength: 100 });
+      const atLimit = await call(app, 'GET', `/partners/${'a'.repeat(100)}`, { token: platform });
+      expect(atLimit.status).not.toBe(414);
+    });
+  });
+
+  describe('integer query parameters', () => {
+    // Was: 200, '0x10' read as 16 and ' 5' as 5 by @Type(() => Number).
+    it.each(['0x10', '%205', '5%20', '1e2', '+5'])('maxCount=%s: 400 naming it', async (value) => {
+      const res = await call(app, 'GET', `/audit/events?maxCount=${value}`, { token: platform });
+      expectProblem(res, 400, 'validation-failed');
+      expect(fields(res)).toEqual(['maxCount']);
+    });
+
+    it('plain digits are taken', async () => {
+      const res = await call(app, 'GET', '/audit/events?maxCount=2', { token: platform });
+      expect(res.status).toBe(200);
+      expect((res.body.events as unknown[]).length).toBeLessThanOrEqual(2);
+    });
+  });
+
+  describe('a body that is JSON null', () => {
+    // Was: 200 (taken for no body).
+    it('POST /audit/verify null: 400', async () => {
+      const res = await call(app, 'POST', '/audit/verify', { token: platform, rawBody: 'null' });
+      expectProblem(res, 400, 'validation-failed');
+      expect(fields(res)).toEqual(['body']);
+    });
+
+    it('every body route: a command body of null is refused the same way', async () => {
+      const res = await call(app, 'POST', '/partners/contoso/profile', { token: platform, rawBody: 'null' });
+      expectProblem(res, 400, 'validation-failed');
+      expect(fields(res)).toEqual(['body']);
+    });
+
+    it('no body, or an empty object, is still a request without options', async () => {
+      expect((await call(app, 'POST', '/audit/verify', { token: platform })).status).toBe(200);
+      expect((await call(app, 'POST', '/audit/verify', { token: platform, body: {} })).status).toBe(200);
+    });
+  });
+
+  describe('a body of very many unknown members', () => {
+    // Was: 400 of ~983 kB listing 15,002 violations, after ~0.3 s of validation.
+    it('15,000 unknown keys: a short 400 before validation', async () => {
+      const keys = Array.from({ length: 15_000 }, (_, i) => `"k${i}":${i}`).join(',');
+      const res = await call(app, 'POST', '/partners', { token: platform, rawBody: `{${keys}}` });
+      expectProblem(res, 400, 'too-many-members');
+      expect(res.body).toMatchObject({ in: 'body', maxMembers: 100 });
+      expect(res.text.length).toBeLessThan(2_000);
+    });
+
+    it('more violations than are listed: the first 100, and how many there are', async () => {
+      const unknown = (prefix: string) =>
+        Object.fromEntries(Array.from({ length: 90 }, (_, i) => [`${prefix}${i}`, i]));
+      const body = { ...registration('fabrikam'), ...unknown('top'), firstUser: unknown('user') };
+      const res = await call(app, 'POST', '/partners', { token: platform, body });
+      expectProblem(res, 400, 'validation-failed');
+      expect(res.body.errors).toHaveLength(100);
+      expect(res.body).toMatchObject({ errorsTruncated: true, errorCount: expect.any(Number) });
+      expect(res.body.errorCount).toBeGreaterThan(180);
+      expect(res.body.detail).toBe(
+        `The request has ${String(res.body.errorCount)} invalid fields; the first 100 are listed.`,
+      );
+    });
+  });
+});
+
+/** The one 503 that stays: a position that exists, which the read models have not reached in time. */
+describe.each(backends)(
+  'read-your-writes still answers 503 for a position written, not projected ($name)',
+  (backend) => {
+    it('no projector runs: 503 read-model-behind with Retry-After, after the wait', async () => {
+      const setup = await backend.setUp();
+      const { app } = await startApp({
+        ...setup.env,
+        PROJECTIONS_IN_PROCESS: 'false',
+        READ_YOUR_WRITES_TIMEOUT_MS: '200',
+      });
+      try {
+        const platform = await mintToken({ act: actors.platform(), scope: 'commands queries platform' });
+        const registered = await call(app, 'POST', '/partners', {
+          token: platform,
+          body: registration('contoso'),
+        });
+        expect(registered.status).toBe(201);
+        const res = await call(app, 'GET', '/partners/contoso/overview', {
+          token: platform,
+          headers: { 'X-Min-Position': String(registered.body.position) },
+        });
+        expectProblem(res, 503, 'read-model-behind');
+        expect(res.headers['retry-after']).toBe('1');
+      } finally {
+        await app.close();
+        await setup.tearDown();
+      }
+    });
+  },
+);
