@@ -80,6 +80,18 @@ describe('validation and problem+json', () => {
     expect(res.body.type).toBe('https://partner-center.dev/errors/not-found');
   });
 
+  // Regression: the router's message quoted the whole URL, so a token or e-mail in a query string came
+  // back in the problem body, which gateways and clients log.
+  it('404 for an unknown route names the path without its query string', async () => {
+    const res = await call(app, 'GET', '/nowhere?access_token=eyJzecret.part&email=jana@example.org', {
+      token,
+    });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ detail: 'Cannot GET /nowhere', instance: '/nowhere' });
+    expect(res.text).not.toContain('eyJzecret');
+    expect(res.text).not.toContain('jana@example.org');
+  });
+
   it('500 with a generic detail for anything unexpected: internals never leak', async () => {
     const res = await call(app, 'GET', '/test/boom', { token });
     expect(res.status).toBe(500);

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEventStore, EventStoreUnavailableError, loadEventStoreConfig } from '@pc/event-store';
+import { inspect } from 'node:util';
+import {
+  ConfigError,
+  createEventStore,
+  EventStoreUnavailableError,
+  loadEventStoreConfig,
+} from '@pc/event-store';
 import { createTestSchema, pgUrl } from '../support/postgres';
 
 describe('createEventStore', () => {
@@ -47,5 +53,22 @@ describe('createEventStore', () => {
       EVENT_STORE_URL: 'postgres://nobody@127.0.0.1:1/none',
     });
     await expect(createEventStore(config)).rejects.toBeInstanceOf(EventStoreUnavailableError);
+  });
+
+  // Regression: the client's ParseError carried the whole connection string as a property, and Nest's
+  // boot logger printed it, password included.
+  it('refuses a malformed EventStoreDB connection string without its password', async () => {
+    const config = loadEventStoreConfig({
+      EVENT_STORE: 'eventstoredb',
+      EVENT_STORE_URL: 'esdb://admin:Sup3rS3cretZQ5@127.0.0.1:1?tls=false&tlsVerifyCert=x',
+    });
+    const refusal: unknown = await createEventStore(config).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect((refusal as ConfigError).setting).toBe('EVENT_STORE_URL');
+    expect((refusal as Error).message).toContain('admin:***@127.0.0.1:1');
+    expect(inspect(refusal, { depth: 5, showHidden: true })).not.toContain('Sup3rS3cretZQ5');
   });
 });

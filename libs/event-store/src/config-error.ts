@@ -8,3 +8,8 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** A connection URL as it may be shown (in an error, a log): its password masked. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}

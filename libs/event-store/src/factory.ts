@@ -1,4 +1,4 @@
-import { ConfigError } from './config-error';
+import { ConfigError, redactUrl } from './config-error';
 import { createPostgresEventStore } from './postgres/postgres-event-store';
 import { createSqliteEventStore } from './sqlite/sqlite-event-store';
 import type { EventStore, EventStoreKind } from './types';
@@ -96,13 +96,8 @@ function requireUrl(
   ) {
     throw new ConfigError(
       'EVENT_STORE_URL',
-      `EVENT_STORE_URL must start with ${allowed} when EVENT_STORE=${kind} (got '${redact(url)}'); e.g. ${example}`,
+      `EVENT_STORE_URL must start with ${allowed} when EVENT_STORE=${kind} (got '${redactUrl(url)}'); e.g. ${example}`,
     );
   }
   return url;
-}
-
-/** Never echo a password into logs. */
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

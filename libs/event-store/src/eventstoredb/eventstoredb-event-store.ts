@@ -55,6 +55,7 @@ import type {
   SubscriptionMessage,
 } from '../types';
 import { MAX_ESDB_POSITION } from '../types';
+import { ConfigError, redactUrl } from '../config-error';
 
 /**
  * The event-store port on EventStoreDB, through the official gRPC client (`@eventstore/db-client`).
@@ -84,8 +85,26 @@ import { MAX_ESDB_POSITION } from '../types';
 export async function createEventStoreDbEventStore(connectionString: string): Promise<EventStore> {
   // The client connects lazily: constructing it does no I/O, and readiness is `ping()`'s job, so a
   // store can be created while the server is still starting.
-  const client = EventStoreDBClient.connectionString(connectionString);
-  return new EventStoreDbEventStore(client);
+  return new EventStoreDbEventStore(parseConnectionString(connectionString));
+}
+
+/**
+ * The client's parse error carries the whole connection string, password included, as a property
+ * that loggers print: it is answered as a ConfigError naming where the string is wrong instead, with
+ * the password masked (and without the offending character, which may be one of the password's).
+ */
+function parseConnectionString(connectionString: string): EventStoreDBClient {
+  try {
+    return EventStoreDBClient.connectionString(connectionString);
+  } catch (error) {
+    const { location, expected } = (error ?? {}) as { location?: unknown; expected?: unknown };
+    const where = typeof location === 'number' ? ` at position ${location}` : '';
+    const wanted = typeof expected === 'string' ? `, expected ${expected}` : '';
+    throw new ConfigError(
+      'EVENT_STORE_URL',
+      `EVENT_STORE_URL is not a valid EventStoreDB connection string${where}${wanted} ('${redactUrl(connectionString)}')`,
+    );
+  }
 }
 
 /** Reads of `$all` are paged; a page never needs more than this many events in memory. */

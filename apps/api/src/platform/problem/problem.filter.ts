@@ -156,7 +156,7 @@ export class ProblemFilter implements ExceptionFilter {
         status,
         code: codeOfStatus(status),
         title: titleOfStatus(status),
-        detail: exception.message,
+        detail: withoutQuery(exception.message),
       };
     }
     if (exception instanceof HttpException) {
@@ -215,3 +215,11 @@ const STATUS_CODES: Record<number, [code: string, title: string]> = {
 
 const codeOfStatus = (status: number): string => STATUS_CODES[status]?.[0] ?? `http-${status}`;
 const titleOfStatus = (status: number): string => STATUS_CODES[status]?.[1] ?? `HTTP ${status}`;
+
+/**
+ * The router's "Cannot GET /path?query" without its query string: a query may hold a token or an
+ * e-mail address, and problem bodies end up in gateways' and clients' logs.
+ */
+function withoutQuery(message: string): string {
+  return message.replace(/^(Cannot [A-Z]+ [^?\s]*)\?\S*$/, '$1');
+}
