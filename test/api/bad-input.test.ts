@@ -254,6 +254,28 @@ describe.each(backends)('bad input is a typed refusal ($name)', (backend) => {
     });
   });
 
+  describe('a body on a route that reads none', () => {
+    // Was: accepted and ignored (201 for a reset "with" a password the service never looked at).
+    it('POST …/reset-password with a body: 400 body-not-accepted', async () => {
+      const res = await call(app, 'POST', '/customers/nobody/users/u1/reset-password', {
+        token: platform,
+        body: { password: 'Chosen-by-the-caller-1' },
+      });
+      expectProblem(res, 400, 'body-not-accepted');
+      expect(res.text).not.toContain('Chosen-by-the-caller-1');
+    });
+
+    it('no body, or an empty object, goes on to the route (here: the customer does not exist)', async () => {
+      for (const options of [{}, { body: {} }]) {
+        const res = await call(app, 'POST', '/customers/nobody/users/u1/reset-password', {
+          token: platform,
+          ...options,
+        });
+        expectProblem(res, 404, 'customer-not-found');
+      }
+    });
+  });
+
   describe('a body of very many unknown members', () => {
     // Was: 400 of ~983 kB listing 15,002 violations, after ~0.3 s of validation.
     it('15,000 unknown keys: a short 400 before validation', async () => {

@@ -362,7 +362,9 @@ export class ProbeBuilder {
     } else if (op.method !== 'GET') {
       // An operation that takes no body, sent one anyway.
       structural.push(make('unexpected body: invalid JSON', 'tolerate', { payload: '{"a":' }));
-      structural.push(make('unexpected body: object', 'tolerate', { payload: '{"unexpected":1}' }));
+      // Refused (body-not-accepted), not silently ignored; `{}` and no body are what clients send.
+      structural.push(make('unexpected body: object', 'reject', { payload: '{"unexpected":1}' }));
+      structural.push(make('unexpected body: empty object', 'tolerate', { payload: '{}' }));
       structural.push(
         make('unexpected body: text/plain', 'tolerate', { payload: 'x', contentType: 'text/plain' }),
       );

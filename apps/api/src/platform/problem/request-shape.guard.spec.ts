@@ -1,13 +1,24 @@
-import type { ExecutionContext } from '@nestjs/common';
+import { Body, type ExecutionContext, Param } from '@nestjs/common';
 import { MAX_OBJECT_MEMBERS, RequestShapeGuard } from './request-shape.guard';
 import type { ProblemException } from './problem-exception';
 
+/** Two handlers: one reads the body, one does not. */
+class Routes {
+  takesBody(@Body() _body: unknown): void {}
+  takesNone(@Param('id') _id: string): void {}
+}
+
 /** The guard's refusal of a request with these parts, or undefined when it lets the request through. */
-function refusal(parts: { params?: unknown; query?: unknown; body?: unknown }): ProblemException | undefined {
-  const request = { params: {}, query: {}, ...parts };
+function refusal(
+  parts: { params?: unknown; query?: unknown; body?: unknown },
+  handler: 'takesBody' | 'takesNone' = 'takesBody',
+): ProblemException | undefined {
+  const request = { method: 'POST', routeOptions: { url: '/things/:id' }, params: {}, query: {}, ...parts };
   const context = {
     getType: () => 'http',
     switchToHttp: () => ({ getRequest: () => request }),
+    getClass: () => Routes,
+    getHandler: () => Routes.prototype[handler],
   } as unknown as ExecutionContext;
   try {
     new RequestShapeGuard().canActivate(context);
@@ -73,5 +84,19 @@ describe('RequestShapeGuard', () => {
     const atLimit = Object.fromEntries(Array.from({ length: MAX_OBJECT_MEMBERS }, (_, i) => [`k${i}`, i]));
     expect(refusal({ body: atLimit })).toBeUndefined();
     expect(refusal({ body: { ids: Array.from({ length: 5_000 }, (_, i) => `n${i}`) } })).toBeUndefined();
+  });
+
+  // Regression: a body sent to a route that reads none was accepted and ignored (a password reset
+  // "with" a password the service never looked at answered 201).
+  it('refuses a body on a route that reads none, and takes none or {} there', () => {
+    expect(refusal({ body: { password: 'x' } }, 'takesNone')).toMatchObject({
+      status: 400,
+      code: 'body-not-accepted',
+    });
+    expect(refusal({ body: [] }, 'takesNone')).toMatchObject({ code: 'body-not-accepted' });
+    expect(refusal({ body: 'text' }, 'takesNone')).toMatchObject({ code: 'body-not-accepted' });
+    expect(refusal({ body: undefined }, 'takesNone')).toBeUndefined();
+    expect(refusal({ body: {} }, 'takesNone')).toBeUndefined();
+    expect(refusal({ body: { password: 'x' } }, 'takesBody')).toBeUndefined();
   });
 });

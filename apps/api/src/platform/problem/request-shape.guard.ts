@@ -1,4 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from './problem-exception';
 
@@ -31,6 +33,7 @@ interface Visit {
  *   text, so it surfaced as a database error;
  * - text that is not well-formed Unicode (a lone surrogate, which JSON's "\ud800" escape can write):
  *   no field takes it, and validators that encode text (IsEmail's encodeURI) threw on it (a 500).
+ * - a body on a route that reads none (no @Body() parameter), which it would silently ignore;
  * The walk is iterative, so it cannot overflow itself. A refusal names the field.
  */
 @Injectable()
@@ -41,8 +44,39 @@ export class RequestShapeGuard implements CanActivate {
     const found =
       inspect(request.params, 'path') ?? inspect(request.query, 'query') ?? inspect(request.body, 'body');
     if (found) throw found;
+    if (hasContent(request.body) && !takesBody(context)) {
+      throw new ProblemException(
+        400,
+        'body-not-accepted',
+        'Bad request',
+        `${request.method} ${request.routeOptions.url ?? ''} takes no request body: send none (or {}).`,
+      );
+    }
     return true;
   }
+}
+
+/** Whether a handler reads the request body (has a @Body() parameter), once per handler. */
+const bodyTakers = new WeakMap<object, boolean>();
+
+function takesBody(context: ExecutionContext): boolean {
+  const handler = context.getHandler();
+  let takes = bodyTakers.get(handler);
+  if (takes === undefined) {
+    const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ?? {}) as Record<
+      string,
+      unknown
+    >;
+    takes = Object.keys(args).some((key) => key.split(':')[0] === String(RouteParamtypes.BODY));
+    bodyTakers.set(handler, takes);
+  }
+  return takes;
+}
+
+/** A body with something in it: `{}` (what many clients send with every POST) and none are nothing. */
+function hasContent(body: unknown): boolean {
+  if (body === undefined || body === null || body === '') return false;
+  return typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0;
 }
 
 function inspect(root: unknown, where: Where): ProblemException | undefined {
