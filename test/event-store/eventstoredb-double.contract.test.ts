@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import {
   EventStoreUnavailableError,
   InvalidAppendError,
+  type AppendResult,
   type EventStore,
   type NewEvent,
 } from '@pc/event-store';
@@ -29,6 +30,7 @@ import { createEventStoreDbEventStore } from '@pc/event-store/eventstoredb/event
 import { runEventStoreContract } from '@pc/event-store/testing/contract';
 import { SubscriptionReader } from '@pc/event-store/testing/subscription-reader';
 import { startEsdbDouble, type EsdbDouble, type EsdbDoubleOptions } from '../support/esdb-double';
+import { raceAfterHeadRead } from '../support/esdb-double/race';
 
 function makeStoreOn(options: EsdbDoubleOptions) {
   return async () => {
@@ -252,6 +254,90 @@ describe.each(['current', 'legacy'] as const)(
       } finally {
         await other.close();
       }
+    });
+
+    // Regression (review): the same command id run by two processes at once. The other process's
+    // append of the SAME event ids commits between this append's head read and its append; the
+    // server takes this append as an idempotent retry and answers with the other write's position,
+    // which is above the head read, so the head check alone reported `duplicate: false`.
+    describe('when a write of the same ids races in between the head read and the append', () => {
+      let other: EventStore;
+      beforeEach(async () => {
+        other = await createEventStoreDbEventStore(double.connectionString);
+      });
+      afterEach(async () => {
+        await other.close();
+      });
+
+      const setups = {
+        no_stream: async () => 'no_stream' as const,
+        'an exact revision': async (stream: string) => {
+          await other.append(stream, [event('Before')], { expectedRevision: 'no_stream' });
+          return 0;
+        },
+        any: async (stream: string) => {
+          await other.append(stream, [event('Before')], { expectedRevision: 'no_stream' });
+          return 'any' as const;
+        },
+      };
+
+      it.each(Object.keys(setups) as (keyof typeof setups)[])(
+        'reports the append as a duplicate with the stored result (expecting %s)',
+        async (kind) => {
+          const stream = `spec-race-${randomUUID()}`;
+          const expectedRevision = await setups[kind](stream);
+          const ids = [randomUUID(), randomUUID()];
+          const batch = (by: string, at: string): NewEvent[] =>
+            ids.map((id, i) => ({
+              id,
+              type: 'Tested',
+              // Data alike, metadata not: the pipeline's case (another occurredAt, other hashes).
+              data: { index: i },
+              metadata: { by, occurredAt: at },
+            }));
+          let original: AppendResult | undefined;
+          raceAfterHeadRead(store, async () => {
+            original = await other.append(stream, batch('other', '2026-01-05T09:00:01.000Z'), {
+              expectedRevision,
+            });
+          });
+          const retried = await store.append(stream, batch('me', '2026-01-05T09:00:02.000Z'), {
+            expectedRevision,
+          });
+          expect(original).toMatchObject({ duplicate: false });
+          expect(retried).toEqual({ ...original, duplicate: true });
+          const stored = await store.readStream(stream);
+          expect(stored.slice(-2).map((e) => [e.id, e.metadata.by])).toEqual(ids.map((id) => [id, 'other']));
+        },
+      );
+
+      it('reports it as a duplicate when only the data or the type of one event differs', async () => {
+        for (const change of [{ data: { index: 1, extra: true } }, { type: 'Other' }]) {
+          const stream = `spec-race-${randomUUID()}`;
+          const ids = [randomUUID(), randomUUID()];
+          const mine: NewEvent[] = ids.map((id, i) => ({ id, type: 'Tested', data: { index: i } }));
+          let original: AppendResult | undefined;
+          raceAfterHeadRead(store, async () => {
+            original = await other.append(stream, [mine[0], { ...mine[1], ...change }], {
+              expectedRevision: 'no_stream',
+            });
+          });
+          const retried = await store.append(stream, mine, { expectedRevision: 'no_stream' });
+          expect(retried).toEqual({ ...original, duplicate: true });
+        }
+      });
+
+      it('takes an identical racing write for its own: the stream holds exactly what it sent', async () => {
+        // Indistinguishable for any client; harmless, since the store holds what the caller believes.
+        const stream = `spec-race-${randomUUID()}`;
+        const mine: NewEvent[] = [event(), event()].map((e) => ({ ...e, metadata: { by: 'both' } }));
+        let original: AppendResult | undefined;
+        raceAfterHeadRead(store, async () => {
+          original = await other.append(stream, mine, { expectedRevision: 'no_stream' });
+        });
+        const retried = await store.append(stream, mine, { expectedRevision: 'no_stream' });
+        expect(retried).toEqual(original);
+      });
     });
 
     it('never takes a new write for a duplicate, with system events written around it', async () => {

@@ -33,6 +33,7 @@ import {
 import {
   normaliseFilter,
   prepareAppend,
+  type PreparedEvent,
   validateDirection,
   validateMaxCount,
   validateRevision,
@@ -70,8 +71,12 @@ import { ConfigError, redactUrl } from '../config-error';
  *   retried with 'any' long after may be written again). A recognised retry is answered by the
  *   server as a success carrying the ORIGINAL last event's revision and log position (NoPosition
  *   only when it cannot read that event), so success alone does not say whether anything was
- *   written: `append` tells a duplicate by its position (see there). A partial overlap is a wrong
- *   expected version on the server, as on the other adapters.
+ *   written: `append` tells a duplicate by its position (at or below the `$all` head read just
+ *   before it: one read) and, when the position is above that head, by reading the appended range
+ *   of the stream back (one more read): the server matches a retry by event ids only, so stored
+ *   events that differ from the sent ones in id, type, data or metadata are another writer's
+ *   (the same command id run concurrently elsewhere), and the append is a duplicate (see there).
+ *   A partial overlap is a wrong expected version on the server, as on the other adapters.
  * - readAll: this client version (6.x) cannot send a server-side filter on reads, so `$all` is
  *   paged and filtered here (system events — type or stream starting with '$' — always dropped).
  *   Correct, but a narrow filter over a large store scans it.
@@ -194,6 +199,14 @@ function asJsonObject(value: unknown): JsonObject {
   return { $value: value as JsonValue };
 }
 
+/**
+ * The JSON text of data or metadata the client parsed from a stored event, or null when it is not a
+ * JSON object (absent, raw bytes, or text the client could not parse): never what our appends send.
+ */
+function storedJson(value: unknown): string | null {
+  return isJsonObject(value) ? JSON.stringify(value) : null;
+}
+
 function toRecordedEvent(event: EsdbRecordedEvent): RecordedEvent {
   const position = event.position;
   if (position === undefined || position.commit === NO_POSITION) {
@@ -290,22 +303,24 @@ class EventStoreDbEventStore implements EventStore {
       // that event's log position).
       //
       // Race: that head is only a lower bound on what the server had committed when it processed
-      // this append. If the SAME events (ids, place) are committed by another writer in between —
-      // the same retry running concurrently elsewhere, or our own earlier attempt that timed out
-      // on the client but was still queued on the server — the server answers this call as
-      // idempotent with a position above our head, and we report `duplicate: false` although this
-      // call wrote nothing: both callers then believe they wrote, and the stored events are the
-      // other writer's (same ids; data and metadata may differ). The other direction is exact:
-      // `duplicate: true` is never reported for a write this call made, and a retry of events
-      // committed before this call started is always recognised. The SQL adapters decide inside
-      // their write transaction and have no such window; closing it here would need a read-back
-      // of the written events on every append.
-      const duplicate = headBefore !== null && result.position.commit <= headBefore;
-      return {
-        nextExpectedRevision: revision,
-        position: formatEsdbPosition(result.position),
-        duplicate,
-      };
+      // this append. If events with the SAME ids were committed at the same place by another writer
+      // in between (the same command id running concurrently in another process, or our own earlier
+      // attempt that timed out on the client but was still queued on the server), the server answers
+      // this call as idempotent with a position above our head. The server recognises a retry by
+      // the event ids alone, so the events it kept may carry other data and metadata than ours (for
+      // the pipeline: another occurredAt, other hashes). Every position above the head is therefore
+      // checked by reading the appended range back (`storedDifferently`, one stream read): when any
+      // stored event differs from what this call sent, another write with these ids is what the
+      // stream holds, and the append is reported as the duplicate it is. When every stored event is
+      // exactly what this call sent, the stream holds what the caller believes it wrote, and the
+      // append is reported as written — even if an identical write by another client is what the
+      // server actually kept, which no client can tell apart. `duplicate: true` is never reported
+      // for a write this call made: the JSON this call sent reads back as exactly the same text.
+      const position = formatEsdbPosition(result.position);
+      const duplicate =
+        (headBefore !== null && result.position.commit <= headBefore) ||
+        (await this.storedDifferently(streamName, revision, prepared));
+      return { nextExpectedRevision: revision, position, duplicate };
     }
     // A success without a position: the server recognised a retry (idempotent write) and wrote
     // nothing, but could not read the original last event for its position (e.g. it fell out of the
@@ -317,6 +332,56 @@ class EventStoreDbEventStore implements EventStore {
       );
     }
     return { nextExpectedRevision: revision, position: original.position, duplicate: true };
+  }
+
+  /**
+   * Whether the events the server acknowledged for an append (revisions `lastRevision - n + 1` to
+   * `lastRevision` of the stream) differ from the `sent` ones in id, type, data or metadata: one
+   * forwards read of exactly that range. Data and metadata are compared as the JSON text the client
+   * sent (`prepareAppend` serialises them as the client does; what the server stores reads back as
+   * the same text). A range that cannot be read whole (the stream deleted or truncated meanwhile)
+   * cannot tell who wrote it: the append is then answered as unavailable, like an acknowledged
+   * retry whose original cannot be read.
+   */
+  private async storedDifferently(
+    streamName: string,
+    lastRevision: number,
+    sent: readonly PreparedEvent[],
+  ): Promise<boolean> {
+    const firstRevision = lastRevision - sent.length + 1;
+    const unreadable = (why: string, cause?: unknown): EventStoreUnavailableError =>
+      new EventStoreUnavailableError(
+        `EventStoreDB acknowledged the append to '${streamName}' at revisions ${firstRevision}-${lastRevision}, ` +
+          `which cannot be read back to tell whether this call wrote them: ${why}`,
+        cause,
+      );
+    let stored: ResolvedEvent[];
+    try {
+      stored = await collect(
+        this.client.readStream(streamName, {
+          direction: FORWARDS,
+          fromRevision: BigInt(firstRevision),
+          maxCount: sent.length,
+        }),
+      );
+    } catch (error) {
+      throw unreadable(error instanceof Error ? error.message : String(error), error);
+    }
+    if (stored.length !== sent.length) throw unreadable(`${stored.length} of ${sent.length} events read`);
+    let differs = false;
+    for (const [index, { event }] of stored.entries()) {
+      if (event === undefined || Number(event.revision) !== firstRevision + index) {
+        throw unreadable(`no event at revision ${firstRevision + index}`);
+      }
+      const expected = sent[index];
+      differs ||=
+        event.id.toLowerCase() !== expected.id ||
+        event.type !== expected.type ||
+        !event.isJson ||
+        storedJson(event.data) !== expected.data ||
+        storedJson(event.metadata) !== expected.metadata;
+    }
+    return differs;
   }
 
   /**
