@@ -27,6 +27,7 @@ import {
   eventHash,
 } from '@pc/pipeline';
 import { createTestSchema, pgUrl } from '../support/postgres';
+import { withAppend as storeWithAppend } from '../support/event-stores';
 
 /** A counter aggregate, and a claim: enough to exercise every path of the pipeline. */
 interface Counter {
@@ -175,16 +176,7 @@ describe.each(stores)('the command pipeline ($name)', ({ open }) => {
     createCommandPipeline({ store, commands, ...options });
   const id = () => randomUUID().slice(0, 8);
   /** The store, with its append replaced. */
-  const withAppend = (append: EventStore['append']): EventStore => ({
-    kind: store.kind,
-    readStream: (s, o) => store.readStream(s, o),
-    readAll: (o) => store.readAll(o),
-    subscribeToAll: (o) => store.subscribeToAll(o),
-    headPosition: () => store.headPosition(),
-    ping: () => store.ping(),
-    close: () => store.close(),
-    append,
-  });
+  const withAppend = (append: EventStore['append']): EventStore => storeWithAppend(store, append);
 
   it('appends decided events with the full metadata envelope and a hash chain', async () => {
     const c = id();

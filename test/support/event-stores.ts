@@ -35,3 +35,17 @@ export async function freshPostgresEventStore(prefix: string): Promise<FreshEven
     },
   };
 }
+
+/** `store` with its append replaced (a process that dies at a chosen write, say); the rest reads through. */
+export function withAppend(store: EventStore, append: EventStore['append']): EventStore {
+  return {
+    kind: store.kind,
+    readStream: (s, o) => store.readStream(s, o),
+    readAll: (o) => store.readAll(o),
+    subscribeToAll: (o) => store.subscribeToAll(o),
+    headPosition: () => store.headPosition(),
+    ping: () => store.ping(),
+    close: () => store.close(),
+    append,
+  };
+}

@@ -7,6 +7,7 @@ import {
   type RecordedEvent,
   StreamNotFoundError,
   WrongExpectedVersionError,
+  comparePositions,
 } from '@pc/event-store';
 import {
   type CommandDefinition,
@@ -30,6 +31,7 @@ import {
   type CommandResult,
   ConcurrencyConflictError,
   PreconditionFailedError,
+  ReplayMismatchError,
   UnknownCommandError,
 } from './types';
 
@@ -306,44 +308,94 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
   }
 
   /**
-   * The answer to a command its primary stream already holds, as the first time: the ids its decision
-   * gave (decided again on every stream as it was before the command, claim streams included, which
-   * would otherwise refuse their own claim) and the event types it wrote, claim streams' first.
+   * The answer to a command its primary stream already holds, as the first time: the event types it
+   * wrote (claim streams' first) and the ids its decision gave, decided again as it was decided then.
+   * Every stream is read afresh (replays are rare: the cost stays off the success path) and folded up
+   * to just before the command's first stored event, by global position (a partner, invite or offer
+   * changed since does not count; the streams the command wrote are taken without its own events,
+   * earlier generations of a released claim included), and the decision gets the command's own time
+   * (`occurredAt` of that event), not the retry's clock.
+   *
+   * The decision must write what the store holds, event type by event type on every stream, or its
+   * ids are not the ones answered the first time. A command retried after a crash between its claim
+   * and its primary write was decided again by that retry (on the streams and at the time of the
+   * retry): when the first event's cut does not reproduce the stored events, the first event of each
+   * other stream the command wrote is tried as the cut, in log order. When none does, the replay
+   * fails with a ReplayMismatchError rather than answer without ids.
    */
   async function replayOf(
     definition: CommandDefinition,
     payload: Record<string, unknown>,
     ctx: CommandContext,
     specs: Record<string, StreamSpec>,
-    byAlias: Map<string, FoldedStream>,
     trace: CommandTrace,
   ): Promise<CommandResult> {
     const aliases = Object.keys(specs);
-    const loaded: Record<string, Loaded<unknown>> = {};
-    const eventTypes: string[] = [];
-    for (const alias of [...aliases.filter((a) => a !== definition.primary), definition.primary]) {
-      const f = byAlias.get(alias) as FoldedStream;
-      const own = f.commands.get(ctx.commandId);
-      loaded[alias] = own ? await loadExcluding(specs[alias], ctx.commandId) : f;
-      // Of a claim stream, the last generation's events: those after the command's last release.
-      const types = own?.eventTypes ?? [];
-      eventTypes.push(...types.slice(types.lastIndexOf(CLAIM_RELEASED) + 1));
+    const ordered = [...aliases.filter((a) => a !== definition.primary), definition.primary];
+    const streams = await Promise.all(ordered.map((alias) => readFrom(specs[alias].stream, 0)));
+    const ours = (e: RecordedEvent) => e.metadata.commandId === ctx.commandId;
+    // Of each stream, the command's events of its last generation (those after its last release).
+    const written = streams.map((all) => {
+      let lastRelease = -1;
+      all.forEach((e, i) => {
+        if (ours(e) && e.type === CLAIM_RELEASED) lastRelease = i;
+      });
+      return all.filter((e, i) => i > lastRelease && ours(e));
+    });
+    const eventTypes = written.flatMap((events) => events.map((e) => e.type));
+
+    const firsts = written
+      .filter((events) => events.length > 0)
+      .map((events) => events[0])
+      .sort((a, b) => comparePositions(a.position, b.position));
+    const reasons: string[] = [];
+    for (const cut of firsts) {
+      const now = typeof cut.metadata.occurredAt === 'string' ? cut.metadata.occurredAt : ctx.now;
+      const loaded: Record<string, Loaded<unknown>> = {};
+      ordered.forEach((alias, i) => {
+        // A stream the command wrote is taken as it was before the command's events there, even
+        // when the cut is later (a retry after a crash re-appended the same claim).
+        const own = written[i][0]?.position;
+        const limit = own !== undefined && comparePositions(own, cut.position) < 0 ? own : cut.position;
+        const evolver = specs[alias].evolver;
+        let state = evolver.initialState;
+        let revision = -1;
+        for (const e of streams[i]) {
+          if (comparePositions(e.position, limit) >= 0) break;
+          revision = e.revision;
+          if (!ours(e)) state = evolver.evolve(state, { type: e.type, data: e.data });
+        }
+        loaded[alias] = { state, revision };
+      });
+      let decided: DecisionResult;
+      try {
+        decided = definition.decide(payload, loaded, decisionContext({ ...ctx, now }));
+      } catch (e) {
+        const why = e instanceof DomainError ? e.code : e instanceof Error ? e.message : String(e);
+        reasons.push(`at ${cut.position} (${now}) it was refused (${why})`);
+        continue;
+      }
+      const differs = ordered.find((alias, i) => {
+        const types = (decided.events[alias] ?? []).map((e) => e.type);
+        return types.join('\n') !== written[i].map((e) => e.type).join('\n');
+      });
+      if (differs === undefined) {
+        return {
+          commandId: ctx.commandId,
+          streamName: specs[definition.primary].stream,
+          revision: trace.lastRevision,
+          position: trace.position,
+          ids: decided.ids ?? {},
+          eventTypes,
+          replayed: true,
+        };
+      }
+      reasons.push(
+        `at ${cut.position} (${now}) it wrote [${(decided.events[differs] ?? []).map((e) => e.type).join(', ')}] ` +
+          `to '${specs[differs].stream}', which holds [${written[ordered.indexOf(differs)].map((e) => e.type).join(', ')}]`,
+      );
     }
-    let ids: Record<string, string> = {};
-    try {
-      ids = definition.decide(payload, loaded, decisionContext(ctx)).ids ?? {};
-    } catch {
-      ids = {};
-    }
-    return {
-      commandId: ctx.commandId,
-      streamName: specs[definition.primary].stream,
-      revision: trace.lastRevision,
-      position: trace.position,
-      ids,
-      eventTypes,
-      replayed: true,
-    };
+    throw new ReplayMismatchError(ctx.commandId, definition.type, specs[definition.primary].stream, reasons);
   }
 
   async function attempt(
@@ -362,7 +414,7 @@ export function createCommandPipeline(options: PipelineOptions): ExtendedPipelin
 
     // A retry of a command that already wrote its primary stream: answer as the first time.
     const trace = primary.commands.get(ctx.commandId);
-    if (trace) return replayOf(definition, payload, ctx, specs, byAlias, trace);
+    if (trace) return replayOf(definition, payload, ctx, specs, trace);
 
     // Secondary (claim) streams this command already wrote are seen as they were before it. Known
     // before the If-Match check, so a precondition failure still releases a crashed attempt's claims.

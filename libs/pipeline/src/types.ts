@@ -76,3 +76,28 @@ export class UnknownCommandError extends Error {
     this.name = 'UnknownCommandError';
   }
 }
+
+/**
+ * A command its primary stream already holds could not be answered as the first time: decided again
+ * on every stream as it stood just before the command, at the command's own time, it was refused or
+ * wrote other events than the store holds (a decision that is not pure, or depends on something
+ * outside its streams, such as a catalog changed since). Never a DomainError: the command happened,
+ * so nothing it claimed is given back, and no answer with made-up or missing ids is given (a gateway
+ * would store that answer for the key). Not retried; a retry after the cause is fixed answers.
+ */
+export class ReplayMismatchError extends Error {
+  readonly code = 'replay-mismatch';
+  constructor(
+    readonly commandId: string,
+    readonly commandType: string,
+    readonly streamName: string,
+    /** Per decision tried: why it did not reproduce what the store holds. */
+    readonly reasons: string[],
+  ) {
+    super(
+      `Command ${commandId} (${commandType}) is stored in '${streamName}', but its answer cannot be ` +
+        `rebuilt: decided again on its streams as they were before it, ${reasons.join('; ')}`,
+    );
+    this.name = 'ReplayMismatchError';
+  }
+}

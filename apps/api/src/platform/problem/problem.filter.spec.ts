@@ -1,4 +1,5 @@
 import type { ArgumentsHost } from '@nestjs/common';
+import { ReplayMismatchError } from '@pc/pipeline';
 import { ProjectionThreadError } from '@pc/projections';
 import type { ApiConfig } from '../config';
 import { ProblemFilter } from './problem.filter';
@@ -37,6 +38,21 @@ describe('ProblemFilter', () => {
       detail: 'The projection runner has stopped',
       instance: '/projections',
     });
+  });
+
+  // A replay whose first answer cannot be rebuilt (ReplayMismatchError) was an unmapped error: a 500.
+  it('answers a replay that cannot be rebuilt with 409 replay-mismatch naming the command, not 500', () => {
+    const sent = answer(
+      new ReplayMismatchError('cmd-1', 'RedeemTrialInvite', 'customer-c1', ['refused: offer-has-no-trial']),
+    );
+    expect(sent.status).toBe(409);
+    expect(sent.body).toMatchObject({
+      type: 'https://pc.test/errors/replay-mismatch',
+      status: 409,
+      commandId: 'cmd-1',
+      commandType: 'RedeemTrialInvite',
+    });
+    expect(String(sent.body?.detail)).toContain('applied already');
   });
 
   // Regression: a read-model or idempotency store that was away answered 500 internal-error, which

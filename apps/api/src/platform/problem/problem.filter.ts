@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { DomainError } from '@pc/domain/shared/errors';
 import { EventStoreUnavailableError, InvalidAppendError, WrongExpectedVersionError } from '@pc/event-store';
-import { ConcurrencyConflictError, PreconditionFailedError } from '@pc/pipeline';
+import { ConcurrencyConflictError, PreconditionFailedError, ReplayMismatchError } from '@pc/pipeline';
 import { ProjectionThreadError } from '@pc/projections';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config';
@@ -105,6 +105,26 @@ export class ProblemFilter implements ExceptionFilter {
         title: 'Concurrency conflict',
         detail: `The resource kept changing concurrently; gave up after ${exception.attempts} attempts. Retry the request.`,
         extensions: { attempts: exception.attempts },
+      };
+    }
+    if (exception instanceof ReplayMismatchError) {
+      // Applied once already, but deciding it again on the history before it no longer gives what the
+      // store holds (e.g. the catalog changed since): its first answer cannot be rebuilt. Nothing is
+      // written; the events are in the audit history under the command id.
+      this.logger.warn(
+        { commandId: exception.commandId, commandType: exception.commandType, reasons: exception.reasons },
+        'replay answer cannot be rebuilt',
+      );
+      return {
+        ...plain,
+        status: 409,
+        code: exception.code,
+        title: 'Command already applied',
+        detail:
+          `Command ${exception.commandId} (${exception.commandType}) was applied already, but its first ` +
+          'answer cannot be rebuilt (the rules or the catalog changed since). Nothing was written again; ' +
+          'its events are in the audit history under this command id.',
+        extensions: { commandId: exception.commandId, commandType: exception.commandType },
       };
     }
     if (exception instanceof WrongExpectedVersionError) {
