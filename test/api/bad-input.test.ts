@@ -210,12 +210,21 @@ describe.each(backends)('bad input is a typed refusal ($name)', (backend) => {
     );
 
     // Was: Fastify's own application/json body, 414 FST_ERR_MAX_PARAM_LENGTH.
-    it('a path parameter over 100 characters: 414 problem+json', async () => {
-      const res = await call(app, 'GET', `/partners/${'a'.repeat(300)}`, { token: platform });
+    it('a path parameter over 300 characters: 414 problem+json', async () => {
+      const res = await call(app, 'GET', `/partners/${'a'.repeat(301)}`, { token: platform });
       expectProblem(res, 414, 'path-parameter-too-long');
-      expect(res.body).toMatchObject({ maxLength: 100 });
-      const atLimit = await call(app, 'GET', `/partners/${'a'.repeat(100)}`, { token: platform });
+      expect(res.body).toMatchObject({ maxLength: 300 });
+      const atLimit = await call(app, 'GET', `/partners/${'a'.repeat(300)}`, { token: platform });
       expect(atLimit.status).not.toBe(414);
+    });
+
+    // Regression: with the limit at 100, a stream name was refused as too long: a domain claim stream
+    // (`customer-domain-` and a domain of up to 253 characters) could not be read through the audit API.
+    it('a stream name of the longest domain reaches its route', async () => {
+      const domain = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+      expect(domain).toHaveLength(253);
+      const res = await call(app, 'GET', `/audit/streams/customer-domain-${domain}`, { token: platform });
+      expectProblem(res, 404, 'stream-not-found');
     });
   });
 

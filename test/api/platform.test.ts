@@ -134,6 +134,22 @@ describe('platform conventions', () => {
       expect(create?.responses['422']?.content).toHaveProperty(['application/problem+json']);
       expect(doc.components.schemas).toHaveProperty('ValidationProblemDto');
       expect(doc.paths['/test/codes/resolve']?.post?.responses).toHaveProperty('429');
+      // Refusals every route can give, whatever its decorators list (request shape, router): a 400
+      // everywhere, and a 414 where a path parameter can be too long.
+      for (const [path, item] of Object.entries(doc.paths)) {
+        for (const [method, operation] of Object.entries(item)) {
+          const statuses = Object.keys(operation.responses);
+          expect([`${method} ${path}`, statuses]).toEqual([
+            `${method} ${path}`,
+            expect.arrayContaining(['400']),
+          ]);
+          if (path.includes('{'))
+            expect([`${method} ${path}`, statuses]).toEqual([
+              `${method} ${path}`,
+              expect.arrayContaining(['414']),
+            ]);
+        }
+      }
     });
 
     it('serves Swagger UI at /docs', async () => {

@@ -719,7 +719,7 @@ export const ODD_PATH_SEGMENTS: Record<string, string> = {
   'dot dot': '..',
   space: 'a%20b',
   'leading space': '%20a',
-  '300 characters': 'a'.repeat(300),
+  '301 characters': 'a'.repeat(301),
   '65 characters': 'a'.repeat(65),
   unicode: encodeURIComponent('žluťoučký-😀'),
   'right-to-left override': encodeURIComponent('a\u202eb'),

@@ -47,15 +47,16 @@ export class CommandBodyDto {
 
 /**
  * Marks a command route: requires the `commands` scope (pass 'platform' for platform operations) and
- * documents the headers, the 201/200 answers and the usual problems. Extra problem statuses can be
- * added: `@ApiCommand({ problems: [409] })`.
+ * documents the headers, the 201/200 answers and the usual problems (409 among them: a concurrency
+ * conflict, a keyed request still running, or a replay that cannot be rebuilt can answer any command).
+ * Extra problem statuses can be added: `@ApiCommand({ problems: [429] })`.
  */
 export function ApiCommand(
   options: { scope?: 'commands' | 'platform'; problems?: number[] } = {},
 ): MethodDecorator {
-  const statuses = [...new Set([400, 401, 403, 404, 412, 413, 422, 503, ...(options.problems ?? [])])].sort(
-    (a, b) => a - b,
-  );
+  const statuses = [
+    ...new Set([400, 401, 403, 404, 409, 412, 413, 422, 503, ...(options.problems ?? [])]),
+  ].sort((a, b) => a - b);
   return applyDecorators(
     RequireScope(options.scope ?? 'commands'),
     ApiHeader({

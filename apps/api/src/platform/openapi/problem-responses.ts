@@ -31,25 +31,33 @@ export class FieldViolationDto {
 }
 
 export class ValidationProblemDto extends ProblemDetailsDto {
-  @ApiProperty({
+  @ApiPropertyOptional({
     type: [FieldViolationDto],
-    description: 'Every violation, nested fields included; the first 100 when there are more.',
+    description:
+      'When the request fails validation (`validation-failed`): every violation, nested fields included; ' +
+      'the first 100 when there are more. Refusals before validation (e.g. `invalid-characters`, ' +
+      '`body-not-accepted`, `invalid-path`) name the field, if any, in `field` instead.',
   })
-  errors!: FieldViolationDto[];
+  errors?: FieldViolationDto[];
   @ApiPropertyOptional({ description: 'How many violations there are, when more than `errors` lists.' })
   errorCount?: number;
   @ApiPropertyOptional({ description: 'true when `errors` lists only the first 100 violations.' })
   errorsTruncated?: boolean;
 }
 
-const DESCRIPTIONS: Record<number, string> = {
-  400: 'The request is malformed or fails validation (violations are listed in `errors`, the first 100).',
+export const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400:
+    'The request is malformed (refused before validation; `type` says why) or fails validation ' +
+    '(`validation-failed`: violations are listed in `errors`, the first 100).',
   401: 'Missing, expired, unsigned or wrongly signed bearer token.',
   403: 'The token lacks the required scope, or the actor may not do this.',
   404: 'Not found, or not visible to this actor.',
-  409: 'Conflict: the thing already exists, or concurrent changes kept conflicting.',
+  409:
+    'Conflict: the thing already exists, concurrent changes kept conflicting, a request with this ' +
+    'Idempotency-Key is still running, or a command applied earlier cannot be answered again (`replay-mismatch`).',
   412: 'If-Match does not match the current revision.',
   413: 'The body exceeds the size limit.',
+  414: 'A path parameter is longer than the service takes (`path-parameter-too-long`).',
   422: 'A business rule refuses the command, or the Idempotency-Key was reused with a different body.',
   429: 'Too many attempts; see Retry-After.',
   503: 'A backend is temporarily unavailable; see Retry-After.',
@@ -62,10 +70,10 @@ export function ProblemResponses(...statuses: number[]): MethodDecorator & Class
     ...statuses.map((status) =>
       ApiResponse({
         status,
-        description: DESCRIPTIONS[status] ?? 'Problem',
+        description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem',
         content: {
           'application/problem+json': {
-            schema: { $ref: getSchemaPath(status === 400 ? ValidationProblemDto : ProblemDetailsDto) },
+            schema: { $ref: problemSchemaRef(status) },
           },
         },
         ...(status === 429 || status === 503
@@ -74,4 +82,9 @@ export function ProblemResponses(...statuses: number[]): MethodDecorator & Class
       }),
     ),
   );
+}
+
+/** The schema a status's problem body has (400: the validation problem, whose `errors` is optional). */
+export function problemSchemaRef(status: number): string {
+  return getSchemaPath(status === 400 ? ValidationProblemDto : ProblemDetailsDto);
 }

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { OPENAPI_PUBLIC_EXTENSION } from '../auth/decorators';
+import { PROBLEM_DESCRIPTIONS, problemSchemaRef } from './problem-responses';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
@@ -25,9 +26,32 @@ export function setupOpenApi(app: INestApplication, publicBaseUrl: string): Open
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
   markPublicOperations(document);
+  addRouteWideProblems(document);
   assertUniqueOperationIds(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
   return document;
+}
+
+/**
+ * Refusals every route can give, whatever its decorators list: a 400 from the request-shape guard or
+ * the router (invalid characters, a body on an operation that reads none, bad percent-encoding), and
+ * on a route with path parameters a 414 for one longer than the router takes.
+ */
+function addRouteWideProblems(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (operation === undefined) continue;
+      const statuses = [400, ...(path.includes('{') ? [414] : [])];
+      for (const status of statuses) {
+        if (operation.responses[String(status)] !== undefined) continue;
+        operation.responses[String(status)] = {
+          description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem',
+          content: { 'application/problem+json': { schema: { $ref: problemSchemaRef(status) } } },
+        };
+      }
+    }
+  }
 }
 
 /** @Public() routes need no token: override the global bearer requirement with `security: []`. */

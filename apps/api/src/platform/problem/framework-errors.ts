@@ -3,8 +3,12 @@ import { correlationIdOf } from '../request-context';
 import type { ProblemFilter } from './problem.filter';
 import { ProblemException } from './problem-exception';
 
-/** The longest path parameter the router takes (Fastify's maxParamLength); every id is far shorter. */
-export const MAX_PATH_PARAMETER_LENGTH = 100;
+/**
+ * The longest path parameter the router takes (Fastify's maxParamLength). Ids are far shorter, but a
+ * stream name is one too (`/audit/streams/{stream}`): `customer-domain-` and a domain of up to 253
+ * characters.
+ */
+export const MAX_PATH_PARAMETER_LENGTH = 300;
 
 /**
  * What Fastify's router refuses before any hook, guard or filter runs, as the service's problems.

@@ -2,7 +2,7 @@ import type { ArgumentsHost } from '@nestjs/common';
 import { ReplayMismatchError } from '@pc/pipeline';
 import { ProjectionThreadError } from '@pc/projections';
 import type { ApiConfig } from '../config';
-import { ProblemFilter } from './problem.filter';
+import { ProblemFilter, withoutInvitationCodes } from './problem.filter';
 
 /** Runs the filter on one exception and returns what the reply was given. */
 function answer(exception: unknown) {
@@ -53,6 +53,12 @@ describe('ProblemFilter', () => {
       commandType: 'RedeemTrialInvite',
     });
     expect(String(sent.body?.detail)).toContain('applied already');
+  });
+
+  it('logs a replay mismatch without the invitation code a stream name carries', () => {
+    expect(
+      withoutInvitationCodes("it wrote [A] to 'invitation-code-akeoWJf9c38XEui4U5Dwkw', which holds [B]"),
+    ).toBe("it wrote [A] to 'invitation-code-[redacted]', which holds [B]");
   });
 
   // Regression: a read-model or idempotency store that was away answered 500 internal-error, which

@@ -112,7 +112,11 @@ export class ProblemFilter implements ExceptionFilter {
       // store holds (e.g. the catalog changed since): its first answer cannot be rebuilt. Nothing is
       // written; the events are in the audit history under the command id.
       this.logger.warn(
-        { commandId: exception.commandId, commandType: exception.commandType, reasons: exception.reasons },
+        {
+          commandId: exception.commandId,
+          commandType: exception.commandType,
+          reasons: exception.reasons.map(withoutInvitationCodes),
+        },
         'replay answer cannot be rebuilt',
       );
       return {
@@ -242,4 +246,12 @@ const titleOfStatus = (status: number): string => STATUS_CODES[status]?.[1] ?? `
  */
 function withoutQuery(message: string): string {
   return message.replace(/^(Cannot [A-Z]+ [^?\s]*)\?\S*$/, '$1');
+}
+
+/**
+ * A replay's reasons name the streams they compared, and an invitation code's stream carries the code
+ * (a bearer secret): logged as `invitation-code-[redacted]`.
+ */
+export function withoutInvitationCodes(text: string): string {
+  return text.replace(/invitation-code-[^'\s,\]]+/g, 'invitation-code-[redacted]');
 }
