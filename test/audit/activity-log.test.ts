@@ -11,10 +11,8 @@ import {
   type Tokens,
 } from '../scheduler/support/acquisition-world';
 import { backends } from '../support/backends';
-import { call, type TestResponse } from '../support/http';
+import { call, type TestResponse, problem } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
-
-const problem = (code: string) => ({ type: expect.stringMatching(new RegExp(`/errors/${code}$`)) });
 
 describe.each(backends)('activity log over HTTP ($name)', (backend) => {
   let app: NestFastifyApplication;

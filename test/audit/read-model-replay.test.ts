@@ -13,13 +13,12 @@ import {
   type Tokens,
 } from '../scheduler/support/acquisition-world';
 import { backends } from '../support/backends';
-import { call } from '../support/http';
+import { call, problem } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
 import { runAudit } from './support/cli';
 import { tamperClientName } from './support/tamper-read-model';
 
 type Body = Record<string, unknown>;
-const problem = (code: string) => ({ type: expect.stringMatching(new RegExp(`/errors/${code}$`)) });
 const PROJECTIONS = ['partner_overview', 'client_list', 'por_inbox', 'activity_log'];
 
 describe.each(backends)('read models as of a position, and the replay check ($name)', (backend) => {

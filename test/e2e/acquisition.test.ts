@@ -4,7 +4,7 @@ import type { EventStore } from '@pc/event-store';
 import { EVENT_STORE, type ManualClock } from '../../apps/api/src/platform';
 import type { SchedulerService } from '../../apps/api/src/scheduler/scheduler.service';
 import { backends } from '../support/backends';
-import { call } from '../support/http';
+import { call, problem } from '../support/http';
 import {
   PUBLIC_BASE_URL,
   type Tokens,
@@ -45,9 +45,6 @@ const OPERATION_IDS = [
   'getCustomer',
   'getSubscription',
 ];
-
-/** The problem type's last segment, for terse assertions. */
-const problem = (code: string) => ({ type: expect.stringMatching(new RegExp(`/errors/${code}$`)) });
 
 describe.each(backends)('customer acquisition over HTTP ($name)', (backend) => {
   let app: NestFastifyApplication;

@@ -13,8 +13,7 @@ import {
   registerPartner,
   startAcquisitionApp,
 } from '../scheduler/support/acquisition-world';
-
-const problem = (code: string) => ({ type: expect.stringMatching(new RegExp(`/errors/${code}$`)) });
+import { problem } from '../support/http';
 
 /**
  * Acting for a customer (issue 6): managing its subscriptions and its users needs a delegation in

@@ -4,7 +4,7 @@ import { type RecordedEvent, StreamNotFoundError } from '@pc/event-store';
 import type { ManualClock } from '../../apps/api/src/platform';
 import type { SchedulerService, TickReport } from '../../apps/api/src/scheduler/scheduler.service';
 import { backends } from '../support/backends';
-import { call } from '../support/http';
+import { call, problem } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
 import {
   type Tokens,
@@ -32,8 +32,6 @@ const OPERATION_IDS = [
   'applyProductKey',
   'changePartnerOfRecord',
 ];
-
-const problem = (code: string) => ({ type: expect.stringMatching(new RegExp(`/errors/${code}$`)) });
 
 const newCustomer = (name: string, domain: string) => ({
   companyName: `${name} s.r.o.`,

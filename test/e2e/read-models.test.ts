@@ -15,11 +15,10 @@ import {
 } from '../scheduler/support/acquisition-world';
 import { newCustomer, ReadWorld } from '../read-models/world';
 import { projectionThreadRuns } from '../support/backends';
-import { call } from '../support/http';
+import { call, problem } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
 
 type Body = Record<string, unknown>;
-const problem = (code: string) => ({ type: expect.stringMatching(new RegExp(`/errors/${code}$`)) });
 const names = (page: { body: Body }) => (page.body.items as Body[]).map((c) => c.name);
 
 describe.each(projectionThreadRuns)('read models over HTTP ($label)', ({ backend, thread }) => {

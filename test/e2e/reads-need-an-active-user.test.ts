@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ReadWorld, newCustomer } from '../read-models/world';
 import { backends } from '../support/backends';
-import { call } from '../support/http';
+import { call, problem } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
 import {
   type Tokens,
@@ -16,8 +16,6 @@ import {
 type Spec = {
   paths: Record<string, Record<string, { operationId: string; parameters?: { name: string }[] }>>;
 };
-
-const problem = (code: string) => ({ type: expect.stringMatching(new RegExp(`/errors/${code}$`)) });
 
 /**
  * A tenant user's token outlives a deactivation. Whether the user may still read its partner's (or

@@ -40,3 +40,6 @@ export async function call<T = Record<string, unknown>>(
   }
   return { status: response.statusCode, headers: response.headers, text: response.body, body: body as T };
 }
+
+/** Matches a problem+json body by its type's last segment, the code: `toMatchObject(problem('x'))`. */
+export const problem = (code: string) => ({ type: expect.stringMatching(new RegExp(`/errors/${code}$`)) });

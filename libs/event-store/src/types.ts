@@ -151,11 +151,6 @@ export function positionProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether `value` is a position an event store can hold (see positionProblem). */
-export function isPosition(value: unknown): value is Position {
-  return positionProblem(value) === undefined;
-}
-
 /** Global order of two positions of the same store: negative, zero or positive. */
 export function comparePositions(a: Position, b: Position): number {
   return a < b ? -1 : a > b ? 1 : 0;

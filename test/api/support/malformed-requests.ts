@@ -206,6 +206,16 @@ function typeOfValue(name: string): Kind | 'null' {
   return name === 'null' ? 'null' : (name as Kind);
 }
 
+/** One malformed value for the body at `path`, and whether the API must refuse it. */
+interface Mutation {
+  path: (string | number)[];
+  value: unknown;
+  label: string;
+  expect: Expectation;
+  /** Always sent (not sampled). */
+  structural: boolean;
+}
+
 export class ProbeBuilder {
   private commandIds = 0;
 
@@ -445,13 +455,7 @@ export class ProbeBuilder {
     schemaRef: OpenApiSchema,
     path: (string | number)[],
     isRoot: boolean,
-  ): Generator<{
-    path: (string | number)[];
-    value: unknown;
-    label: string;
-    expect: Expectation;
-    structural: boolean;
-  }> {
+  ): Generator<Mutation> {
     const schema = this.resolve(schemaRef);
     const kind = this.kindOf(schema);
     if (kind === 'object') {
@@ -497,16 +501,7 @@ export class ProbeBuilder {
   }
 
   /** Wrong types and odd contents for the value at `path`. */
-  private *leafMutations(
-    schemaRef: OpenApiSchema,
-    path: (string | number)[],
-  ): Generator<{
-    path: (string | number)[];
-    value: unknown;
-    label: string;
-    expect: Expectation;
-    structural: boolean;
-  }> {
+  private *leafMutations(schemaRef: OpenApiSchema, path: (string | number)[]): Generator<Mutation> {
     const schema = this.resolve(schemaRef);
     const kind = this.kindOf(schema);
     if (kind === 'free') {

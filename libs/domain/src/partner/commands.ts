@@ -204,11 +204,7 @@ const sameValue = (a: unknown, b: unknown): boolean => canonical(a) === canonica
 const canonical = (value: unknown): string =>
   JSON.stringify(value ?? null, (_key, v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v)
-            .filter(([, inner]) => inner !== null && inner !== undefined)
-            .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
-        )
+      ? Object.fromEntries(Object.entries(withoutNulls(v)).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
       : v,
   );
 /** Changing who the company legally is, or where, needs the platform to verify the profile again. */

@@ -349,20 +349,31 @@ export class ProjectionWorker {
    * to the background retries: the projection goes on meanwhile. True when dropped.
    */
   private async dropRetired(generation: number): Promise<boolean> {
-    const { store, logger } = this.options;
-    const name = this.projection.name;
-    try {
-      if ((await store.dropGeneration(name, generation)).dropped) return true;
-      logger.info({ projection: name, generation }, 'retired generation still read, dropping it later');
-    } catch (error) {
-      logger.warn(
-        { projection: name, generation, error: String(error) },
-        'dropping a retired generation failed, retrying later',
+    const outcome = await this.tryDrop(generation);
+    if (outcome === 'dropped') return true;
+    if (outcome === 'held') {
+      this.options.logger.info(
+        { projection: this.projection.name, generation },
+        'retired generation still read, dropping it later',
       );
     }
     this.retiredToDrop.add(generation);
     this.scheduleDropRetries();
     return false;
+  }
+
+  /** One drop of a retired generation: dropped, held by a reader, or failed (logged). */
+  private async tryDrop(generation: number): Promise<'dropped' | 'held' | 'failed'> {
+    const name = this.projection.name;
+    try {
+      return (await this.options.store.dropGeneration(name, generation)).dropped ? 'dropped' : 'held';
+    } catch (error) {
+      this.options.logger.warn(
+        { projection: name, generation, error: String(error) },
+        'dropping a retired generation failed, retrying later',
+      );
+      return 'failed';
+    }
   }
 
   private scheduleDropRetries(): void {
@@ -380,8 +391,7 @@ export class ProjectionWorker {
    * (its next holder's start-up sweep takes them over).
    */
   private async retryDrops(): Promise<void> {
-    const { store, logger } = this.options;
-    const name = this.projection.name;
+    const { logger } = this.options;
     const maxPause = Math.max(this.options.maxDropRetryMs ?? DEFAULT_MAX_DROP_RETRY_MS, 1);
     let pause = Math.min(Math.max(this.options.retryBackoffMs, 1), maxPause);
     while (this.retiredToDrop.size > 0) {
@@ -392,16 +402,9 @@ export class ProjectionWorker {
       }
       for (const generation of [...this.retiredToDrop]) {
         if (this.stopping) break;
-        try {
-          if (!(await store.dropGeneration(name, generation)).dropped) continue;
-          this.retiredToDrop.delete(generation);
-          logger.info({ projection: name, generation }, 'retired generation dropped');
-        } catch (error) {
-          logger.warn(
-            { projection: name, generation, error: String(error) },
-            'dropping a retired generation failed, retrying later',
-          );
-        }
+        if ((await this.tryDrop(generation)) !== 'dropped') continue;
+        this.retiredToDrop.delete(generation);
+        logger.info({ projection: this.projection.name, generation }, 'retired generation dropped');
       }
       pause = Math.min(pause * 2, maxPause);
     }

@@ -3,6 +3,7 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from './problem-exception';
+import { joinPath } from './validation';
 
 /** Deeper than any request body the API defines (its deepest is 3 levels); far below the stack's limit. */
 export const MAX_BODY_DEPTH = 32;
@@ -144,10 +145,5 @@ const invalidCharacters = (where: Where, at: Visit, what: string): ProblemExcept
 function fieldOf(visit: Visit): string {
   const keys: string[] = [];
   for (let at: Visit | undefined = visit; at?.parent !== undefined; at = at.parent) keys.push(at.key);
-  let field = '';
-  for (const key of keys.reverse()) {
-    if (/^\d+$/.test(key)) field += `[${key}]`;
-    else field += field === '' ? key : `.${key}`;
-  }
-  return field;
+  return keys.reverse().reduce(joinPath, '');
 }

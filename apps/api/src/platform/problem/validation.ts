@@ -18,7 +18,8 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
   });
 }
 
-function joinPath(parent: string, property: string): string {
+/** `items` + `0` → `items[0]`, `offer` + `licenses` → `offer.licenses`: how a field is named. */
+export function joinPath(parent: string, property: string): string {
   if (/^\d+$/.test(property)) return `${parent}[${property}]`;
   return parent === '' ? property : `${parent}.${property}`;
 }
