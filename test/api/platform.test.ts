@@ -94,6 +94,14 @@ describe('platform conventions', () => {
     expect(minted.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('does not take an id that could carry an e-mail address into logs and events', async () => {
+    const res = await call(app, 'GET', '/health', {
+      headers: { 'x-request-id': 'jana@contoso.example', 'x-correlation-id': 'jana@contoso.example' },
+    });
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers['x-correlation-id']).toBe(res.headers['x-request-id']);
+  });
+
   describe('OpenAPI', () => {
     it('serves the document with operationIds = controller method names, bearer auth and problem responses', async () => {
       const res = await call<{

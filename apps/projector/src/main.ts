@@ -28,10 +28,10 @@ import {
   type RunnerLogger,
 } from '@pc/projections';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
+import { projectorLogger } from './logger';
 
 async function main(): Promise<void> {
-  const logger = pino({ name: 'projector', level: process.env.LOG_LEVEL ?? 'info' });
+  const logger = projectorLogger(process.env.LOG_LEVEL ?? 'info');
   const log: RunnerLogger = {
     info: (context, message) => logger.info(context, message),
     warn: (context, message) => logger.warn(context, message),

@@ -15,8 +15,11 @@ interface RequestFacts {
 
 const facts = new WeakMap<IncomingMessage, RequestFacts>();
 
-/** Ids from callers end up in logs and events: accept only short, plain tokens. */
-const SAFE_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
+/**
+ * Ids from callers end up in logs and events: accept only short, plain tokens. No `@`, so a caller
+ * cannot put an e-mail address into every log line and event of its request.
+ */
+const SAFE_ID = /^[A-Za-z0-9._:\-]{1,128}$/;
 
 export function safeIdOrUndefined(value: unknown): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
