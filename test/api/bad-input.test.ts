@@ -263,6 +263,109 @@ describe.each(backends)('bad input is a typed refusal ($name)', (backend) => {
     });
   });
 
+  describe('a body that is not a JSON object', () => {
+    // Was: an array got a violation per element ("property 0 should not exist"), a text/plain body
+    // one per missing field, and neither said what was wrong.
+    it.each([
+      ['an array', '[1]', 'application/json'],
+      ['a string', '"x"', 'application/json'],
+      ['a number', '42', 'application/json'],
+      ['a boolean', 'true', 'application/json'],
+      ['a string', 'hello', 'text/plain'],
+    ])('%s (%s as %s): one violation naming the body', async (kind, rawBody, contentType) => {
+      const res = await call(app, 'POST', '/partners', {
+        token: platform,
+        rawBody,
+        headers: { 'content-type': contentType },
+      });
+      expectProblem(res, 400, 'validation-failed');
+      expect(res.body.errors).toEqual([
+        { field: 'body', messages: [`the body must be a JSON object, not ${kind}`] },
+      ]);
+    });
+  });
+
+  describe('an empty body sent as application/json', () => {
+    // Was: 400 bad-request "Body cannot be empty when content-type is set to 'application/json'",
+    // though the same request without the header was answered.
+    it('is a request without a body, as without the header', async () => {
+      const res = await call(app, 'POST', '/audit/verify', {
+        token: platform,
+        rawBody: '',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(200);
+      const command = await call(app, 'POST', '/customers/nobody/users/u1/reset-password', {
+        token: platform,
+        rawBody: '',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      });
+      expectProblem(command, 404, 'customer-not-found');
+    });
+
+    it('JSON that does not parse is still a 400, and __proto__ is still refused', async () => {
+      const broken = await call(app, 'POST', '/audit/verify', { token: platform, rawBody: '{"partnerId":' });
+      expect([broken.status, broken.headers['content-type']]).toEqual([
+        400,
+        expect.stringContaining(PROBLEM),
+      ]);
+      const poisoned = await call(app, 'POST', '/audit/verify', {
+        token: platform,
+        rawBody: '{"__proto__":{"admin":true}}',
+      });
+      expect([poisoned.status, poisoned.headers['content-type']]).toEqual([
+        400,
+        expect.stringContaining(PROBLEM),
+      ]);
+    });
+  });
+
+  describe('the OpenAPI document on bodies', () => {
+    type Operation = { operationId: string; requestBody?: { required?: boolean } };
+    // Was: every body "required", where a body that requires no field may be left out (and is).
+    it('a body whose schema requires nothing is optional; one with required fields is required', async () => {
+      const doc = (await call(app, 'GET', '/openapi.json')).body as {
+        paths: Record<string, Record<string, Operation>>;
+      };
+      const byId = new Map(
+        Object.values(doc.paths)
+          .flatMap((item) => Object.values(item))
+          .map((operation) => [operation.operationId, operation]),
+      );
+      for (const id of ['updateCompanyProfile', 'markPorNotificationsRead', 'verifyEventHistory']) {
+        expect([id, byId.get(id)?.requestBody?.required]).toEqual([id, false]);
+      }
+      expect(byId.get('registerPartner')?.requestBody?.required).toBe(true);
+    });
+  });
+
+  describe('a query parameter on a route that reads none', () => {
+    // Was: ignored. POST /audit/verify?partnerId=contoso verified the whole store and said so in a 200.
+    it('POST /audit/verify?partnerId=…: 400 query-not-accepted naming the parameter', async () => {
+      const res = await call(app, 'POST', '/audit/verify?partnerId=contoso', { token: platform });
+      expectProblem(res, 400, 'query-not-accepted');
+      expect(res.body).toMatchObject({ in: 'query', parameters: ['partnerId'] });
+    });
+
+    it('a command or a read without query parameters: 400 as well', async () => {
+      const command = await call(app, 'POST', '/partners/contoso/profile?legalName=x', {
+        token: platform,
+        body: {},
+      });
+      expectProblem(command, 400, 'query-not-accepted');
+      const read = await call(app, 'GET', '/partners/contoso?fields=all', { token: platform });
+      expectProblem(read, 400, 'query-not-accepted');
+    });
+
+    it('a route that reads minPosition itself still takes it', async () => {
+      const head = (await store.headPosition()) as string;
+      const res = await call(app, 'GET', `/partners/contoso/overview?minPosition=${head}`, {
+        token: platform,
+      });
+      expect(res.status).toBe(200);
+    });
+  });
+
   describe('a body on a route that reads none', () => {
     // Was: accepted and ignored (201 for a reset "with" a password the service never looked at).
     it('POST …/reset-password with a body: 400 body-not-accepted', async () => {

@@ -71,6 +71,12 @@ describe('platform conventions', () => {
     expect(limited.headers['content-type']).toContain('application/problem+json');
     expect(limited.body.type).toBe('https://partner-center.dev/errors/too-many-requests');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // In the service's words, with the numbers: not the library's "ThrottlerException: …".
+    expect(limited.text).not.toContain('Throttler');
+    expect(limited.body).toMatchObject({
+      detail: expect.stringMatching(/^More than 3 attempts in \d+ s .*; retry in \d+ s\.$/),
+      retryAfterSeconds: Number(limited.headers['retry-after']),
+    });
     // Another user of the same service is not affected; unmarked routes are never limited.
     const other = await mintToken({ act: actors.partnerUser('p1', 'someone-else'), scope: 'queries' });
     expect(

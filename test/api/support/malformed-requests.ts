@@ -33,7 +33,7 @@ export interface OpenApiParameter {
 export interface OpenApiOperation {
   operationId?: string;
   parameters?: OpenApiParameter[];
-  requestBody?: { content: Record<string, { schema: OpenApiSchema }> };
+  requestBody?: { required?: boolean; content: Record<string, { schema: OpenApiSchema }> };
   responses: Record<string, { content?: Record<string, unknown> }>;
 }
 
@@ -368,7 +368,7 @@ export class ProbeBuilder {
     }
 
     if (bodySchema !== undefined) {
-      this.bodyProbes(bodySchema, make, structural, detailed);
+      this.bodyProbes(bodySchema, op.operation.requestBody?.required !== false, make, structural, detailed);
     } else if (op.method !== 'GET') {
       // An operation that takes no body, sent one anyway.
       structural.push(make('unexpected body: invalid JSON', 'tolerate', { payload: '{"a":' }));
@@ -386,6 +386,7 @@ export class ProbeBuilder {
 
   private bodyProbes(
     bodySchema: OpenApiSchema,
+    bodyRequired: boolean,
     make: MakeProbe,
     structural: Probe[],
     detailed: Probe[],
@@ -404,7 +405,8 @@ export class ProbeBuilder {
     structural.push(body('body: true', 'reject', 'true'));
     structural.push(body('body: null', 'reject', 'null'));
     structural.push(body('body: empty object', 'tolerate', '{}'));
-    structural.push(body('body: empty', 'reject', ''));
+    // An empty body is no body: refused where the document requires one, taken where it does not.
+    structural.push(body('body: empty', bodyRequired ? 'reject' : 'tolerate', ''));
     structural.push(body('body: invalid JSON', 'reject', json().slice(0, -1)));
     structural.push(body('body: trailing garbage', 'reject', `${json()}}`));
     structural.push(body('body: single quotes', 'reject', "{'a': 1}"));

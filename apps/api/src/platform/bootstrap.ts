@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { RawServerDefault } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { ApiConfig } from './config';
 import { installHttpMetrics, operationIdsByRoute } from './observability/http-metrics';
@@ -32,6 +33,20 @@ function drainKeepAliveOnClose(fastify: Fastify): void {
 }
 
 /**
+ * `Content-Type: application/json` with an empty body is a request without a body, as it is without
+ * the header (many clients set it on every POST): Fastify's own parser refused it as a 400. Anything
+ * else goes to Fastify's own parser, with its protection against `__proto__` and `constructor`
+ * poisoning; the body limit stays.
+ */
+function acceptEmptyJsonBodies(app: NestFastifyApplication, bodyLimit: number): void {
+  const parseJson = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
+    if (body.length === 0) done(null, undefined);
+    else parseJson(request, body.toString('utf8'), done);
+  });
+}
+
+/**
  * Creates the Fastify-based Nest application around `rootModule`, initialised but not listening,
  * so tests drive the real app through `app.inject()` and main.ts calls `listen()`.
  */
@@ -59,6 +74,7 @@ export async function bootstrapApp(
   });
   if (options.logger) app.useLogger(app.get(Logger));
 
+  acceptEmptyJsonBodies(app, config.bodyLimitBytes);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id).header('X-Correlation-Id', correlationIdOf(request.raw));

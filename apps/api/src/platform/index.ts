@@ -23,6 +23,7 @@ export { Optional } from './problem/optional';
 export { IsInstant } from './problem/instant';
 export { IsPosition } from './problem/position';
 export { DecimalInteger } from './problem/integer';
+export { ReadsQuery } from './problem/request-shape.guard';
 export { ProblemResponses, ProblemDetailsDto, ValidationProblemDto } from './openapi/problem-responses';
 export { GuessingRateLimit } from './rate-limit/guessing-rate-limit';
 export { MetricsService } from './observability/metrics.service';

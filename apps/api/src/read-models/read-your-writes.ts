@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { comparePositions, type EventStore, positionProblem } from '@pc/event-store';
 import type { FastifyRequest } from 'fastify';
-import { EVENT_STORE, ProblemException } from '../platform';
+import { EVENT_STORE, ProblemException, ReadsQuery } from '../platform';
 import { ReadModelRuntime } from './read-model-runtime';
 
 const first = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);
@@ -32,6 +32,7 @@ export const MinPosition = createParamDecorator(
     }
     return value;
   },
+  [ReadsQuery()],
 );
 
 /**

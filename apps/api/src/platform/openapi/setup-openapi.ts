@@ -27,6 +27,7 @@ export function setupOpenApi(app: INestApplication, publicBaseUrl: string): Open
   });
   markPublicOperations(document);
   addRouteWideProblems(document);
+  markOptionalBodies(document);
   assertUniqueOperationIds(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
   return document;
@@ -50,6 +51,25 @@ function addRouteWideProblems(document: OpenAPIObject): void {
           content: { 'application/problem+json': { schema: { $ref: problemSchemaRef(status) } } },
         };
       }
+    }
+  }
+}
+
+/**
+ * A body whose schema requires no field may be left out (no body is taken as `{}`), so the document
+ * says so: @nestjs/swagger marks every @Body() as required.
+ */
+function markOptionalBodies(document: OpenAPIObject): void {
+  const schemas = document.components?.schemas ?? {};
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const body = item[method]?.requestBody;
+      if (body === undefined || '$ref' in body) continue;
+      const schema = body.content['application/json']?.schema;
+      const ref = schema !== undefined && '$ref' in schema ? schema.$ref : undefined;
+      const resolved = ref === undefined ? schema : schemas[ref.replace('#/components/schemas/', '')];
+      if (resolved === undefined || '$ref' in resolved) continue;
+      if ((resolved.required ?? []).length === 0) body.required = false;
     }
   }
 }

@@ -35,6 +35,8 @@ interface Visit {
  * - text that is not well-formed Unicode (a lone surrogate, which JSON's "\ud800" escape can write):
  *   no field takes it, and validators that encode text (IsEmail's encodeURI) threw on it (a 500).
  * - a body on a route that reads none (no @Body() parameter), which it would silently ignore;
+ * - a query parameter on a route that reads none (no @Query() parameter), likewise: a filter sent
+ *   where none is taken (`POST /audit/verify?partnerId=…`) was ignored, and the answer covered all;
  * The walk is iterative, so it cannot overflow itself. A refusal names the field.
  */
 @Injectable()
@@ -45,33 +47,63 @@ export class RequestShapeGuard implements CanActivate {
     const found =
       inspect(request.params, 'path') ?? inspect(request.query, 'query') ?? inspect(request.body, 'body');
     if (found) throw found;
-    if (hasContent(request.body) && !takesBody(context)) {
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    if (hasContent(request.body) && !reads(context).body) {
       throw new ProblemException(
         400,
         'body-not-accepted',
         'Bad request',
-        `${request.method} ${request.routeOptions.url ?? ''} takes no request body: send none (or {}).`,
+        `${route} takes no request body: send none (or {}).`,
+      );
+    }
+    const query = Object.keys((request.query ?? {}) as object);
+    if (query.length > 0 && !reads(context).query) {
+      throw new ProblemException(
+        400,
+        'query-not-accepted',
+        'Bad request',
+        `${route} takes no query parameters (${query.length === 1 ? 'one was' : `${query.length} were`} sent).`,
+        { in: 'query', parameters: query.slice(0, 10) },
       );
     }
     return true;
   }
 }
 
-/** Whether a handler reads the request body (has a @Body() parameter), once per handler. */
-const bodyTakers = new WeakMap<object, boolean>();
+const READS_QUERY = 'pc:reads-query';
 
-function takesBody(context: ExecutionContext): boolean {
+/**
+ * For a custom parameter decorator that reads the query string itself (as `@MinPosition()` reads
+ * `minPosition`): pass it in createParamDecorator's enhancers, so a route using it takes a query.
+ */
+export const ReadsQuery = (): ParameterDecorator => (target, propertyKey) => {
+  if (propertyKey !== undefined) Reflect.defineMetadata(READS_QUERY, true, target, propertyKey);
+};
+
+/**
+ * What a handler reads of the request: a @Body(), a @Query() or a query-reading custom parameter.
+ * Once per handler.
+ */
+const readers = new WeakMap<object, { body: boolean; query: boolean }>();
+
+function reads(context: ExecutionContext): { body: boolean; query: boolean } {
   const handler = context.getHandler();
-  let takes = bodyTakers.get(handler);
-  if (takes === undefined) {
+  let found = readers.get(handler);
+  if (found === undefined) {
     const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ?? {}) as Record<
       string,
       unknown
     >;
-    takes = Object.keys(args).some((key) => key.split(':')[0] === String(RouteParamtypes.BODY));
-    bodyTakers.set(handler, takes);
+    const types = new Set(Object.keys(args).map((key) => key.split(':')[0]));
+    found = {
+      body: types.has(String(RouteParamtypes.BODY)),
+      query:
+        types.has(String(RouteParamtypes.QUERY)) ||
+        Reflect.getMetadata(READS_QUERY, context.getClass().prototype as object, handler.name) === true,
+    };
+    readers.set(handler, found);
   }
-  return takes;
+  return found;
 }
 
 /** A body with something in it: `{}` (what many clients send with every POST) and none are nothing. */

@@ -53,16 +53,22 @@ function violationsProblem(violations: FieldViolation[]): ProblemException {
  * surface, and every violation is reported at once (the first MAX_LISTED_VIOLATIONS listed).
  *
  * Two refusals Nest's pipe does not make:
- * - a body that is JSON `null`: Nest takes it for "no body" and validates an empty object in its
- *   place, so an operation whose body fields are all optional ran on it. No operation takes `null`
- *   (another non-object, e.g. `42` or `[]`, is refused by Nest's pipe already).
+ * - a body that is not a JSON object: `null`, which Nest takes for "no body" (it validated an empty
+ *   object in its place, so an operation whose body fields are all optional ran on it), and an array,
+ *   a string (a text/plain body), a number or a boolean, which Nest's pipe refused with a violation per
+ *   element or per missing field. No operation takes any of them: one violation naming `body`.
  * - a validator that throws a URIError (validator.js encodes text with encodeURI, which throws on a
  *   lone surrogate; RequestShapeGuard refuses those first): a 400, never a 500.
  */
 export class ProblemValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && value === null) {
-      throw violationsProblem([{ field: 'body', messages: ['the body must be a JSON object, not null'] }]);
+    if (metadata.type === 'body' && metadata.data === undefined && value !== undefined) {
+      const kind = nonObjectKind(value);
+      if (kind !== undefined) {
+        throw violationsProblem([
+          { field: 'body', messages: [`the body must be a JSON object, not ${kind}`] },
+        ]);
+      }
     }
     try {
       return await super.transform(value, metadata);
@@ -76,6 +82,13 @@ export class ProblemValidationPipe extends ValidationPipe {
       ]);
     }
   }
+}
+
+/** What a body is when it is not a JSON object: `null`, `an array`, `a string`; undefined for an object. */
+function nonObjectKind(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? undefined : `a ${typeof value}`;
 }
 
 export function createValidationPipe(): ValidationPipe {

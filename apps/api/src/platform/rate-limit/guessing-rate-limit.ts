@@ -3,6 +3,7 @@ import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemResponses } from '../openapi/problem-responses';
 import { actorKey } from '../commands/command-ids';
+import { ProblemException } from '../problem/problem-exception';
 import { principalOf } from '../request-context';
 
 export const GUESSING_THROTTLER = 'guessing';
@@ -46,7 +47,16 @@ export class GuessingThrottlerGuard extends ThrottlerGuard {
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    void reply.header('Retry-After', String(Math.max(1, Math.ceil(detail.timeToBlockExpire))));
-    return super.throwThrottlingException(context, detail);
+    const retryAfterSeconds = Math.max(1, Math.ceil(detail.timeToBlockExpire));
+    void reply.header('Retry-After', String(retryAfterSeconds));
+    // Our own words, not the library's "ThrottlerException: Too Many Requests".
+    throw new ProblemException(
+      429,
+      'too-many-requests',
+      'Too many requests',
+      `More than ${detail.limit} attempts in ${Math.round(detail.ttl / 1000)} s on routes that take ` +
+        `secrets (codes, product keys); retry in ${retryAfterSeconds} s.`,
+      { retryAfterSeconds },
+    );
   }
 }
