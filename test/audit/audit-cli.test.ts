@@ -71,6 +71,27 @@ describe('auditor CLI (child process, SQLite file)', () => {
     expect(noStore.stderr).toContain('No event store at');
   });
 
+  // Regression: Commander ignored arguments a command does not declare, so `verify partner-contoso`
+  // (meant for one stream) checked every stream and `export extra --out d` exported everything, both
+  // exiting 0 as if they had done what was asked.
+  it('an argument a command does not take is a usage error (exit 2), not ignored', async () => {
+    const out = join(dir, 'excess');
+    const [verify, exported, asOf, unknown] = await Promise.all([
+      audit('verify', 'partner-contoso'),
+      audit('export', 'partner-contoso', '--out', out),
+      audit('as-of', 'partner-contoso', 'partner-fabrikam', '--revision', '0'),
+      audit('nonsense'),
+    ]);
+    expect(verify).toMatchObject({ code: 2, stdout: '' });
+    expect(verify.stderr).toContain("too many arguments for 'verify'");
+    expect(exported.code).toBe(2);
+    expect(existsSync(join(out, 'events.ndjson'))).toBe(false);
+    expect(asOf).toMatchObject({ code: 2, stdout: '' });
+    // An unknown command still lists the commands.
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Commands:');
+  });
+
   it('history prints a table, or one JSON object per line', async () => {
     const text = await audit('history', 'partner-contoso');
     expect(text.code).toBe(0);

@@ -184,6 +184,15 @@ describe.each(backends)('audit over HTTP ($name)', (backend) => {
     ]);
     const backwards = await get<ReadAllPage>('/audit/events?direction=backwards&maxCount=1');
     expect(backwards.body.events[0]).toMatchObject({ streamName: 'partner-contoso', revision: 4 });
+    // Regression: forwards from a position past the head, scannedUpTo echoed it: a reader resuming
+    // from there ("to see new events") would skip every event later written before it.
+    const head = backwards.body.events[0].position;
+    const past = String(BigInt(head) + 3n).padStart(head.length, '0');
+    const idle = await get<ReadAllPage>(`/audit/events?fromPosition=${past}`);
+    expect(idle.status).toBe(200);
+    expect(idle.body).toEqual({ events: [], nextPosition: null, scannedUpTo: head, scanned: 0 });
+    const atHead = await get<ReadAllPage>(`/audit/events?fromPosition=${head}`);
+    expect(atHead.body).toEqual({ events: [], nextPosition: null, scannedUpTo: head, scanned: 0 });
   });
 
   it('readAll filters by partner, event type, actor and business-time range', async () => {
@@ -243,6 +252,14 @@ describe.each(backends)('audit over HTTP ($name)', (backend) => {
     expect((await get('/audit/aggregates/widget-1?revision=0')).status).toBe(404);
     expect((await get('/audit/aggregates/partner-nobody?revision=0')).status).toBe(404);
     expect((await get('/audit/aggregates/partner-contoso?revision=9')).status).toBe(404);
+    // Regression: read as a maxCount of revision + 1, this was a 400 about a 'maxCount' nobody gave.
+    const far = await get('/audit/aggregates/partner-contoso?revision=9007199254740991');
+    expect(far.status).toBe(404);
+    expect(far.body).toMatchObject({
+      type: expect.stringMatching(/revision-not-found$/),
+      revision: 9007199254740991,
+      headRevision: 4,
+    });
     expect((await get('/audit/aggregates/partner-contoso')).status).toBe(400);
     expect((await get('/audit/aggregates/partner-contoso?revision=1&at=2026-01-01T00:00:00Z')).status).toBe(
       400,
@@ -273,6 +290,32 @@ describe.each(backends)('audit over HTTP ($name)', (backend) => {
     expect(Object.keys(partner.body.streams)).toEqual(['partner-fabrikam']);
     expect(partner.body.filter).toEqual({ partnerId: 'fabrikam' });
     expect((await get('/audit/export?partnerId=fabrikam')).text.trim().split('\n')).toHaveLength(3);
+  });
+
+  // Regression: a bound past the head answered 200 with a manifest naming that bound as its
+  // exportPosition (events appended later fell under it, so the same bound later described another
+  // export), and EventStoreDB's position form was taken by the SQL stores.
+  it('export: refuses a bound the log has not reached (404) and a position of another store (400)', async () => {
+    const head = String((await get<ExportManifest>('/audit/export/manifest')).body.exportPosition);
+    const past = String(BigInt(head) + 1n).padStart(head.length, '0');
+    for (const url of [`/audit/export?upToPosition=${past}`, `/audit/export/manifest?upToPosition=${past}`]) {
+      const res = await get(url);
+      expect({ url, status: res.status }).toEqual({ url, status: 404 });
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body).toMatchObject({
+        type: expect.stringMatching(/position-not-reached$/),
+        position: past,
+        head,
+      });
+    }
+    const pair = '00000000000000000001/00000000000000000001';
+    for (const url of [`/audit/export?upToPosition=${pair}`, `/audit/export/manifest?upToPosition=${pair}`]) {
+      const res = await get(url);
+      expect({ url, status: res.status }).toEqual({ url, status: 400 });
+      expect(res.body).toMatchObject({ type: expect.stringMatching(/invalid-audit-query$/) });
+    }
+    const atHead = await get<ExportManifest>(`/audit/export/manifest?upToPosition=${head}`);
+    expect(atHead.body).toMatchObject({ exportPosition: head, eventCount: 8 });
   });
 
   it('verifyEventHistory: healthy, then finds a byte changed by hand in the database', async () => {

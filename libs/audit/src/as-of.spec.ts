@@ -55,6 +55,23 @@ describe('aggregateAsOf', () => {
     );
   });
 
+  // Regression: the revision was read as a maxCount of revision + 1, so a revision at the top of the
+  // safe integers was the port's InvalidAppendError about a 'maxCount' (a 400 naming a parameter the
+  // auditor never gave), not the revision-not-found every other revision past the head gets.
+  it('refuses any revision past the head as revision-not-found, however large', async () => {
+    for (const revision of [4, 2 ** 31, Number.MAX_SAFE_INTEGER]) {
+      const refusal = await aggregateAsOf(store, 'partner-contoso', { revision }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refusal).toBeInstanceOf(AuditNotFoundError);
+      expect(refusal).toMatchObject({
+        code: 'revision-not-found',
+        facts: { streamName: 'partner-contoso', revision, headRevision: 3 },
+      });
+    }
+  });
+
   it('resolves the longest prefix, so claim streams are not folded as customers', () => {
     const registry = createAggregateRegistry();
     expect(registry.resolve('customer-domain-contoso.example')?.name).toBe('customer-domain-claim');

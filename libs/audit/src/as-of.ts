@@ -62,8 +62,12 @@ async function eventsUpTo(
   target: AsOfTarget,
 ): Promise<{ events: RecordedEvent[]; head: number; upTo: number }> {
   if ('revision' in target) {
-    const events = await readUpTo(store, streamName, target.revision);
+    // The head first: a revision past it is simply not there, whatever its size (read as a
+    // maxCount of revision + 1 it was the port's refusal of a count nobody asked for).
     const head = await headRevision(store, streamName);
+    if (target.revision > head)
+      return { events: [], head, upTo: revisionIndex([], target.revision, streamName, head) };
+    const events = await readUpTo(store, streamName, target.revision);
     return { events, head, upTo: revisionIndex(events, target.revision, streamName, head) };
   }
   const events = await readWhole(store, streamName);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EventStore, Position, RecordedEvent } from '@pc/event-store';
 import { canonicalJson } from '@pc/pipeline';
 import { concernsPartner } from './event-filter';
-import { scanLog } from './log-scan';
+import { assertPositionReached, scanLog } from './log-scan';
 
 export const EXPORT_FORMAT_VERSION = 1;
 
@@ -30,7 +30,11 @@ export interface ExportOptions {
   partnerId?: string;
   /** Passed in (from the injected clock) so the domain of "when" stays at the edge. */
   exportedAt: string;
-  /** Inclusive bound. Default: the head when the export starts, so a manifest can be reproduced exactly. */
+  /**
+   * Inclusive bound. Default: the head when the export starts, so a manifest can be reproduced exactly.
+   * A position the log has not reached is refused (`position-not-reached`): events still to come
+   * would fall under it, so the same bound would later describe another export.
+   */
   upToPosition?: Position | null;
   batchSize?: number;
   onProgress?: (eventsScanned: number, position: Position) => void;
@@ -58,8 +62,13 @@ export function exportLine(event: RecordedEvent): string {
  * the streams (membership may only show at a later event); the second pass streams the lines.
  */
 export async function startExport(store: EventStore, options: ExportOptions): Promise<ExportRun> {
+  const bound = options.upToPosition;
   const exportPosition =
-    options.upToPosition !== undefined ? options.upToPosition : await store.headPosition();
+    bound === undefined
+      ? await store.headPosition()
+      : bound === null
+        ? null
+        : await reachedPosition(store, bound);
   const scan = { upToPosition: exportPosition, batchSize: options.batchSize };
   const partnerId = options.partnerId;
   const streams = partnerId === undefined ? undefined : await streamsOfPartner(store, partnerId, scan);
@@ -116,6 +125,18 @@ export async function exportManifest(store: EventStore, options: ExportOptions):
     // Only the running hash and counts matter here.
   }
   return run.manifest();
+}
+
+/**
+ * The caller's bound, checked: a position of another adapter's form is the port's refusal
+ * (InvalidAppendError, a 400 over HTTP), as it is for every other audit read; one past the head is
+ * refused, as as-of refuses it, because the export it names is not complete yet.
+ */
+async function reachedPosition(store: EventStore, position: Position): Promise<Position> {
+  // Only for its validation of the position: the bound is otherwise only compared, never sent.
+  await store.readAll({ direction: 'backwards', fromPosition: position, maxCount: 1 });
+  await assertPositionReached(store, position);
+  return position;
 }
 
 async function streamsOfPartner(

@@ -1,4 +1,5 @@
 import { type EventStore, type Position, type RecordedEvent, comparePositions } from '@pc/event-store';
+import { AuditNotFoundError } from './errors';
 
 export interface ScanOptions {
   /** Inclusive upper bound; events after it are not read (a stable snapshot while writers continue). */
@@ -25,5 +26,21 @@ export async function* scanLog(
     if (kept.length > 0) yield kept;
     if (batch.length < batchSize || kept.length < batch.length) return;
     cursor = batch[batch.length - 1].position;
+  }
+}
+
+/**
+ * Refuses a position the log has not reached (`position-not-reached`): an answer bounded by it could
+ * still change, as events still to come would fall before it. The head only grows, so reading it
+ * after the caller's own read never refuses a position that read could see.
+ */
+export async function assertPositionReached(store: EventStore, position: Position): Promise<void> {
+  const head = await store.headPosition();
+  if (head === null || comparePositions(position, head) > 0) {
+    throw new AuditNotFoundError(
+      'position-not-reached',
+      `The log has not reached position ${position} (head: ${head ?? 'empty'}).`,
+      { position, head: head ?? '' },
+    );
   }
 }

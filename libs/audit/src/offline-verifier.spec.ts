@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventStore } from '@pc/event-store';
+import { type EventStore, InvalidAppendError } from '@pc/event-store';
+import { eventHash } from '@pc/pipeline';
+import { AuditNotFoundError } from './errors';
 import { type ExportManifest, startExport } from './export';
 import { verifyExportFiles } from './offline-verifier';
 import { appendChained, memoryStore, pipelineOver, platformActor, registerPartner } from './testing/fixtures';
@@ -132,6 +135,28 @@ describe('export + standalone offline verifier', () => {
     ]);
   });
 
+  // Regression: the verifier copied metadata member by member (`rest[key] = …`), which for a member
+  // named "__proto__" sets the copy's prototype: the member was left out of the offline hash while
+  // the pipeline's (and verify's) hash covers it, so a metadata member could be added to an export
+  // without any line failing its hash. Only ndjsonSha256 still told, and the manifest is the
+  // tamperer's to rewrite if an auditor kept only the head hashes elsewhere.
+  it('rejects a metadata member added under the name __proto__', async () => {
+    const all = lines();
+    const added = all[0].replace('"metadata":{', '"metadata":{"__proto__":{"role":"global-admin"},');
+    expect(added).not.toBe(all[0]);
+    const parsed = JSON.parse(added) as { type: string; data: unknown; metadata: Record<string, unknown> };
+    // The project's own rule sees the added member.
+    expect(eventHash(parsed.type, parsed.data, parsed.metadata)).not.toBe(parsed.metadata.hash);
+    const events = [added, ...all.slice(1)].map((l) => `${l}\n`).join('');
+    const rehashed = JSON.parse(manifestJson()) as ExportManifest;
+    rehashed.ndjsonSha256 = createHash('sha256').update(events).digest('hex');
+    const report = await check(events, JSON.stringify(rehashed));
+    expect(report.ok).toBe(false);
+    expect(report.discrepancies).toEqual([
+      expect.objectContaining({ kind: 'hash-mismatch', line: 1, stream: 'partner-contoso', revision: 0 }),
+    ]);
+  });
+
   it('rejects reordered lines', async () => {
     const all = lines();
     // Lines 3 and 4: the last event of partner-contoso and the first of partner-fabrikam (different streams).
@@ -158,6 +183,55 @@ describe('export + standalone offline verifier', () => {
     const wrongSha = manifestJson().replace(manifest.ndjsonSha256, '0'.repeat(64));
     expect(kinds(await check(ndjson, wrongSha))).toEqual(['ndjson-sha256-mismatch']);
     expect(kinds(await check(ndjson, '{not json'))).toEqual(['manifest-unreadable']);
+  });
+});
+
+describe('export bounds', () => {
+  let store: EventStore;
+  beforeAll(async () => {
+    store = await memoryStore();
+    await registerPartner(pipelineOver(store), 'contoso', '2026-01-05T09:00:00.000Z');
+  });
+  afterAll(() => store.close());
+
+  const refusal = (upToPosition: string) =>
+    startExport(store, { exportedAt: 'x', upToPosition }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+  // Regression: a bound past the head exported up to the head but named the bound as exportPosition,
+  // so one manifest's exportPosition described different events once the log grew past the head.
+  it('refuses a bound the log has not reached, as as-of does', async () => {
+    const head = (await store.headPosition()) as string;
+    const past = String(Number(head) + 1).padStart(head.length, '0');
+    expect(await refusal(past)).toMatchObject({
+      code: 'position-not-reached',
+      facts: { position: past, head },
+    });
+    expect(await refusal(past)).toBeInstanceOf(AuditNotFoundError);
+    const atHead = await startExport(store, { exportedAt: 'x', upToPosition: head });
+    expect(atHead.exportPosition).toBe(head);
+  });
+
+  // Regression: the bound was only compared as text, never shown to the store, so another adapter's
+  // form (EventStoreDB's pair) was taken by the SQL stores and named in the manifest.
+  it("refuses a bound in another adapter's form, as the other audit reads do", async () => {
+    expect(await refusal('00000000000000000001/00000000000000000001')).toBeInstanceOf(InvalidAppendError);
+  });
+
+  it('refuses any bound on an empty store', async () => {
+    const empty = await memoryStore();
+    try {
+      const result = await startExport(empty, { exportedAt: 'x', upToPosition: '00000000000000000001' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(result).toMatchObject({ code: 'position-not-reached' });
+      expect((await startExport(empty, { exportedAt: 'x' })).exportPosition).toBeNull();
+    } finally {
+      await empty.close();
+    }
   });
 });
 

@@ -85,8 +85,12 @@ export function offlineCanonicalJson(value: unknown): string {
 
 /** The event hash rule, re-implemented (see the header). */
 export function offlineEventHash(type: string, data: unknown, metadata: Record<string, unknown>): string {
-  const rest: Record<string, unknown> = {};
-  for (const key of Object.keys(metadata)) if (key !== 'hash') rest[key] = metadata[key];
+  // Object.fromEntries defines each member as its own: an assignment `rest[key] = …` would, for a
+  // member named "__proto__", set the copy's prototype instead, leave the member out of the hash,
+  // and let an export carry a metadata member the pipeline's hash rule covers but this one ignored.
+  const rest: Record<string, unknown> = Object.fromEntries(
+    Object.entries(metadata).filter(([key]) => key !== 'hash'),
+  );
   return createHash('sha256')
     .update(offlineCanonicalJson({ type, data, metadata: rest }))
     .digest('hex');

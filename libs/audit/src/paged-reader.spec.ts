@@ -47,6 +47,52 @@ describe('paged readers', () => {
     expect(before.nextPosition).toBeNull();
   });
 
+  // Regression: forwards from a position past the head, the page echoed that position as scannedUpTo,
+  // "resume from here later to see new events": a reader tailing from it (a saved position of a log
+  // that lost its tail, another store's, a typo) never saw the events written later before it.
+  it('forwards from a position past the head, scannedUpTo is the head, so resuming misses nothing', async () => {
+    const local = await memoryStore();
+    try {
+      const append = (n: number) =>
+        appendChained(
+          local,
+          `tail-${n}`,
+          [{ type: 'Ping', data: { n } }],
+          platformActor,
+          '2026-01-02T00:00:00Z',
+        );
+      await append(0);
+      await append(1);
+      const head = (await local.headPosition()) as string;
+      const past = String(Number(head) + 5).padStart(head.length, '0');
+      const idle = await readAllPage(local, { fromPosition: past, maxCount: 10 });
+      expect(idle).toEqual({ events: [], nextPosition: null, scannedUpTo: head, scanned: 0 });
+      // At the head itself, nothing changes: the position is its own resume point.
+      expect((await readAllPage(local, { fromPosition: head, maxCount: 10 })).scannedUpTo).toBe(head);
+      await append(2);
+      const resumed = await readAllPage(local, { fromPosition: idle.scannedUpTo ?? undefined, maxCount: 10 });
+      expect(ns(resumed.events)).toEqual([2]);
+      // Backwards from past the head is every event before it, as before.
+      expect(
+        ns((await readAllPage(local, { direction: 'backwards', fromPosition: past, maxCount: 10 })).events),
+      ).toEqual([2, 1, 0]);
+    } finally {
+      await local.close();
+    }
+    const empty = await memoryStore();
+    try {
+      // An empty log: resume from the beginning.
+      expect(await readAllPage(empty, { fromPosition: '00000000000000000007', maxCount: 5 })).toEqual({
+        events: [],
+        nextPosition: null,
+        scannedUpTo: null,
+        scanned: 0,
+      });
+    } finally {
+      await empty.close();
+    }
+  });
+
   it('filters with the predicate (and the store prefix hint) and counts what it scanned', async () => {
     const page = await readAllPage(store, { maxCount: 100, filter: { eventType: 'Ping', actorId: 'ops' } });
     expect(ns(page.events)).toEqual([0, 6, 12, 18, 24]);

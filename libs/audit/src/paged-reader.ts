@@ -1,4 +1,10 @@
-import type { Direction, EventStore, Position, RecordedEvent } from '@pc/event-store';
+import {
+  type Direction,
+  type EventStore,
+  type Position,
+  type RecordedEvent,
+  comparePositions,
+} from '@pc/event-store';
 import { type AuditEventFilter, matchesAuditFilter, storeFilterFor } from './event-filter';
 
 export interface ReadAllPageOptions {
@@ -25,7 +31,11 @@ export interface ReadAllPage {
    * end (forwards) or its beginning (backwards). Covers skipped events too, so nothing is rescanned.
    */
   nextPosition: Position | null;
-  /** Position of the last event examined (for tailing: resume from here later to see new events). */
+  /**
+   * Position of the last event examined (for tailing: resume from here later to see new events). When
+   * none was, the fromPosition — or, forwards from a position past the head, the head (null on an
+   * empty log), so that resuming never skips events written later.
+   */
   scannedUpTo: Position | null;
   /** Events examined to build this page. */
   scanned: number;
@@ -44,6 +54,9 @@ export async function readAllPage(store: EventStore, options: ReadAllPageOptions
   const events: RecordedEvent[] = [];
   let cursor = options.fromPosition;
   let scanned = 0;
+  // Read before the log is, so every event appended since lies after it (see resumeFrom).
+  const head =
+    direction === 'forwards' && options.fromPosition !== undefined ? await store.headPosition() : undefined;
 
   while (events.length < options.maxCount && scanned < maxScan) {
     const want = Math.min(batchSize, maxScan - scanned);
@@ -61,9 +74,23 @@ export async function readAllPage(store: EventStore, options: ReadAllPageOptions
       // Stop exactly at the last returned event, so the next page resumes right after it.
       if (events.length === options.maxCount) return page(events, cursor, cursor, scanned);
     }
-    if (batch.length < want) return page(events, null, cursor, scanned);
+    if (batch.length < want) {
+      return page(events, null, scanned === 0 ? resumeFrom(options.fromPosition, head) : cursor, scanned);
+    }
   }
   return page(events, cursor ?? null, cursor ?? null, scanned);
+}
+
+/**
+ * Where a forwards reader that examined nothing resumes: its own position, unless the log has not
+ * reached it (a position of a store that lost its tail, of another store, or mistyped). Echoed as
+ * scannedUpTo, such a position would make a tailing reader skip every event later written before it;
+ * the head read before the page (null: the log is empty, start from the beginning) does not.
+ */
+function resumeFrom(from: Position | undefined, head: Position | null | undefined): Position | undefined {
+  if (from === undefined || head === undefined) return from;
+  if (head === null) return undefined;
+  return comparePositions(from, head) > 0 ? head : from;
 }
 
 function page(

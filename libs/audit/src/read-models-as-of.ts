@@ -1,6 +1,6 @@
 import { type EventStore, type Position, type RecordedEvent, comparePositions } from '@pc/event-store';
 import { type Projection, type ReadModelStore, SqliteReadModelStore, rebuildInto } from '@pc/projections';
-import { AuditNotFoundError } from './errors';
+import { assertPositionReached } from './log-scan';
 
 export interface ReadModelsAsOf {
   /** In-memory SQLite holding the projections exactly as they were at `position`. Close it. */
@@ -38,14 +38,7 @@ export async function readModelsAsOf(
 ): Promise<ReadModelsAsOf> {
   // First, so a malformed position is the port's refusal (a 400), not a comparison with the head.
   const event = await eventAtOrBefore(eventStore, position);
-  const head = await eventStore.headPosition();
-  if (head === null || comparePositions(position, head) > 0) {
-    throw new AuditNotFoundError(
-      'position-not-reached',
-      `The log has not reached position ${position} (head: ${head ?? 'empty'}).`,
-      { position, head: head ?? '' },
-    );
-  }
+  await assertPositionReached(eventStore, position);
   const store = new SqliteReadModelStore({ path: ':memory:' });
   try {
     let eventsReplayed = 0;

@@ -62,7 +62,7 @@ export class AuditIntegrityController {
   })
   @ApiProduces(NDJSON)
   @ApiOkResponse({ content: { [NDJSON]: { schema: { type: 'string' } } } })
-  @ProblemResponses(400, 401, 403)
+  @ProblemResponses(400, 401, 403, 404)
   async exportEvents(@Query() query: ExportQueryDto, @Res() reply: FastifyReply): Promise<void> {
     const run = await asProblem(() =>
       startExport(this.store, {
@@ -84,7 +84,7 @@ export class AuditIntegrityController {
       'The manifest of the same export: counts, head hashes per stream and the SHA-256 of the NDJSON. Pass upToPosition = X-Export-Position to describe a given download.',
   })
   @ApiOkResponse({ type: ExportManifestView })
-  @ProblemResponses(400, 401, 403)
+  @ProblemResponses(400, 401, 403, 404)
   getExportManifest(@Query() query: ExportQueryDto): Promise<ExportManifest> {
     return asProblem(() =>
       exportManifest(this.store, {

@@ -18,6 +18,9 @@ export function exitOnCommanderError(error: Error & { exitCode?: number }): neve
 export abstract class AuditCommand extends CommandRunner {
   override setCommand(command: CommanderCommand): this {
     command.exitOverride(exitOnCommanderError);
+    // Commander ignores arguments a command does not declare: `verify partner-contoso` checked every
+    // stream and `export extra --out d` exported everything, both exit 0. A usage error instead.
+    command.allowExcessArguments(false);
     return super.setCommand(command);
   }
 
