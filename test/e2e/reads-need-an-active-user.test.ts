@@ -29,6 +29,7 @@ describe.each(backends)('reads need a user active in its own tenant ($name)', (b
   const w = new ReadWorld(() => app);
   const tokens = { lena: '', ghost: '', auditor: '', alphaAdmin: '', bob: '', nobody: '' };
   let inviteId = '';
+  let inviteCode = '';
   let spec: Spec;
 
   beforeAll(async () => {
@@ -106,7 +107,8 @@ describe.each(backends)('reads need a user active in its own tenant ($name)', (b
       offerId: 'office-business-basic',
     });
     inviteId = String((invite.body.ids as Record<string, string>).inviteId);
-    const redeemed = await w.command(`/invitations/${codeOf(invite.body.url)}/redeem`, t.signup, {
+    inviteCode = codeOf(invite.body.url);
+    const redeemed = await w.command(`/invitations/${inviteCode}/redeem`, t.signup, {
       customerId: 'alpha',
       newCustomer: newCustomer('Alpha', 'alpha.example'),
     });
@@ -153,6 +155,12 @@ describe.each(backends)('reads need a user active in its own tenant ($name)', (b
       const res = await call(app, 'GET', url, { token: tokens.lena });
       expect({ operationId, status: res.status }).toEqual({ operationId, status: 403 });
     }
+    // A read of no tenant too: what an invitation offers (was: answered to the deactivated user).
+    expect((await w.read(`/invitations/${inviteCode}`, tokens.lena)).body).toMatchObject({
+      ...problem('actor-inactive'),
+      actorId: 'lena',
+    });
+    expect((await w.read(`/invitations/${inviteCode}`, t.jana)).status).toBe(200);
     // The partner's other users and the platform are not affected.
     expect(await statuses(partnerReads(), t.jana)).toEqual(all(partnerReads(), 200));
     expect(await statuses(partnerReads(), t.platform)).toEqual(all(partnerReads(), 200));

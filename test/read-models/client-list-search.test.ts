@@ -1,16 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  encodeCursor,
-  PostgresReadModelStore,
-  type ReadModelStore,
-  type Row,
-  sql,
-  SqlFragment,
-  SqliteReadModelStore,
-  upsert,
-} from '@pc/projections';
+import { encodeCursor, type ReadModelStore, type Row, sql, SqlFragment, upsert } from '@pc/projections';
 import { clientListProjection } from '@pc/read-models';
 import {
   type ClientListTuning,
@@ -18,7 +6,7 @@ import {
   type ListClientsParams,
 } from '../../apps/api/src/read-models/queries/client-list.queries';
 import type { ClientSort, Relationship, SearchMode } from '../../apps/api/src/read-models/dto/read-model.dto';
-import { createTestSchema, pgUrl } from '../support/postgres';
+import { freshReadModelStore } from '../support/read-model-stores';
 
 /**
  * Client-list search answers with one of two plans (walk the sort index for a window of rows, or
@@ -154,16 +142,7 @@ describe.each(['sqlite', 'postgres'] as const)('client-list search plans (%s)', 
   const statements: string[] = [];
 
   beforeAll(async () => {
-    if (dialect === 'sqlite') {
-      const dir = mkdtempSync(join(tmpdir(), 'pc-client-search-'));
-      store = new SqliteReadModelStore({ path: join(dir, 'read-models.sqlite') });
-      cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    } else {
-      const schema = await createTestSchema('client_search');
-      store = new PostgresReadModelStore({ url: pgUrl(), schema: schema.name, poolSize: 2 });
-      cleanup = () => schema.drop();
-    }
-    await store.init();
+    ({ store, cleanup } = await freshReadModelStore(dialect, 'client-search'));
     await store.createGeneration(clientListProjection, 1, { activate: true });
     await store.commit({
       projection: clientListProjection,

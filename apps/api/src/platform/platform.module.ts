@@ -10,7 +10,7 @@ import { readModelCommands } from '@pc/read-models';
 import { loadCatalog } from '../catalog/load-catalog';
 import { AuthGuard } from './auth/auth.guard';
 import { TenantGuard } from './auth/tenant.guard';
-import { ActingUserGuard } from './auth/acting-user.guard';
+import { ActingUserGuard, ActingUsers } from './auth/acting-user.guard';
 import { JWT_VERIFIER, JwtVerifier } from './auth/jwt-verifier';
 import { CLOCK, SystemClock, type Clock } from './clock';
 import { CommandGateway } from './commands/command-gateway';
@@ -118,6 +118,7 @@ export class PlatformModule {
         ProjectionStatusRegistry,
         ExecuteDomainCommandHandler,
         CommandGateway,
+        ActingUsers,
         PlatformResources,
         // Guards run in this order: authenticate first, so the rate limiter can key on the principal.
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -140,6 +141,7 @@ export class PlatformModule {
         MetricsService,
         ProjectionStatusRegistry,
         CommandGateway,
+        ActingUsers,
       ],
     };
   }

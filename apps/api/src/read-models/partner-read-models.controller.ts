@@ -149,7 +149,7 @@ export class PartnerReadModelsController {
   @Get('updates')
   @ApiOperation({
     summary:
-      'Server-Sent Events: `changed` events naming the read model (overview, clients, por-notifications) and its position.',
+      'Server-Sent Events: `changed` events naming the read model (overview, clients, por-notifications) and its position; a last `end` event (then the close) once the acting user may no longer read, e.g. deactivated.',
   })
   @RequireScope('queries', 'audit', 'platform')
   @ApiProduces('text/event-stream')
@@ -163,6 +163,7 @@ export class PartnerReadModelsController {
   ): void {
     // Before the stream opens: a hidden tenant gets the ordinary 404 problem, not an empty stream.
     assertPartnerVisible(principal, partnerId);
-    this.updates.open(partnerId, request, reply);
+    // The principal lets the open stream ask the acting-user rule again (a user deactivated meanwhile).
+    this.updates.open(partnerId, principal, request, reply);
   }
 }

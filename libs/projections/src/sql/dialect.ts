@@ -55,10 +55,17 @@ export function postgresDialect(schema: string): Dialect {
     name: 'postgres',
     qualify: (name) => `${quote(schema)}.${quote(name)}`,
     placeholder: (index) => `$${index}`,
+    // Text columns compare by code point (`COLLATE "C"`), as SQLite's BINARY does, whatever the
+    // database's collation: an ORDER BY, a keyset comparison or an index on them then gives the same
+    // order on both stores (a locale put 'émile' before 'zeta' and 'a-c' after 'ab' on PostgreSQL only).
     columnType: (type) =>
-      ({ text: 'text', integer: 'bigint', real: 'double precision', boolean: 'boolean', json: 'jsonb' })[
-        type
-      ],
+      ({
+        text: 'text COLLATE "C"',
+        integer: 'bigint',
+        real: 'double precision',
+        boolean: 'boolean',
+        json: 'jsonb',
+      })[type],
     encode: encodeCommon,
     decode(type, value) {
       if (value === null || value === undefined) return null;

@@ -98,6 +98,14 @@ export function relationToRow(r: RelationFacts): Row {
 
 // --- composition ---------------------------------------------------------------------------------
 
+/**
+ * The form names and domains are sorted and searched in, and search terms are put in: lower-cased,
+ * then in Unicode normalization form C, so a name and a term that are the same text encoded
+ * differently (an "é" precomposed, or "e" and a combining accent, as macOS and some keyboards send
+ * it) compare equal. Accents still count: "emile" does not find "Émile".
+ */
+export const searchForm = (text: string): string => text.toLowerCase().normalize('NFC');
+
 export interface ClientSummary {
   listed: boolean;
   delegationActive: boolean;
@@ -131,7 +139,7 @@ export function composeClient(customer: CustomerFacts, relation: RelationFacts):
     .sort();
   return {
     name: customer.name,
-    name_lower: customer.name.toLowerCase(),
+    name_lower: searchForm(customer.name),
     primary_domain: customer.primaryDomain,
     advisor: relation.advisor,
     por,

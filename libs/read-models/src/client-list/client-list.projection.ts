@@ -19,6 +19,7 @@ import {
   relationFromRow,
   type RelationFacts,
   relationToRow,
+  searchForm,
   type SubscriptionFact,
   summarize,
 } from './client-facts';
@@ -51,6 +52,13 @@ interface Mutation {
   relations: Map<string, RelationFacts>;
   /** True when the customer's own facts changed: every related partner's row is recomposed. */
   customerChanged: boolean;
+  /**
+   * True when a partner joined the customer's related partners (its first relation): the customers
+   * row is written, but that is no change of the other partners' clients. Only `relations` are
+   * recomposed, and the customer's last change stays (another partner's relationship moved it, and
+   * rewrote the rows of every partner, announcing it on their update streams).
+   */
+  partnersChanged: boolean;
 }
 
 /** Loads the customer's facts (and relations on demand), lets `change` mutate them, writes the result. */
@@ -71,6 +79,7 @@ function onCustomer(
       customer: { ...before, subscriptions: { ...before.subscriptions } },
       relations: new Map(),
       customerChanged: false,
+      partnersChanged: false,
     };
     const relation = async (partnerId: string): Promise<RelationFacts> => {
       const known = m.relations.get(partnerId);
@@ -84,7 +93,7 @@ function onCustomer(
       m.relations.set(partnerId, copy);
       if (!m.customer.partnerIds.includes(partnerId)) {
         m.customer.partnerIds = [...m.customer.partnerIds, partnerId].sort();
-        m.customerChanged = true;
+        m.partnersChanged = true;
       }
       return copy;
     };
@@ -96,8 +105,8 @@ function onCustomer(
 async function write(view: ReadView, m: Mutation, at: string): Promise<Change[]> {
   const { customer } = m;
   const changes: Change[] = [];
-  if (m.customerChanged) {
-    customer.lastChange = customer.lastChange > at ? customer.lastChange : at;
+  if (m.customerChanged) customer.lastChange = customer.lastChange > at ? customer.lastChange : at;
+  if (m.customerChanged || m.partnersChanged) {
     changes.push(upsert('customers', customerKey(customer.customerId), customerToRow(customer)));
   }
   for (const relation of m.relations.values()) {
@@ -204,8 +213,11 @@ const delegationGone = delegation((delegations, data) => {
 export const clientListProjection = defineProjection({
   name: CLIENT_LIST,
   // 2: by_name covers primary_domain; the domain index covers name_lower (SQLite) or is a
-  // text_pattern_ops index (PostgreSQL), for the prefix search's two plans.
-  version: 2,
+  // text_pattern_ops index (PostgreSQL), for the prefix search's two plans. 3: PostgreSQL text columns
+  // are COLLATE "C" (the name order of SQLite whatever the database's locale); another partner's new
+  // relationship no longer moves a client's last change; name_lower and primary_domain are in NFC
+  // (searchForm): a store built before is rebuilt beside the live tables once.
+  version: 3,
   schema: {
     tables: {
       customers: {
@@ -326,7 +338,7 @@ export const clientListProjection = defineProjection({
       const customer: CustomerFacts = {
         customerId: text(event.data, 'customerId'),
         name: text(event.data, 'companyName'),
-        primaryDomain: text(event.data, 'primaryDomain').toLowerCase(),
+        primaryDomain: searchForm(text(event.data, 'primaryDomain')),
         porPartnerId: null,
         partnerIds: [],
         subscriptions: {},

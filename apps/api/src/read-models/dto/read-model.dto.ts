@@ -49,7 +49,7 @@ class ReadQueryDto {
 export class ListClientsQueryDto extends ReadQueryDto {
   @ApiPropertyOptional({
     description:
-      'Name or primary domain, case-insensitive: both are lower-cased, then compared exactly. No control characters.',
+      'Name or primary domain, case-insensitive: both are lower-cased and put in Unicode NFC, then compared exactly (accents count). No control characters.',
     maxLength: 100,
   })
   @Optional()

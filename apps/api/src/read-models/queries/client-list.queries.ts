@@ -7,7 +7,7 @@ import {
   sql,
   type SqlFragment,
 } from '@pc/projections';
-import { CLIENT_LIST, clientListProjection } from '@pc/read-models';
+import { CLIENT_LIST, clientListProjection, searchForm } from '@pc/read-models';
 import { customerNotFound, ProblemException } from '../../platform';
 import type { ClientSort, Relationship, SearchMode } from '../dto/read-model.dto';
 import { ReadModelRuntime } from '../read-model-runtime';
@@ -164,7 +164,9 @@ export async function listClientsPage(
     sort === 'name'
       ? sql.raw('c.name_lower, c.customer_id')
       : sql.raw('c.last_change DESC, c.customer_id DESC');
-  const term = params.search?.trim().toLowerCase();
+  // In the form names are stored in (lower case, NFC): one text typed either way finds the same clients.
+  const trimmed = params.search?.trim();
+  const term = trimmed ? searchForm(trimmed) : undefined;
   const rows = term
     ? await searchPage(store, {
         where,
@@ -212,7 +214,7 @@ function relationshipFilter(relationship: Relationship | undefined): SqlFragment
 interface SearchQuery {
   /** Partner, relationship and cursor conditions on `c`. */
   where: SqlFragment[];
-  /** Lower-cased, trimmed, not empty. */
+  /** Trimmed, in searchForm (lower-cased, NFC), not empty. */
   term: string;
   match: SearchMode;
   sort: ClientSort;
