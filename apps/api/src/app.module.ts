@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { bootstrapApp } from './platform/bootstrap';
 import type { Clock } from './platform/clock';
-import { loadApiConfig, type ApiConfig, type Env } from './platform/config';
+import { checkEnvironment, type ApiConfig, type Env } from './platform/config';
 import { loggerParams } from './platform/observability/logging';
 import { PlatformModule, type PlatformOverrides } from './platform/platform.module';
 import { PartnersModule } from './partners/partners.module';
@@ -69,9 +69,13 @@ export interface CreateAppOptions extends PlatformOverrides {
   modules?: FeatureModule[];
 }
 
-/** The whole app, initialised and not listening: main.ts listens, tests use app.inject() or listen(0). */
+/**
+ * The whole app, initialised and not listening: main.ts listens, tests use app.inject() or listen(0).
+ * Every setting (the feature modules' too) is checked before Nest starts or any store is opened: a
+ * bad environment is one ConfigError listing them all.
+ */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const { env = process.env, logger = true, ...rest } = options;
-  const config = loadApiConfig(env);
+  const config = checkEnvironment(env);
   return bootstrapApp(AppModule.register({ ...rest, config, logger }), config, { logger });
 }

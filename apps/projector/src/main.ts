@@ -3,7 +3,8 @@
  * restarted apart from the API. Configured from the same environment as the API:
  *   EVENT_STORE, EVENT_STORE_PATH / EVENT_STORE_URL / EVENT_STORE_SCHEMA   (the event store)
  *   READ_MODEL_STORE, READ_MODEL_PATH / READ_MODEL_URL / READ_MODEL_SCHEMA (the read models)
- *   PROJECTION_BATCH_SIZE, PROJECTION_BATCH_WINDOW_MS, PROJECTION_LEASE_TTL_MS
+ *   PROJECTION_BATCH_SIZE, PROJECTION_BATCH_WINDOW_MS, PROJECTION_LEASE_TTL_MS, LOG_LEVEL
+ * A bad setting exits 1 before anything is opened, with one line per bad setting (all of them).
  * It runs the product catalog (libs/projections/src/catalog.ts: partner overview, client list, POR
  * inbox, activity log — libs/read-models).
  *
@@ -28,23 +29,28 @@ import {
   type RunnerLogger,
 } from '@pc/projections';
 import { parseArgs } from 'node:util';
+import { loadAll, loadLogLevel } from '../../api/src/platform/config';
 import { projectorLogger } from './logger';
 
 async function main(): Promise<void> {
-  const logger = projectorLogger(process.env.LOG_LEVEL ?? 'info');
+  const rebuild = rebuildArgument(process.argv.slice(2));
+  // Every setting is checked before anything is opened; all bad ones are reported together, each named.
+  const config = loadAll({
+    logLevel: () => loadLogLevel(process.env),
+    eventStore: () => loadEventStoreConfig(process.env),
+    readModels: () => loadReadModelStoreConfig(process.env),
+    projector: () => loadProjectorConfig(process.env),
+  });
+  const { projector } = config;
+  const logger = projectorLogger(config.logLevel);
   const log: RunnerLogger = {
     info: (context, message) => logger.info(context, message),
     warn: (context, message) => logger.warn(context, message),
     error: (context, message) => logger.error(context, message),
   };
-  const rebuild = rebuildArgument(process.argv.slice(2));
-  // Configuration errors name the bad setting; fail before opening anything.
-  const eventStoreConfig = loadEventStoreConfig(process.env);
-  const readModelConfig = loadReadModelStoreConfig(process.env);
-  const projector = loadProjectorConfig(process.env);
 
-  const eventStore = await createEventStore(eventStoreConfig);
-  const store = await createReadModelStore(readModelConfig);
+  const eventStore = await createEventStore(config.eventStore);
+  const store = await createReadModelStore(config.readModels);
   const runner = new ProjectionRunner({
     eventStore,
     store,

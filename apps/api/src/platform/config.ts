@@ -1,16 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError as EventStoreConfigError } from '@pc/event-store/config-error';
 import { loadEventStoreConfig, type EventStoreConfig } from '@pc/event-store/factory';
 import {
   loadReadModelStoreConfig,
   ReadModelConfigError,
   type ReadModelStoreConfig,
 } from '@pc/projections/store/config';
+import { DEFAULT_CATALOG_PATH, loadCatalog } from '../catalog/load-catalog';
+import { loadReadModelsConfig, ReadModelsConfigError } from '../read-models/read-models.config';
+import { loadSchedulerConfig, SchedulerConfigError } from '../scheduler/scheduler.config';
 import { DEVELOPMENT_JWT_SECRET } from './auth/dev-keys';
 
 /**
  * The one typed configuration of the API, read from the environment and validated at boot.
  * Every problem is collected and reported together, each naming the setting, so a bad deploy fails
- * once with the full list instead of one error per restart.
+ * once with the full list instead of one error per restart. checkEnvironment (below) adds the
+ * settings feature modules load themselves, so main.ts refuses all of them before Nest starts.
  */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -67,9 +72,10 @@ export interface ApiConfig {
 
 export type Env = Record<string, string | undefined>;
 
+/** Bad settings: one problem per setting, each naming it; a multi-line problem stays indented under its line. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    super(`Invalid configuration:\n  - ${problems.map((p) => p.replace(/\n/g, '\n    ')).join('\n  - ')}`);
     this.name = 'ConfigError';
   }
 }
@@ -99,9 +105,9 @@ export function loadApiConfig(env: Env): ApiConfig {
     host: read.string('HOST', '0.0.0.0'),
     port: read.integer('PORT', 3000, 0, 65_535),
     publicBaseUrl: read.url('PUBLIC_BASE_URL', 'http://localhost:3000'),
-    catalogPath: read.string('CATALOG_PATH', 'config/catalog.json'),
+    catalogPath: catalogPathOf(env),
     problemBase: read.url('PROBLEM_BASE', 'https://partner-center.dev'),
-    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logLevel: readLogLevel(read),
     bodyLimitBytes: read.byteSize('BODY_LIMIT', 256 * 1024),
     jwt: loadJwtConfig(read, production),
     readModelStore: loadReadModelStore(read, env, eventStore),
@@ -110,6 +116,84 @@ export function loadApiConfig(env: Env): ApiConfig {
 
   if (problems.length > 0 || eventStore === undefined) throw new ConfigError(problems);
   return { ...config, eventStore };
+}
+
+/**
+ * Every setting the API reads, checked before Nest or any store starts: its own (loadApiConfig:
+ * HTTP, JWT, event store, read-model store...), the read side's and the scheduler's (which
+ * ReadModelsModule and SchedulerModule load again from ApiConfig.env, to the same values), and the
+ * catalog file. One ConfigError lists every problem of every loader; otherwise the ApiConfig.
+ */
+export function checkEnvironment(env: Env): ApiConfig {
+  return loadAll({
+    api: () => loadApiConfig(env),
+    readModels: () => loadReadModelsConfig(env),
+    scheduler: () => loadSchedulerConfig(env),
+    catalog: () => checkCatalog(catalogPathOf(env)),
+  }).api;
+}
+
+type Loaded<T extends Record<string, () => unknown>> = { [K in keyof T]: ReturnType<T[K]> };
+
+/**
+ * Runs every loader (each throws on a bad setting) and returns what each loaded. When any refused,
+ * throws one ConfigError with the problems of all of them, instead of the first loader's alone.
+ * Anything that is not a configuration error (a bug) is thrown as it is.
+ */
+export function loadAll<T extends Record<string, () => unknown>>(loaders: T): Loaded<T> {
+  const problems: string[] = [];
+  const loaded: Partial<Record<keyof T, unknown>> = {};
+  for (const name of Object.keys(loaders) as (keyof T)[]) {
+    try {
+      loaded[name] = loaders[name]();
+    } catch (error) {
+      const lines = configProblems(error);
+      if (lines === undefined) throw error;
+      problems.push(...lines.filter((line) => !problems.includes(line)));
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return loaded as Loaded<T>;
+}
+
+/** What a loader's error reports, one line per bad setting; undefined when it is no configuration error. */
+export function configProblems(error: unknown): readonly string[] | undefined {
+  if (
+    error instanceof ConfigError ||
+    error instanceof ReadModelConfigError ||
+    error instanceof ReadModelsConfigError ||
+    error instanceof SchedulerConfigError
+  ) {
+    return error.problems;
+  }
+  if (error instanceof EventStoreConfigError) return [error.message];
+  return undefined;
+}
+
+/** LOG_LEVEL alone, by loadApiConfig's rule (the projector reads it too). */
+export function loadLogLevel(env: Env): LogLevel {
+  const problems: string[] = [];
+  const level = readLogLevel(new EnvReader(env, problems));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return level;
+}
+
+function readLogLevel(read: EnvReader): LogLevel {
+  return read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+}
+
+/** CATALOG_PATH, as loadApiConfig reads it and checkEnvironment loads it. */
+function catalogPathOf(env: Env): string {
+  return new EnvReader(env, []).string('CATALOG_PATH', DEFAULT_CATALOG_PATH);
+}
+
+/** Loads the catalog once to validate it (PlatformModule loads it for use); its message names CATALOG_PATH. */
+function checkCatalog(path: string): void {
+  try {
+    loadCatalog(path);
+  } catch (error) {
+    throw new ConfigError([error instanceof Error ? error.message : String(error)]);
+  }
 }
 
 function loadJwtConfig(read: EnvReader, production: boolean): JwtConfig {
@@ -192,7 +276,7 @@ function loadReadModelStore(
     return loadReadModelStoreConfig(eventStorePath ? { ...env, EVENT_STORE_PATH: eventStorePath } : env);
   } catch (error) {
     if (!(error instanceof ReadModelConfigError)) throw error;
-    read.problem(error.message);
+    error.problems.forEach((problem) => read.problem(problem));
     return { kind: 'sqlite', path: '' };
   }
 }

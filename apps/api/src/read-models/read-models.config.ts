@@ -1,4 +1,4 @@
-import { loadProjectorConfig, type ProjectionThread } from '@pc/projections';
+import { loadProjectorConfig, ReadModelConfigError, type ProjectionThread } from '@pc/projections';
 
 /**
  * The read side's settings, loaded from the app's environment (ApiConfig.env); the projector
@@ -26,7 +26,8 @@ export interface ReadModelsConfig {
 export const READ_MODELS_CONFIG = Symbol('READ_MODELS_CONFIG');
 
 export class ReadModelsConfigError extends Error {
-  constructor(problems: string[]) {
+  /** One line per bad setting, each naming it (checkEnvironment lists them with the others). */
+  constructor(readonly problems: string[]) {
     super(`Invalid read-model configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ReadModelsConfigError';
   }
@@ -49,7 +50,8 @@ export function loadReadModelsConfig(env: Record<string, string | undefined>): R
   try {
     projector = loadProjectorConfig(env);
   } catch (error) {
-    problems.push(error instanceof Error ? error.message : String(error));
+    if (!(error instanceof ReadModelConfigError)) throw error;
+    problems.push(...error.problems);
   }
   const config = {
     ...projector,

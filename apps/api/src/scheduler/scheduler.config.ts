@@ -13,7 +13,8 @@ export interface SchedulerConfig {
 export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');
 
 export class SchedulerConfigError extends Error {
-  constructor(problems: string[]) {
+  /** One line per bad setting, each naming it (checkEnvironment lists them with the others). */
+  constructor(readonly problems: string[]) {
     super(`Invalid scheduler configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'SchedulerConfigError';
   }

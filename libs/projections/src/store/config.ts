@@ -6,15 +6,32 @@ import { SqliteReadModelStore } from './sqlite-store';
 export type ReadModelStoreConfig =
   { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
 
-/** A bad read-model setting, naming the variable so the operator knows what to fix. */
+/**
+ * A bad read-model setting, naming the variable so the operator knows what to fix. When several
+ * settings are wrong, `setting` is the first and `problems` lists every one ("SETTING: what is
+ * wrong", one per line of the message), so a bad deploy fails once with the full list.
+ */
 export class ReadModelConfigError extends Error {
+  readonly problems: string[];
+
   constructor(
     readonly setting: string,
-    message: string,
+    /** What is wrong with `setting`, without its name. */
+    readonly reason: string,
+    more: readonly ReadModelConfigError[] = [],
   ) {
-    super(`${setting}: ${message}`);
+    const problems = [`${setting}: ${reason}`, ...more.flatMap((error) => error.problems)];
+    super(problems.join('\n'));
     this.name = 'ReadModelConfigError';
+    this.problems = problems;
   }
+}
+
+/** Throws what `errors` holds as one ReadModelConfigError: the first's setting, every problem. */
+function throwAll(errors: readonly ReadModelConfigError[]): void {
+  const [first, ...more] = errors;
+  if (first === undefined) return;
+  throw more.length === 0 ? first : new ReadModelConfigError(first.setting, first.reason, more);
 }
 
 export const DEFAULT_READ_MODEL_PATH = './data/read-models.sqlite';
@@ -56,21 +73,25 @@ export function loadReadModelStoreConfig(env: Env = process.env): ReadModelStore
     return { kind, path };
   }
   if (kind === 'postgres') {
-    const url = setting(env, 'READ_MODEL_URL');
-    if (!url) throw new ReadModelConfigError('READ_MODEL_URL', 'is required when READ_MODEL_STORE=postgres');
-    if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw new ReadModelConfigError(
-        'READ_MODEL_URL',
-        'must be a postgres:// or postgresql:// connection URL',
+    const errors: ReadModelConfigError[] = [];
+    const url = setting(env, 'READ_MODEL_URL') ?? '';
+    if (!url) {
+      errors.push(new ReadModelConfigError('READ_MODEL_URL', 'is required when READ_MODEL_STORE=postgres'));
+    } else if (!/^postgres(ql)?:\/\//.test(url)) {
+      errors.push(
+        new ReadModelConfigError('READ_MODEL_URL', 'must be a postgres:// or postgresql:// connection URL'),
       );
     }
     const schema = setting(env, 'READ_MODEL_SCHEMA') ?? DEFAULT_READ_MODEL_SCHEMA;
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-      throw new ReadModelConfigError(
-        'READ_MODEL_SCHEMA',
-        `'${schema}' must be a lower-case SQL identifier (a-z, 0-9, _)`,
+      errors.push(
+        new ReadModelConfigError(
+          'READ_MODEL_SCHEMA',
+          `'${schema}' must be a lower-case SQL identifier (a-z, 0-9, _)`,
+        ),
       );
     }
+    throwAll(errors);
     return { kind, url, schema };
   }
   throw new ReadModelConfigError('READ_MODEL_STORE', `must be 'sqlite' or 'postgres', got '${kind}'`);
@@ -102,32 +123,55 @@ export interface ProjectorConfig {
   liveBatchWindowMs: number;
 }
 
+/**
+ * A whole number of plain decimal digits, as every other integer setting takes (the API's config
+ * reader, the scheduler's). Number() alone also took `0x10`, `0b11`, `1e3`, `+5` and `10.0`.
+ */
 function positiveInt(env: Env, name: string, fallback: number, min = 1): number {
   const raw = setting(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min)
     throw new ReadModelConfigError(
       name,
-      `must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got '${raw}'`,
+      `must be ${min === 0 ? 'a non-negative' : 'a positive'} integer (decimal digits), got '${raw}'`,
     );
   return value;
 }
 
+/** Every projector setting is checked, and every bad one reported together (one ReadModelConfigError). */
 export function loadProjectorConfig(env: Env = process.env): ProjectorConfig {
-  const raw = (setting(env, 'PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
-  if (raw !== 'true' && raw !== 'false') {
-    throw new ReadModelConfigError('PROJECTIONS_IN_PROCESS', `must be 'true' or 'false', got '${raw}'`);
-  }
-  const thread = (setting(env, 'PROJECTIONS_THREAD') ?? 'main').toLowerCase();
-  if (thread !== 'worker' && thread !== 'main') {
-    throw new ReadModelConfigError('PROJECTIONS_THREAD', `must be 'worker' or 'main', got '${thread}'`);
-  }
-  return {
-    inProcess: raw === 'true',
-    thread,
-    batchSize: positiveInt(env, 'PROJECTION_BATCH_SIZE', 500),
-    leaseTtlMs: positiveInt(env, 'PROJECTION_LEASE_TTL_MS', 15_000),
-    liveBatchWindowMs: positiveInt(env, 'PROJECTION_BATCH_WINDOW_MS', 0, 0),
+  const errors: ReadModelConfigError[] = [];
+  const check = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ReadModelConfigError)) throw error;
+      errors.push(error);
+      return fallback;
+    }
   };
+  const inProcess = check(() => {
+    const raw = (setting(env, 'PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
+    if (raw !== 'true' && raw !== 'false') {
+      throw new ReadModelConfigError('PROJECTIONS_IN_PROCESS', `must be 'true' or 'false', got '${raw}'`);
+    }
+    return raw === 'true';
+  }, true);
+  const thread = check((): ProjectionThread => {
+    const raw = (setting(env, 'PROJECTIONS_THREAD') ?? 'main').toLowerCase();
+    if (raw !== 'worker' && raw !== 'main') {
+      throw new ReadModelConfigError('PROJECTIONS_THREAD', `must be 'worker' or 'main', got '${raw}'`);
+    }
+    return raw;
+  }, 'main');
+  const config = {
+    inProcess,
+    thread,
+    batchSize: check(() => positiveInt(env, 'PROJECTION_BATCH_SIZE', 500), 500),
+    leaseTtlMs: check(() => positiveInt(env, 'PROJECTION_LEASE_TTL_MS', 15_000), 15_000),
+    liveBatchWindowMs: check(() => positiveInt(env, 'PROJECTION_BATCH_WINDOW_MS', 0, 0), 0),
+  };
+  throwAll(errors);
+  return config;
 }
