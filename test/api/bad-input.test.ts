@@ -4,6 +4,7 @@ import { EVENT_STORE } from '../../apps/api/src/platform';
 import { backends, startApp } from '../support/backends';
 import { call, type TestResponse } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
+import { partnerRegistration } from '../support/registration';
 
 const PROBLEM = 'application/problem+json';
 const READ_YOUR_WRITES_TIMEOUT_MS = 3000;
@@ -12,16 +13,7 @@ const JUST_BEYOND_SQL = '09223372036854775808';
 
 type Violation = { field: string; messages: string[] };
 
-const registration = (partnerId: string, email = `jana@${partnerId}.example`) => ({
-  partnerId,
-  profile: {
-    legalName: `${partnerId} s.r.o.`,
-    address: { line1: 'Hlavná 1', city: 'Bratislava', country: 'SK' },
-    phone: '+421 2 1234 5678',
-    email: `office@${partnerId}.example`,
-  },
-  firstUser: { userId: 'jana', email, displayName: 'Jana' },
-});
+const registration = (partnerId: string, email?: string) => partnerRegistration(partnerId, { email });
 
 function expectProblem(res: TestResponse, status: number, code: string): void {
   expect([res.status, res.headers['content-type']]).toEqual([status, expect.stringContaining(PROBLEM)]);

@@ -71,6 +71,19 @@ describe('auditor CLI (child process, SQLite file)', () => {
     expect(noStore.stderr).toContain('No event store at');
   });
 
+  // Regression: `verify --partner <typo>` printed "OK: 0 events in 0 streams checked" and exited 0,
+  // which reads as success for a partner that was never checked.
+  it('verify --partner: a partner no event concerns exits 2 with one line; one that exists is verified', async () => {
+    const [typo, contoso] = await Promise.all([
+      audit('verify', '--partner', 'contosso'),
+      audit('verify', '--partner', 'contoso'),
+    ]);
+    expect(typo).toMatchObject({ code: 2, stdout: '' });
+    expect(typo.stderr).toMatch(/^error: Partner 'contosso' was not found: [^\n]*\n$/);
+    expect(contoso).toMatchObject({ code: 0, stderr: '' });
+    expect(contoso.stdout).toContain('OK: 5 events in 2 streams checked (partner contoso), 0 breaks');
+  });
+
   // Regression: Commander ignored arguments a command does not declare, so `verify partner-contoso`
   // (meant for one stream) checked every stream and `export extra --out d` exported everything, both
   // exiting 0 as if they had done what was asked.

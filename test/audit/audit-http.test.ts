@@ -318,6 +318,31 @@ describe.each(backends)('audit over HTTP ($name)', (backend) => {
     expect(atHead.body).toMatchObject({ exportPosition: head, eventCount: 8 });
   });
 
+  // Regression: a partnerId no stream belongs to (a typo) answered 200 ok:true with 0 events, which
+  // reads as a clean bill of health for a partner that was never checked.
+  it('verifyEventHistory: a partner no event concerns is 404 partner-not-found; one that exists is verified', async () => {
+    const typo = await call(app, 'POST', '/audit/verify', {
+      token: auditor,
+      body: { partnerId: 'contosso' },
+    });
+    expect([typo.status, typo.headers['content-type']]).toEqual([
+      404,
+      expect.stringContaining('application/problem+json'),
+    ]);
+    expect(typo.body).toMatchObject({
+      type: expect.stringMatching(/\/errors\/partner-not-found$/),
+      status: 404,
+      partnerId: 'contosso',
+      detail: expect.stringContaining("Partner 'contosso' was not found"),
+    });
+    const contoso = await call<VerifyReport>(app, 'POST', '/audit/verify', {
+      token: auditor,
+      body: { partnerId: 'contoso' },
+    });
+    expect(contoso.status).toBe(200);
+    expect(contoso.body).toMatchObject({ ok: true, eventsChecked: 5, streamsChecked: 1, breaks: [] });
+  });
+
   it('verifyEventHistory: healthy, then finds a byte changed by hand in the database', async () => {
     const healthy = await call<VerifyReport>(app, 'POST', '/audit/verify', { token: auditor, body: {} });
     expect(healthy.status).toBe(200);

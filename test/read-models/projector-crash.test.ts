@@ -10,6 +10,7 @@ import { PositionWaiter, projectionCatalog, rebuildInto, SqliteReadModelStore } 
 import { eventually } from '@pc/projections/testing';
 import { readModelCommands } from '@pc/read-models';
 import { loadCatalog } from '../../apps/api/src/catalog/load-catalog';
+import { partnerRegistration } from '../support/registration';
 
 const repoRoot = resolve(__dirname, '../..');
 
@@ -100,20 +101,11 @@ describe('apps/projector crash with the product read models (SQLite)', () => {
     for (const partnerId of ['contoso', 'fabrikam']) {
       await run(
         'RegisterPartner',
-        {
-          partnerId,
-          profile: {
-            legalName: `${partnerId} s.r.o.`,
-            address: { line1: 'Hlavná 1', city: 'Bratislava', country: 'SK' },
-            phone: '+421 2 1234 5678',
-            email: `office@${partnerId}.example`,
-          },
-          firstUser: {
-            userId: `${partnerId}-admin`,
-            email: `admin@${partnerId}.example`,
-            displayName: 'Admin',
-          },
-        },
+        partnerRegistration(partnerId, {
+          userId: `${partnerId}-admin`,
+          email: `admin@${partnerId}.example`,
+          displayName: 'Admin',
+        }),
         platform,
       );
       await run('GrantAuthorization', { partnerId, authorization: 'advisor' }, platform);

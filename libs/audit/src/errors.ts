@@ -7,7 +7,8 @@ export type AuditNotFoundCode =
   | 'unknown-aggregate-type'
   | 'revision-not-found'
   | 'aggregate-not-yet-existing'
-  | 'position-not-reached';
+  | 'position-not-reached'
+  | 'partner-not-found';
 
 export class AuditNotFoundError extends Error {
   constructor(

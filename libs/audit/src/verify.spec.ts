@@ -8,6 +8,7 @@ import {
   registerPartner,
   tampered,
 } from './testing/fixtures';
+import { AuditNotFoundError } from './errors';
 import { verifyHistory } from './verify';
 
 describe('verifyHistory', () => {
@@ -124,6 +125,26 @@ describe('verifyHistory', () => {
     );
     expect(report.breaks.map((b) => b.kind)).toEqual(['hash-mismatch', 'chain-broken']);
     expect(report.breaks[1].expected).toBe(GENESIS_HASH);
+  });
+
+  // Regression: a partner id no stream belongs to (a typo) was reported ok with 0 events.
+  it('refuses a partner no event concerns (partner-not-found), unless a break could be its own', async () => {
+    const typo = verifyHistory(store, { partnerId: 'contosso' });
+    await expect(typo).rejects.toBeInstanceOf(AuditNotFoundError);
+    await expect(typo).rejects.toMatchObject({ code: 'partner-not-found', facts: { partnerId: 'contosso' } });
+    const empty = await memoryStore();
+    await expect(verifyHistory(empty, { partnerId: 'contoso' })).rejects.toMatchObject({
+      code: 'partner-not-found',
+    });
+    expect(await verifyHistory(empty)).toMatchObject({ ok: true, eventsChecked: 0 });
+    await empty.close();
+    // An edit may have taken the very id out of its only stream: such a log is reported broken.
+    const moved = edit('customer-c1', 1, (e) => ({ ...e, data: { ...e.data, partnerId: 'fabrikam' } }));
+    expect(await verifyHistory(moved, { partnerId: 'contosso' })).toMatchObject({
+      ok: false,
+      eventsChecked: 0,
+      breaksOutsideScope: 1,
+    });
   });
 
   it('reports progress per batch', async () => {

@@ -1,5 +1,6 @@
 import type { EventStore, Position, RecordedEvent } from '@pc/event-store';
 import { GENESIS_HASH, eventHash } from '@pc/pipeline';
+import { AuditNotFoundError } from './errors';
 import { concernsPartner, partnerStreamName } from './event-filter';
 import { scanLog } from './log-scan';
 
@@ -41,7 +42,10 @@ export interface VerifyProgress {
 }
 
 export interface VerifyOptions {
-  /** Only the partner's streams: `partner-{id}` and every stream with an event that carries the id. */
+  /**
+   * Only the partner's streams: `partner-{id}` and every stream with an event that carries the id.
+   * A partner no event concerns is refused (AuditNotFoundError `partner-not-found`).
+   */
   partnerId?: string;
   upToPosition?: Position | null;
   batchSize?: number;
@@ -90,6 +94,17 @@ export async function verifyHistory(store: EventStore, options: VerifyOptions = 
       if (stream.startsWith(partnerStreamPrefix)) continue;
       breaksOutsideScope += chain.breaks.length;
     }
+  }
+  if (options.partnerId !== undefined && included.length === 0 && breaksOutsideScope === 0) {
+    // No event of the log is the partner's (a typo, say): a report of "0 events, ok" would read as a
+    // clean bill of health. A break that could be its own still fails the report instead (an edit may
+    // have removed the very id), so a tampered log is never answered "no such partner".
+    throw new AuditNotFoundError(
+      'partner-not-found',
+      `Partner '${options.partnerId}' was not found: no event of the log concerns it (no stream ` +
+        `${partnerStreamName(options.partnerId)}, no event carrying the id).`,
+      { partnerId: options.partnerId },
+    );
   }
   return {
     ok: breaks.length === 0 && breaksOutsideScope === 0,

@@ -45,12 +45,15 @@ export class AuditIntegrityController {
   @ApiOperation({
     summary:
       "Recompute every event's hash and follow each stream's prevHash chain (all streams or one partner's); report every break.",
+    description:
+      'A partnerId no event concerns (no stream partner-{id}, no event carrying the id) is 404 `partner-not-found`, ' +
+      'not an ok report of 0 events.',
   })
   @ApiOkResponse({
     type: VerifyReportView,
     description: 'ok is false when any break was found (for one partner: also breaksOutsideScope)',
   })
-  @ProblemResponses(400, 401, 403)
+  @ProblemResponses(400, 401, 403, 404)
   verifyEventHistory(@Body() body: PartnerScopeDto): Promise<VerifyReport> {
     return asProblem(() => verifyHistory(this.store, { partnerId: body.partnerId }));
   }
@@ -58,7 +61,7 @@ export class AuditIntegrityController {
   @Get('export')
   @ApiOperation({
     summary:
-      "Every event (or one partner's streams) as NDJSON in global order, one canonical JSON object per line. X-Export-Position names the bound.",
+      "Every event (or one partner's streams) as NDJSON in global order, one canonical JSON object per line. X-Export-Position names the bound (absent when the store is empty: the manifest's exportPosition is null).",
   })
   @ApiProduces(NDJSON)
   @ApiOkResponse({ content: { [NDJSON]: { schema: { type: 'string' } } } })
@@ -71,11 +74,11 @@ export class AuditIntegrityController {
         exportedAt: this.clock.now().toISOString(),
       }),
     );
+    // An empty store has no position to name (its manifest says exportPosition: null): no header,
+    // rather than an empty one that cannot be passed back as upToPosition.
+    if (run.exportPosition !== null) void reply.header('X-Export-Position', run.exportPosition);
     // Streamed line by line: an export of the whole log never sits in memory.
-    await reply
-      .header('content-type', NDJSON)
-      .header('X-Export-Position', run.exportPosition ?? '')
-      .send(Readable.from(run.lines()));
+    await reply.header('content-type', NDJSON).send(Readable.from(run.lines()));
   }
 
   @Get('export/manifest')

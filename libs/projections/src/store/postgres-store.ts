@@ -22,6 +22,7 @@ import {
   type GenerationRecord,
   type LeaseManager,
   type ProjectionFailure,
+  ProjectionNotReadyError,
   type ProjectionState,
   type ReadModelStore,
   type ReadRowsOptions,
@@ -376,7 +377,7 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   private async requireActive(name: string): Promise<number> {
     const generation = await this.activeGeneration(name);
-    if (generation === null) throw new Error(`Projection '${name}' has no active generation yet`);
+    if (generation === null) throw new ProjectionNotReadyError(name);
     return generation;
   }
 

@@ -60,6 +60,19 @@ export class CheckpointConflictError extends Error {
   }
 }
 
+/**
+ * A read of a projection that has no live generation yet: its tables are still being created (just
+ * after the service starts, or before a separate projector first ran). A temporary state, not a bug:
+ * the HTTP layer answers it 503 `read-model-not-ready` with Retry-After.
+ */
+export class ProjectionNotReadyError extends Error {
+  readonly code = 'read-model-not-ready';
+  constructor(readonly projection: string) {
+    super(`Projection '${projection}' has no active generation yet`);
+    this.name = 'ProjectionNotReadyError';
+  }
+}
+
 export interface DropResult {
   /** False only for a retired generation a reader still held: it stays, recorded as retired. */
   dropped: boolean;

@@ -25,6 +25,7 @@ import {
   type GenerationRecord,
   type LeaseManager,
   type ProjectionFailure,
+  ProjectionNotReadyError,
   type ProjectionState,
   type ReadModelStore,
   type ReadRowsOptions,
@@ -281,7 +282,7 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   private requireActive(name: string): number {
     const generation = this.activeSync(name);
-    if (generation === null) throw new Error(`Projection '${name}' has no active generation yet`);
+    if (generation === null) throw new ProjectionNotReadyError(name);
     return generation;
   }
 

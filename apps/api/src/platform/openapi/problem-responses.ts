@@ -60,7 +60,10 @@ export const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   414: 'A path parameter is longer than the service takes (`path-parameter-too-long`).',
   422: 'A business rule refuses the command, or the Idempotency-Key was reused with a different body.',
   429: 'Too many attempts; see Retry-After.',
-  503: 'A backend is temporarily unavailable; see Retry-After.',
+  503:
+    'Temporarily unavailable; see Retry-After: a backend is away (`backend-unavailable`, ' +
+    '`event-store-unavailable`, `projections-unavailable`), a read model is not created yet just after ' +
+    'the service started (`read-model-not-ready`), or it has not reached X-Min-Position in time (`read-model-behind`).',
 };
 
 /** Documents the listed problem+json responses of an operation, e.g. `@ProblemResponses(400, 401, 404, 422)`. */

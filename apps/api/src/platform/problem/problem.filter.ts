@@ -9,7 +9,7 @@ import {
 import { DomainError } from '@pc/domain/shared/errors';
 import { EventStoreUnavailableError, InvalidAppendError, WrongExpectedVersionError } from '@pc/event-store';
 import { ConcurrencyConflictError, PreconditionFailedError, ReplayMismatchError } from '@pc/pipeline';
-import { ProjectionThreadError } from '@pc/projections';
+import { ProjectionNotReadyError, ProjectionThreadError } from '@pc/projections';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { correlationIdOf, requestIdOf } from '../request-context';
@@ -164,6 +164,22 @@ export class ProblemFilter implements ExceptionFilter {
         'projection thread unavailable',
       );
       return unavailable('projections-unavailable', exception.message);
+    }
+    if (exception instanceof ProjectionNotReadyError) {
+      // The projection's tables are not created yet (the service or the projector is just starting):
+      // nothing is wrong with the request, and nothing was written for it. Retry shortly.
+      this.logger.warn(
+        { projection: exception.projection, requestId: requestIdOf(request.raw) },
+        'read model not ready',
+      );
+      return {
+        ...unavailable(
+          exception.code,
+          `The read model '${exception.projection}' is not ready yet: its tables are not created yet (the service or the projector is starting). Retry shortly.`,
+        ),
+        title: 'Read model not ready',
+        extensions: { projection: exception.projection },
+      };
     }
     if (isBackendUnavailable(exception)) {
       // The read-model or idempotency store is away (nothing was written for the request): retry.
