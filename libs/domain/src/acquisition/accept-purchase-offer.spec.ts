@@ -457,6 +457,24 @@ describe('AcceptPurchaseOffer: the offer and its partner', () => {
       .when('AcceptPurchaseOffer', acceptNew, { actor: platform })
       .thenRefused('partner-not-an-advisor');
   });
+
+  it('is refused once the advisor authorization was revoked after the offer went out', () => {
+    const revoked = {
+      [P]: [
+        ...authorizedPartner(['advisor', 'delegated-admin-certified']),
+        {
+          type: 'AuthorizationRevoked',
+          data: { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2025-12-15T00:00:00.000Z' },
+        },
+      ],
+    };
+    given(world(revoked))
+      .when('AcceptPurchaseOffer', acceptNew, { actor: platform })
+      .thenRefused('partner-not-an-advisor', { partnerId: 'p1' });
+    given({ ...existing(), ...revoked })
+      .when('AcceptPurchaseOffer', acceptExisting, { actor: cadmin })
+      .thenRefused('partner-not-an-advisor', { partnerId: 'p1' });
+  });
 });
 
 describe('AcceptPurchaseOffer: the delegated-admin option', () => {

@@ -405,6 +405,28 @@ describe('RedeemTrialInvite: the invite and its partner', () => {
       .thenRefused('partner-not-an-advisor', { partnerId: 'p1' });
   });
 
+  it('is refused once the advisor authorization was revoked after the invite went out', () => {
+    const revoked = {
+      [P]: [
+        ...authorizedPartner(['advisor', 'delegated-admin-certified']),
+        {
+          type: 'AuthorizationRevoked',
+          data: { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2025-12-15T00:00:00.000Z' },
+        },
+      ],
+    };
+    given(world(revoked))
+      .when('RedeemTrialInvite', redeemNew, { actor: platform })
+      .thenRefused('partner-not-an-advisor', { partnerId: 'p1' });
+    // Up to the revocation's effective date the invite still works.
+    given({ ...existing(), ...revoked })
+      .when('RedeemTrialInvite', redeemExisting, { actor: cadmin, now: '2025-12-14T23:59:59.999Z' })
+      .thenIds({ customerId: 'c1' });
+    given({ ...existing(), ...revoked })
+      .when('RedeemTrialInvite', redeemExisting, { actor: cadmin })
+      .thenRefused('partner-not-an-advisor', { partnerId: 'p1' });
+  });
+
   it('is refused when the offer left the catalog, or no longer has a trial', () => {
     given(world({ [INV]: [trialInviteCreated({ offerId: 'retired-suite' })] }))
       .when('RedeemTrialInvite', redeemNew, { actor: platform })

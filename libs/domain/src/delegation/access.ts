@@ -53,9 +53,13 @@ export interface DelegatedAdmin {
 
 const ACCESS_RANK: Record<CustomerAccess, number> = { limited: 1, full: 2 };
 
-/** Accepted, and `now` before its end. */
+/**
+ * Accepted, and `now` before its end; an auto-extending one stays in force past its recorded end (it
+ * extends by 180 days there: the scheduler's EndDelegation records the new end when it runs, and a
+ * scheduler that runs late must not let it lapse meanwhile).
+ */
 export const isInForce = (d: Delegation, now: string): boolean =>
-  d.status === 'active' && d.endsAt !== null && now < d.endsAt;
+  d.status === 'active' && d.endsAt !== null && (now < d.endsAt || d.autoExtend);
 
 /** Offered, not yet answered, and within its 90 days. */
 export const isOpenOffer = (d: Delegation, now: string): boolean =>

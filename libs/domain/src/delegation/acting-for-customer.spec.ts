@@ -199,6 +199,34 @@ describe('Acting for a customer: which condition failed', () => {
       .thenRefused('delegation-expired');
   });
 
+  // Was: delegation-expired from its end until the scheduler's EndDelegation recorded the extension.
+  it('an auto-extending delegation stays in force past its recorded end, before the scheduler extends it', () => {
+    given(world(...delegationInForce({ access: 'limited', autoExtend: true })))
+      .when('ResetCustomerUserPassword', { customerId: 'c1', userId: 'u1' }, { actor: lim1, now: ENDS })
+      .thenEmits({
+        [C]: [
+          {
+            type: 'CustomerUserPasswordReset',
+            data: { customerId: 'c1', userId: 'u1', byPartnerId: 'p1', byUserId: 'lim1' },
+          },
+        ],
+      });
+    given(world(...delegationInForce({ access: 'limited', autoExtend: true })))
+      .when(
+        'ResetCustomerUserPassword',
+        { customerId: 'c1', userId: 'u1' },
+        { actor: lim1, now: '2028-09-01T00:00:00.000Z' },
+      )
+      .thenEmits({
+        [C]: [
+          {
+            type: 'CustomerUserPasswordReset',
+            data: { customerId: 'c1', userId: 'u1', byPartnerId: 'p1', byUserId: 'lim1' },
+          },
+        ],
+      });
+  });
+
   it('is in force up to the last millisecond before the end', () => {
     given(world(...delegationInForce()))
       .when(...change(full1, '2027-12-01T23:59:59.999Z'))
@@ -387,6 +415,20 @@ describe('Managing the customer’s users on its behalf (full access)', () => {
     given(world(...limited()))
       .when('DeactivateCustomerUser', { customerId: 'c1', userId: 'u1' }, { actor: full1 })
       .thenRefused('access-too-low', { required: 'full', held: 'limited' });
+    given(world(...limited()))
+      .when(
+        'CreateCustomerUser',
+        { customerId: 'c1', userId: 'u2', email: 'u2@fabrikam.example', displayName: 'U2' },
+        { actor: full1 },
+      )
+      .thenRefused('access-too-low', { required: 'full', held: 'limited' });
+    given(world(...delegationInForce()))
+      .when(
+        'CreateCustomerUser',
+        { customerId: 'c1', userId: 'u2', email: 'u2@fabrikam.example', displayName: 'U2' },
+        { actor: lim1 },
+      )
+      .thenRefused('access-denied', { action: 'administer-customers' });
     given(world(...delegationInForce()))
       .when('DeactivateCustomerUser', { customerId: 'c1', userId: 'u1' }, { actor: lim1 })
       .thenRefused('access-denied', { action: 'administer-customers' });

@@ -3,6 +3,7 @@ import { fold } from '../shared/command';
 import { commandSpec, followedBy } from '../testing/spec';
 import {
   authorizedPartner,
+  customerUser,
   granted,
   inviteCode,
   partnerUser,
@@ -157,6 +158,23 @@ describe('CreateTrialInvite', () => {
     given(followedBy(history, grantedNow.events))
       .when('CreateTrialInvite', cmd, { actor: admin, now: '2026-03-01T00:00:00.000Z' })
       .thenIds({ inviteId: 'inv1' });
+  });
+
+  it('may be created while the company profile is rejected (an unverified partner can still work)', () => {
+    given({
+      [P]: [
+        ...authorizedPartner(['advisor']),
+        { type: 'CompanyProfileRejected', data: { partnerId: 'p1', reason: 'Registry mismatch' } },
+      ],
+    })
+      .when('CreateTrialInvite', cmd, { actor: admin })
+      .thenEmits({ [CODE_STREAM]: [claimed()], [INV]: [created()] });
+  });
+
+  it('answers not-found to a customer user', () => {
+    given(advisor)
+      .when('CreateTrialInvite', cmd, { actor: customerUser('admin') })
+      .thenRefused('partner-not-found');
   });
 
   it('is refused while the advisor authorization is not yet in effect', () => {

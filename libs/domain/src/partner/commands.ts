@@ -22,6 +22,7 @@ import {
 import { authorizePartnerAction, requirePlatform } from './permissions';
 import {
   activeGlobalAdmins,
+  emailKey,
   holdsAuthorization,
   partnerEvolver,
   type PartnerState,
@@ -63,7 +64,7 @@ function userOf(state: PartnerState, userId: string): PartnerUser {
 }
 
 function requireUniqueEmail(state: PartnerState, email: string, exceptUserId?: string): void {
-  const owner = entryOf(state.emails, email.toLowerCase());
+  const owner = entryOf(state.emails, emailKey(email));
   if (owner !== undefined && owner !== exceptUserId) {
     refuse(
       'email-already-used',
@@ -124,10 +125,21 @@ function optionalText(value: unknown, field: string, max: number): void {
     refuse('invalid-field', `${field} must be a text of at most ${max} characters, or null`, { field });
 }
 
-/** A partner user's e-mail and display name, when given (both are required on creation). */
-function checkUser(user: { email?: unknown; displayName?: unknown }, complete: boolean): void {
-  if (complete || user.email !== undefined) validEmail(user.email);
-  if (complete || user.displayName !== undefined) nonEmpty(user.displayName, 'displayName', 200);
+/**
+ * A partner user's e-mail and display name as they are recorded (trimmed), checked when given (both
+ * are required on creation). The trimmed e-mail is also what uniqueness compares: checked and then
+ * stored as sent, ' Jana@contoso.example' was a second address beside 'jana@contoso.example'.
+ */
+function checkUser(
+  user: { email?: unknown; displayName?: unknown },
+  complete: boolean,
+): { email?: string; displayName?: string } {
+  return {
+    ...(complete || user.email !== undefined ? { email: validEmail(user.email) } : {}),
+    ...(complete || user.displayName !== undefined
+      ? { displayName: nonEmpty(user.displayName, 'displayName', 200) }
+      : {}),
+  };
 }
 
 function normaliseProfile(profile: CompanyProfile): CompanyProfile {
@@ -158,7 +170,7 @@ export const registerPartner = defineCommand<RegisterPartner>({
   decide(p, loaded, ctx) {
     requirePlatform(ctx.actor, 'register partners');
     checkProfile(p.profile ?? {}, true);
-    checkUser(p.firstUser ?? {}, true);
+    const firstUser = checkUser(p.firstUser ?? {}, true) as { email: string; displayName: string };
     const partnerId = p.partnerId ?? ctx.newId('partnerId');
     if (partnerOf(loaded).exists) {
       refuse(
@@ -178,7 +190,7 @@ export const registerPartner = defineCommand<RegisterPartner>({
         },
         {
           type: 'PartnerUserCreated',
-          data: { partnerId, userId, email: p.firstUser.email, displayName: p.firstUser.displayName },
+          data: { partnerId, userId, email: firstUser.email, displayName: firstUser.displayName },
         },
         {
           type: 'AdminRoleAssigned',
@@ -400,7 +412,7 @@ export const createPartnerUser = defineCommand<CreatePartnerUser>({
   decide(p, loaded, ctx) {
     const state = partnerOf(loaded);
     authorizePartnerAction(state, ctx.actor, 'manage-users');
-    checkUser(p, true);
+    const { email, displayName } = checkUser(p, true) as { email: string; displayName: string };
     const userId = p.userId ?? ctx.newId('userId');
     if (entryOf(state.users, userId))
       refuse(
@@ -409,12 +421,12 @@ export const createPartnerUser = defineCommand<CreatePartnerUser>({
         { partnerId: p.partnerId, userId },
         'conflict',
       );
-    requireUniqueEmail(state, p.email);
+    requireUniqueEmail(state, email);
     return {
       ids: { userId },
       ...emit({
         type: 'PartnerUserCreated',
-        data: { partnerId: p.partnerId, userId, email: p.email, displayName: p.displayName },
+        data: { partnerId: p.partnerId, userId, email, displayName },
       }),
     };
   },
@@ -460,14 +472,14 @@ export const updatePartnerUser = defineCommand<UpdatePartnerUser>({
     authorizePartnerAction(state, ctx.actor, 'manage-users');
     const user = userOf(state, p.userId);
     requireMayManage(state, ctx, user);
-    checkUser(p, false);
+    const { email, displayName } = checkUser(p, false);
     const changes: { email?: FieldChange<string>; displayName?: FieldChange<string> } = {};
-    if (p.email !== undefined && p.email !== user.email) {
-      requireUniqueEmail(state, p.email, user.id);
-      changes.email = { from: user.email, to: p.email };
+    if (email !== undefined && email !== user.email) {
+      requireUniqueEmail(state, email, user.id);
+      changes.email = { from: user.email, to: email };
     }
-    if (p.displayName !== undefined && p.displayName !== user.displayName) {
-      changes.displayName = { from: user.displayName, to: p.displayName };
+    if (displayName !== undefined && displayName !== user.displayName) {
+      changes.displayName = { from: user.displayName, to: displayName };
     }
     if (Object.keys(changes).length === 0) return { events: {} };
     return emit({ type: 'PartnerUserUpdated', data: { partnerId: p.partnerId, userId: p.userId, changes } });

@@ -1,6 +1,7 @@
 import { domainCommands } from '../registry';
 import { commandSpec } from '../testing/spec';
 import {
+  customerUser,
   granted,
   partnerUser,
   platform,
@@ -198,6 +199,16 @@ describe('UpdateCompanyProfile', () => {
       .thenRefused('partner-not-found');
   });
 
+  it('answers not-found to a customer user (a customer acts only within its own tenant)', () => {
+    given({ [P]: registered() })
+      .when(
+        'UpdateCompanyProfile',
+        { partnerId: 'p1', changes: { phone: '1' } },
+        { actor: customerUser('admin') },
+      )
+      .thenRefused('partner-not-found', { partnerId: 'p1' });
+  });
+
   it('is refused to an unknown user id of the partner', () => {
     given({ [P]: registered() })
       .when(
@@ -387,6 +398,34 @@ describe('VerifyCompanyProfile / RejectCompanyProfile', () => {
       .when('VerifyCompanyProfile', { partnerId: 'p1' }, { actor: platform })
       .thenRefused('partner-not-found');
   });
+
+  it.each([
+    ['rejected', { type: 'CompanyProfileRejected', data: { partnerId: 'p1', reason: 'Registry mismatch' } }],
+    [
+      'awaiting re-verification',
+      { type: 'CompanyProfileVerificationRequired', data: { partnerId: 'p1', becauseOf: ['legalName'] } },
+    ],
+  ])('while its profile is %s, the partner still works: users are created and given roles', (_why, event) => {
+    const unverified = [
+      ...registered(),
+      { type: 'CompanyProfileVerified', data: { partnerId: 'p1' } },
+      event,
+    ];
+    given({ [P]: unverified })
+      .when(
+        'CreatePartnerUser',
+        { partnerId: 'p1', userId: 'u1', email: 'u1@contoso.example', displayName: 'u1' },
+        { actor: admin },
+      )
+      .thenEmits({ [P]: [userCreated('u1')] });
+    given({ [P]: [...unverified, userCreated('u1')] })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'customers', role: 'full' },
+        { actor: admin },
+      )
+      .thenEmits({ [P]: [roleAssigned('u1', 'full')] });
+  });
 });
 
 describe('GrantAuthorization / RevokeAuthorization', () => {
@@ -408,6 +447,42 @@ describe('GrantAuthorization / RevokeAuthorization', () => {
         { actor: platform, now: '2026-03-04T05:06:07.000Z' },
       )
       .thenEmits({ [P]: [granted('advisor', 'p1', '2026-03-04T05:06:07.000Z')] });
+  });
+
+  it.each(['delegated-admin-certified', 'authorized-service-provider'] as const)(
+    'grants and revokes %s with an effective date, as the advisor authorization',
+    (authorization) => {
+      given({ [P]: registered() })
+        .when(
+          'GrantAuthorization',
+          { partnerId: 'p1', authorization, effectiveFrom: '2026-02-01' },
+          { actor: platform },
+        )
+        .thenEmits({ [P]: [granted(authorization, 'p1', '2026-02-01T00:00:00.000Z')] });
+      given({ [P]: [...registered(), granted(authorization)] })
+        .when(
+          'RevokeAuthorization',
+          { partnerId: 'p1', authorization, effectiveFrom: '2026-06-01' },
+          { actor: platform },
+        )
+        .thenEmits({
+          [P]: [
+            {
+              type: 'AuthorizationRevoked',
+              data: { partnerId: 'p1', authorization, effectiveFrom: '2026-06-01T00:00:00.000Z' },
+            },
+          ],
+        });
+    },
+  );
+
+  it('refuses an authorization the platform does not grant', () => {
+    given({ [P]: registered() })
+      .when('GrantAuthorization', { partnerId: 'p1', authorization: 'reseller' }, { actor: platform })
+      .thenRefused('unknown-authorization', { authorization: 'reseller' });
+    given({ [P]: registered() })
+      .when('RevokeAuthorization', { partnerId: 'p1', authorization: 'reseller' }, { actor: platform })
+      .thenRefused('unknown-authorization', { authorization: 'reseller' });
   });
 
   it('granting what is already held writes nothing', () => {
@@ -698,6 +773,37 @@ describe('Partner users', () => {
       .thenRefused('email-already-used', { userId: 'u0' });
   });
 
+  // Was: checked trimmed but compared and recorded as sent, so spaces made a second address.
+  it('surrounding spaces are no second address: the e-mail is compared trimmed', () => {
+    given({ [P]: [...registered(), userCreated('u0', 'p1', 'jana@contoso.example')] })
+      .when('CreatePartnerUser', { ...create, email: ' Jana@Contoso.example ' }, { actor: admin })
+      .thenRefused('email-already-used', { userId: 'u0' });
+    given({ [P]: [...registered(), userCreated('u0', 'p1', 'jana@contoso.example'), userCreated('u1')] })
+      .when(
+        'UpdatePartnerUser',
+        { partnerId: 'p1', userId: 'u1', email: 'jana@contoso.example ' },
+        { actor: admin },
+      )
+      .thenRefused('email-already-used', { userId: 'u0' });
+  });
+
+  it('records the e-mail and display name trimmed', () => {
+    given({ [P]: registered() })
+      .when(
+        'CreatePartnerUser',
+        { ...create, email: ' lena@contoso.example ', displayName: ' Lena ' },
+        { actor: admin },
+      )
+      .thenEmits({
+        [P]: [
+          {
+            type: 'PartnerUserCreated',
+            data: { partnerId: 'p1', userId: 'u1', email: 'lena@contoso.example', displayName: 'Lena' },
+          },
+        ],
+      });
+  });
+
   it('the same e-mail may exist in another partner', () => {
     given({
       [P]: registered(),
@@ -768,6 +874,52 @@ describe('Partner users', () => {
       .when('UpdatePartnerUser', { partnerId: 'p1', userId: 'nope', displayName: 'x' }, { actor: admin })
       .thenRefused('partner-user-not-found');
   });
+
+  it('a user management admin updates, deactivates and reactivates a user who is not a global admin', () => {
+    const history = [...registered(), userCreated('um'), roleAssigned('um', 'user-management-admin')];
+    const um = partnerUser('um');
+    given({ [P]: [...history, userCreated('u1')] })
+      .when('UpdatePartnerUser', { partnerId: 'p1', userId: 'u1', displayName: 'Jana' }, { actor: um })
+      .thenEmits({
+        [P]: [
+          {
+            type: 'PartnerUserUpdated',
+            data: { partnerId: 'p1', userId: 'u1', changes: { displayName: { from: 'u1', to: 'Jana' } } },
+          },
+        ],
+      });
+    given({ [P]: [...history, userCreated('u1')] })
+      .when('DeactivatePartnerUser', { partnerId: 'p1', userId: 'u1' }, { actor: um })
+      .thenEmits({ [P]: [{ type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'u1' } }] });
+    given({
+      [P]: [
+        ...history,
+        userCreated('u1'),
+        { type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'u1' } },
+      ],
+    })
+      .when('ReactivatePartnerUser', { partnerId: 'p1', userId: 'u1' }, { actor: um })
+      .thenEmits({ [P]: [{ type: 'PartnerUserReactivated', data: { partnerId: 'p1', userId: 'u1' } }] });
+  });
+
+  it.each(['password-admin', 'billing-admin', 'service-admin'] as const)(
+    'a %s may not update, deactivate or reactivate users',
+    (role) => {
+      const history = [...registered(), userCreated('x'), roleAssigned('x', role), userCreated('u1')];
+      const x = partnerUser('x');
+      given({ [P]: history })
+        .when('UpdatePartnerUser', { partnerId: 'p1', userId: 'u1', displayName: 'Jana' }, { actor: x })
+        .thenRefused('access-denied', { action: 'manage-users', companyRole: role });
+      given({ [P]: history })
+        .when('DeactivatePartnerUser', { partnerId: 'p1', userId: 'u1' }, { actor: x })
+        .thenRefused('access-denied', { action: 'manage-users' });
+      given({
+        [P]: [...history, { type: 'PartnerUserDeactivated', data: { partnerId: 'p1', userId: 'u1' } }],
+      })
+        .when('ReactivatePartnerUser', { partnerId: 'p1', userId: 'u1' }, { actor: x })
+        .thenRefused('access-denied', { action: 'manage-users' });
+    },
+  );
 
   it('a user management admin may not change or deactivate a global admin', () => {
     const history = {
@@ -894,6 +1046,16 @@ describe('AssignAdminRole / RevokeAdminRole', () => {
       .when(
         'AssignAdminRole',
         { partnerId: 'p1', userId: 'u1', scope: 'company', role: 'billing-admin' },
+        { actor: admin },
+      )
+      .thenNothing();
+  });
+
+  it('assigning supported-companies access the user already holds writes nothing', () => {
+    given({ [P]: [...base, roleAssigned('u1', 'limited')] })
+      .when(
+        'AssignAdminRole',
+        { partnerId: 'p1', userId: 'u1', scope: 'customers', role: 'limited' },
         { actor: admin },
       )
       .thenNothing();

@@ -48,6 +48,9 @@ export const initialPartnerState: PartnerState = {
   emails: {},
 };
 
+/** How e-mails are keyed and compared: trimmed and lower-cased (unique case-insensitively). */
+export const emailKey = (email: string): string => email.trim().toLowerCase();
+
 const withUser = (state: PartnerState, userId: string, patch: Partial<PartnerUser>): PartnerState => {
   const users = patchEntry(state.users, userId, () => patch);
   return users === state.users ? state : { ...state, users };
@@ -116,7 +119,7 @@ export const partnerEvolver: Evolver<PartnerState, PartnerEvent> = {
               customerAccess: null,
             },
           },
-          emails: { ...state.emails, [event.data.email.toLowerCase()]: event.data.userId },
+          emails: { ...state.emails, [emailKey(event.data.email)]: event.data.userId },
         };
       case 'PartnerUserUpdated': {
         const { email, displayName } = event.data.changes;
@@ -126,8 +129,8 @@ export const partnerEvolver: Evolver<PartnerState, PartnerEvent> = {
         });
         if (email?.from && email.to) {
           const emails = { ...next.emails };
-          delete emails[email.from.toLowerCase()];
-          emails[email.to.toLowerCase()] = event.data.userId;
+          delete emails[emailKey(email.from)];
+          emails[emailKey(email.to)] = event.data.userId;
           next = { ...next, emails };
         }
         return next;

@@ -186,6 +186,15 @@ describe('UpdateServiceRequest', () => {
       .thenRefused('invalid-severity');
   });
 
+  it('needs full access: a limited delegation or a limited user are refused', () => {
+    given({ ...world(), [C]: [...customerCreated(), ...delegationInForce({ access: 'limited' }), created()] })
+      .when('UpdateServiceRequest', { ...sr1, severity: 'low' }, { actor: full1 })
+      .thenRefused('access-too-low', { required: 'full', held: 'limited' });
+    given(world(created()))
+      .when('UpdateServiceRequest', { ...sr1, severity: 'low' }, { actor: lim1 })
+      .thenRefused('access-denied', { action: 'administer-customers' });
+  });
+
   it('is refused once the delegation was removed', () => {
     given(
       world(created(), {
@@ -236,5 +245,11 @@ describe('CloseServiceRequest', () => {
     given(world(created()))
       .when('CloseServiceRequest', sr1, { actor: lim1 })
       .thenRefused('access-denied', { action: 'administer-customers' });
+  });
+
+  it('needs full access from the customer too: a limited delegation is refused', () => {
+    given({ ...world(), [C]: [...customerCreated(), ...delegationInForce({ access: 'limited' }), created()] })
+      .when('CloseServiceRequest', sr1, { actor: full1 })
+      .thenRefused('access-too-low', { required: 'full', held: 'limited' });
   });
 });
