@@ -84,6 +84,22 @@ describe('auditor CLI (child process, SQLite file)', () => {
     expect(contoso.stdout).toContain('OK: 5 events in 2 streams checked (partner contoso), 0 breaks');
   });
 
+  // Regression: `export --partner <typo>` wrote an empty export (0 events) and exited 0, while verify
+  // of the same partner exits 2.
+  it("export --partner: a partner no event concerns exits 2 with verify's line and writes nothing", async () => {
+    const out = join(dir, 'typo-export');
+    const [typo, verify, contoso] = await Promise.all([
+      audit('export', '--out', out, '--partner', 'contosso'),
+      audit('verify', '--partner', 'contosso'),
+      audit('export', '--out', join(dir, 'contoso-export'), '--partner', 'contoso'),
+    ]);
+    expect(typo).toMatchObject({ code: 2, stdout: '', stderr: verify.stderr });
+    expect(typo.stderr).toMatch(/^error: Partner 'contosso' was not found: [^\n]*\n$/);
+    expect(existsSync(out)).toBe(false);
+    expect(contoso).toMatchObject({ code: 0, stderr: '' });
+    expect(contoso.stdout).toContain('Exported 5 events of 2 streams');
+  });
+
   // Regression: Commander ignored arguments a command does not declare, so `verify partner-contoso`
   // (meant for one stream) checked every stream and `export extra --out d` exported everything, both
   // exiting 0 as if they had done what was asked.

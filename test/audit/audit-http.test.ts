@@ -292,6 +292,34 @@ describe.each(backends)('audit over HTTP ($name)', (backend) => {
     expect((await get('/audit/export?partnerId=fabrikam')).text.trim().split('\n')).toHaveLength(3);
   });
 
+  // Regression: export and its manifest of a partnerId no event concerns (a typo) answered 200 with an
+  // empty export, while verify of the same partner is 404 partner-not-found.
+  it('exportEvents / getExportManifest: a partner no event concerns is 404 partner-not-found, as verify', async () => {
+    const verify = await call(app, 'POST', '/audit/verify', {
+      token: auditor,
+      body: { partnerId: 'contosso' },
+    });
+    for (const url of ['/audit/export?partnerId=contosso', '/audit/export/manifest?partnerId=contosso']) {
+      const typo = await get<Record<string, unknown>>(url);
+      expect([url, typo.status, typo.headers['content-type']]).toEqual([
+        url,
+        404,
+        expect.stringContaining('application/problem+json'),
+      ]);
+      expect(typo.headers).not.toHaveProperty('x-export-position');
+      expect(typo.body).toMatchObject({
+        type: expect.stringMatching(/\/errors\/partner-not-found$/),
+        status: 404,
+        partnerId: 'contosso',
+        detail: (verify.body as { detail: string }).detail,
+      });
+    }
+    const contoso = await get<ExportManifest>('/audit/export/manifest?partnerId=contoso');
+    expect(contoso.status).toBe(200);
+    expect(contoso.body).toMatchObject({ filter: { partnerId: 'contoso' }, eventCount: 5 });
+    expect((await get('/audit/export?partnerId=contoso')).text.trim().split('\n')).toHaveLength(5);
+  });
+
   // Regression: a bound past the head answered 200 with a manifest naming that bound as its
   // exportPosition (events appended later fell under it, so the same bound later described another
   // export), and EventStoreDB's position form was taken by the SQL stores.

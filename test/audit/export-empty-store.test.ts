@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -62,6 +62,18 @@ describe.each(backends)('audit on an empty event store ($name)', (backend) => {
     });
   });
 
+  // Regression: a partner's export of an empty store answered 200 with an empty file.
+  it('export and its manifest: a partner is 404 partner-not-found', async () => {
+    for (const url of ['/audit/export?partnerId=contoso', '/audit/export/manifest?partnerId=contoso']) {
+      const partner = await call(app, 'GET', url, { token: auditor });
+      expect([url, partner.status]).toEqual([url, 404]);
+      expect(partner.body).toMatchObject({
+        type: expect.stringMatching(/\/errors\/partner-not-found$/),
+        partnerId: 'contoso',
+      });
+    }
+  });
+
   it('verify: the whole (empty) log is ok; a partner is 404 partner-not-found', async () => {
     const all = await call(app, 'POST', '/audit/verify', { token: auditor, body: {} });
     expect(all.status).toBe(200);
@@ -102,6 +114,19 @@ describe('auditor CLI on an empty event store (child process, SQLite file)', () 
     const offline = await runScript('apps/audit/src/verify-export.ts', [out]);
     expect(offline.code).toBe(0);
     expect(offline.stdout).toMatch(/^OK: 0 events in 0 streams/);
+  });
+
+  // Regression: `export --partner` of an empty store wrote an empty export and exited 0.
+  it('export --partner: exit 2 with one line, and no directory', async () => {
+    const out = join(dir, 'partner-export');
+    const run = await runScript(
+      'apps/audit/src/main.ts',
+      ['export', '--out', out, '--partner', 'contoso'],
+      env,
+    );
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toMatch(/^error: Partner 'contoso' was not found: [^\n]*\n$/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('verify --partner: exit 2 with one line, not "OK: 0 events"', async () => {

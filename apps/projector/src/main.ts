@@ -3,7 +3,8 @@
  * restarted apart from the API. Configured from the same environment as the API:
  *   EVENT_STORE, EVENT_STORE_PATH / EVENT_STORE_URL / EVENT_STORE_SCHEMA   (the event store)
  *   READ_MODEL_STORE, READ_MODEL_PATH / READ_MODEL_URL / READ_MODEL_SCHEMA (the read models)
- *   PROJECTION_BATCH_SIZE, PROJECTION_BATCH_WINDOW_MS, PROJECTION_LEASE_TTL_MS, LOG_LEVEL
+ *   PROJECTION_BATCH_SIZE, PROJECTION_BATCH_WINDOW_MS, PROJECTION_LEASE_TTL_MS, LOG_LEVEL,
+ *   PROJECTION_DROP_LOCK_TIMEOUT_MS, PROJECTION_DROP_RETRY_MAX_MS (retired generations' drops)
  * A bad setting exits 1 before anything is opened, with one line per bad setting (all of them).
  * It runs the product catalog (libs/projections/src/catalog.ts: partner overview, client list, POR
  * inbox, activity log — libs/read-models).
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     batchSize: projector.batchSize,
     liveBatchWindowMs: projector.liveBatchWindowMs,
     leaseTtlMs: projector.leaseTtlMs,
+    maxDropRetryMs: projector.maxDropRetryMs,
     logger: log,
   });
 

@@ -3,6 +3,7 @@ import type { EventStore, Position, RecordedEvent } from '@pc/event-store';
 import { canonicalJson } from '@pc/pipeline';
 import { concernsPartner } from './event-filter';
 import { assertPositionReached, scanLog } from './log-scan';
+import { assertPartnerFound } from './partner-scope';
 
 export const EXPORT_FORMAT_VERSION = 1;
 
@@ -27,6 +28,10 @@ export interface ExportManifest {
 }
 
 export interface ExportOptions {
+  /**
+   * Only the partner's streams, whole. A partner no event (up to the bound) concerns is refused
+   * (AuditNotFoundError `partner-not-found`), as verify refuses it, not exported as an empty file.
+   */
   partnerId?: string;
   /** Passed in (from the injected clock) so the domain of "when" stays at the edge. */
   exportedAt: string;
@@ -60,6 +65,7 @@ export function exportLine(event: RecordedEvent): string {
  * WHOLE streams — `partner-{id}` and every stream with an event carrying the id — from revision 0, so
  * each stream's hash chain can be checked offline from its genesis. That needs a first pass to find
  * the streams (membership may only show at a later event); the second pass streams the lines.
+ * A partner no event concerns is refused before any line (`partner-not-found`, verify's rule).
  */
 export async function startExport(store: EventStore, options: ExportOptions): Promise<ExportRun> {
   const bound = options.upToPosition;
@@ -148,5 +154,6 @@ async function streamsOfPartner(
   for await (const batch of scanLog(store, scan)) {
     for (const event of batch) if (concernsPartner(event, partnerId)) streams.add(event.streamName);
   }
+  assertPartnerFound(partnerId, streams.size > 0);
   return streams;
 }

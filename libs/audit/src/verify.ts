@@ -1,8 +1,8 @@
 import type { EventStore, Position, RecordedEvent } from '@pc/event-store';
 import { GENESIS_HASH, eventHash } from '@pc/pipeline';
-import { AuditNotFoundError } from './errors';
 import { concernsPartner, partnerStreamName } from './event-filter';
 import { scanLog } from './log-scan';
+import { assertPartnerFound } from './partner-scope';
 
 export type BreakKind = 'hash-mismatch' | 'chain-broken' | 'missing-hash';
 
@@ -95,16 +95,11 @@ export async function verifyHistory(store: EventStore, options: VerifyOptions = 
       breaksOutsideScope += chain.breaks.length;
     }
   }
-  if (options.partnerId !== undefined && included.length === 0 && breaksOutsideScope === 0) {
+  if (options.partnerId !== undefined) {
     // No event of the log is the partner's (a typo, say): a report of "0 events, ok" would read as a
     // clean bill of health. A break that could be its own still fails the report instead (an edit may
     // have removed the very id), so a tampered log is never answered "no such partner".
-    throw new AuditNotFoundError(
-      'partner-not-found',
-      `Partner '${options.partnerId}' was not found: no event of the log concerns it (no stream ` +
-        `${partnerStreamName(options.partnerId)}, no event carrying the id).`,
-      { partnerId: options.partnerId },
-    );
+    assertPartnerFound(options.partnerId, included.length > 0 || breaksOutsideScope > 0);
   }
   return {
     ok: breaks.length === 0 && breaksOutsideScope === 0,

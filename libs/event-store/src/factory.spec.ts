@@ -1,4 +1,4 @@
-import { ConfigError } from './config-error';
+import { ConfigError, redactUrl } from './config-error';
 import { loadEventStoreConfig } from './factory';
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
@@ -105,6 +105,86 @@ describe('loadEventStoreConfig', () => {
       const error = configError({ EVENT_STORE: 'eventstoredb', EVENT_STORE_URL: 'postgres://db/pc' });
       expect(error.setting).toBe('EVENT_STORE_URL');
       expect(error.message).toContain('esdb:// or esdb+discover://');
+    });
+  });
+
+  // Regression: the loader stopped at its first problem, so a bad EVENT_STORE_URL hid a bad
+  // EVENT_STORE_SCHEMA, found only by the next failed deploy.
+  describe('every bad setting at once', () => {
+    it('reports a bad URL and a bad schema together, a line each, the URL first', () => {
+      const error = configError({
+        EVENT_STORE: 'postgres',
+        EVENT_STORE_URL: 'mysql://root:s3cret@db/pc',
+        EVENT_STORE_SCHEMA: 'bad-schema;drop',
+      });
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.name).toBe('ConfigError');
+      expect(error.setting).toBe('EVENT_STORE_URL');
+      expect(error.problems).toHaveLength(2);
+      expect(error.problems[0]).toMatch(/^EVENT_STORE_URL must start with postgres:\/\/ or postgresql:\/\//);
+      expect(error.problems[1]).toMatch(/^EVENT_STORE_SCHEMA='bad-schema;drop' is not a valid schema name/);
+      expect(error.message).toBe(error.problems.join('\n'));
+      expect(error.message).not.toContain('s3cret');
+    });
+
+    it('reports a missing URL and a bad schema together', () => {
+      const error = configError({ EVENT_STORE: 'postgres', EVENT_STORE_SCHEMA: '1st' });
+      expect(error.problems.map((problem) => problem.split(/[ =]/)[0])).toEqual([
+        'EVENT_STORE_URL',
+        'EVENT_STORE_SCHEMA',
+      ]);
+    });
+
+    it('reports an unknown backend and a bad schema together', () => {
+      const error = configError({ EVENT_STORE: 'Postgres', EVENT_STORE_SCHEMA: 'bad-schema' });
+      expect(error.setting).toBe('EVENT_STORE');
+      expect(error.problems.map((problem) => problem.split(/[ =]/)[0])).toEqual([
+        'EVENT_STORE',
+        'EVENT_STORE_SCHEMA',
+      ]);
+    });
+
+    it('a single problem is as before: its line is the message', () => {
+      const error = configError({
+        EVENT_STORE: 'postgres',
+        EVENT_STORE_URL: 'postgres://db/pc',
+        EVENT_STORE_SCHEMA: '1x',
+      });
+      expect(error.problems).toEqual([error.message]);
+      expect(error.setting).toBe('EVENT_STORE_SCHEMA');
+    });
+  });
+
+  describe('no password in any message', () => {
+    const secret = 'pa55word';
+    it.each([
+      { EVENT_STORE: 'postgres', EVENT_STORE_URL: `mysql://root:${secret}@db/pc` },
+      { EVENT_STORE: 'postgres', EVENT_STORE_URL: `mysql://root:${secret}/x@db/pc` },
+      { EVENT_STORE: 'postgres', EVENT_STORE_URL: `mysql://root:${secret}@x@db/pc` },
+      { EVENT_STORE: 'postgres', EVENT_STORE_URL: `mysql://db/pc?user=root&password=${secret}` },
+      { EVENT_STORE: 'eventstoredb', EVENT_STORE_URL: `postgres://admin:${secret}@db:2113` },
+      { EVENT_STORE: `postgres://root:${secret}@db/pc` },
+      {
+        EVENT_STORE: 'postgres',
+        EVENT_STORE_URL: 'postgres://db/pc',
+        EVENT_STORE_SCHEMA: `x://u:${secret}@h`,
+      },
+    ])('case %#', (env) => {
+      const error = configError(env);
+      expect(error.message).not.toContain(secret);
+      expect(error.problems.join('\n')).not.toContain(secret);
+    });
+
+    it('redactUrl masks the password and keeps the rest', () => {
+      expect(redactUrl('postgres://u:pw@db:5432/pc')).toBe('postgres://u:***@db:5432/pc');
+      expect(redactUrl('postgres://u@db/pc')).toBe('postgres://u@db/pc');
+      expect(redactUrl('postgres://db:5432/pc')).toBe('postgres://db:5432/pc');
+      expect(redactUrl('esdb://admin:changeit@h1:2113,h2:2113?tls=false')).toBe(
+        'esdb://admin:***@h1:2113,h2:2113?tls=false',
+      );
+      expect(redactUrl('postgres://db/pc?password=pw&sslmode=require')).toBe(
+        'postgres://db/pc?password=***&sslmode=require',
+      );
     });
   });
 });

@@ -62,6 +62,9 @@ export class AuditIntegrityController {
   @ApiOperation({
     summary:
       "Every event (or one partner's streams) as NDJSON in global order, one canonical JSON object per line. X-Export-Position names the bound (absent when the store is empty: the manifest's exportPosition is null).",
+    description:
+      'A partnerId no event concerns (no stream partner-{id}, no event carrying the id) is 404 `partner-not-found`, ' +
+      'as for POST /audit/verify, not an empty export.',
   })
   @ApiProduces(NDJSON)
   @ApiOkResponse({ content: { [NDJSON]: { schema: { type: 'string' } } } })
@@ -85,6 +88,7 @@ export class AuditIntegrityController {
   @ApiOperation({
     summary:
       'The manifest of the same export: counts, head hashes per stream and the SHA-256 of the NDJSON. Pass upToPosition = X-Export-Position to describe a given download.',
+    description: 'A partnerId no event concerns is 404 `partner-not-found`, as for the export itself.',
   })
   @ApiOkResponse({ type: ExportManifestView })
   @ProblemResponses(400, 401, 403, 404)

@@ -95,7 +95,10 @@ export function loadApiConfig(env: Env): ApiConfig {
   try {
     eventStore = loadEventStoreConfig(env);
   } catch (error) {
-    problems.push(`event store: ${error instanceof Error ? error.message : String(error)}`);
+    // One problem per bad setting, each marked as the event store's.
+    if (error instanceof EventStoreConfigError)
+      problems.push(...error.problems.map((p) => `event store: ${p}`));
+    else problems.push(`event store: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   const config = {
@@ -162,11 +165,11 @@ export function configProblems(error: unknown): readonly string[] | undefined {
     error instanceof ConfigError ||
     error instanceof ReadModelConfigError ||
     error instanceof ReadModelsConfigError ||
-    error instanceof SchedulerConfigError
+    error instanceof SchedulerConfigError ||
+    error instanceof EventStoreConfigError
   ) {
     return error.problems;
   }
-  if (error instanceof EventStoreConfigError) return [error.message];
   return undefined;
 }
 

@@ -102,6 +102,7 @@ export class ReadModelRuntime
         batchSize: this.config.batchSize,
         liveBatchWindowMs: this.config.liveBatchWindowMs,
         leaseTtlMs: this.config.leaseTtlMs,
+        maxDropRetryMs: this.config.maxDropRetryMs,
         logger: {
           info: (context, message) => this.logger.log(context, message),
           warn: (context, message) => this.logger.warn(context, message),

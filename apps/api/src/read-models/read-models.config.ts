@@ -15,6 +15,8 @@ export interface ReadModelsConfig {
   liveBatchWindowMs: number;
   /** PROJECTION_LEASE_TTL_MS (default 15000; SQLite lease rows). */
   leaseTtlMs: number;
+  /** PROJECTION_DROP_RETRY_MAX_MS (default 30000): the ceiling of the background retries of a retired generation's drop. */
+  maxDropRetryMs: number;
   /** READ_YOUR_WRITES_TIMEOUT_MS (default 5000): the longest a query waits for a minimum position. */
   readYourWritesTimeoutMs: number;
   /** SSE_HEARTBEAT_MS (default 15000): comment lines that keep idle update streams open through proxies. */

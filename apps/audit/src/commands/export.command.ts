@@ -33,7 +33,8 @@ export class ExportCommand extends AuditCommand {
 
   @Option({
     flags: '--partner <id>',
-    description: "Only the partner's streams, whole (partner-{id} and streams carrying the id)",
+    description:
+      "Only the partner's streams, whole (partner-{id} and streams carrying the id); exit 2 when no event concerns the partner",
   })
   parsePartner(value: string): string {
     return value;
@@ -43,15 +44,17 @@ export class ExportCommand extends AuditCommand {
     const dir = stringOption(options, 'out');
     if (dir === undefined) throw new CliError('--out <dir> is required');
     const store = await this.stores.get();
+    // Before the directory is made: a partner no event concerns (partner-not-found) is one line and
+    // exit 2, as for verify, and leaves nothing behind.
+    const run = await startExport(store, {
+      partnerId: stringOption(options, 'partner'),
+      exportedAt: new Date().toISOString(),
+    });
     try {
       mkdirSync(dir, { recursive: true });
     } catch (error) {
       throw new CliError(`cannot create ${resolve(dir)}: ${(error as Error).message}`);
     }
-    const run = await startExport(store, {
-      partnerId: stringOption(options, 'partner'),
-      exportedAt: new Date().toISOString(),
-    });
     const bar = progressBar('export', estimateEvents(run.exportPosition));
     let written = 0;
     async function* counted(): AsyncGenerator<string> {

@@ -57,6 +57,11 @@ export interface ProjectionRunnerOptions {
   leaseRetryMs?: number;
   /** Pause before retrying after an infrastructure error. Default 1 s. */
   retryBackoffMs?: number;
+  /**
+   * The longest pause between background tries to drop a retired generation a reader still held
+   * (PROJECTION_DROP_RETRY_MAX_MS). Default 30 s.
+   */
+  maxDropRetryMs?: number;
   logger?: RunnerLogger;
 }
 
@@ -105,6 +110,7 @@ export class ProjectionRunner implements RunsProjections {
           liveBatchWindowMs: options.liveBatchWindowMs ?? 0,
           retryBackoffMs: options.retryBackoffMs ?? 1000,
           leaseRetryMs: options.leaseRetryMs ?? Math.max(100, Math.floor(leaseTtlMs / 3)),
+          maxDropRetryMs: options.maxDropRetryMs,
           logger: options.logger ?? silentLogger,
           onCommitted: (name, batch) =>
             this.subject.next({

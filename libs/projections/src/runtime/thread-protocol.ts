@@ -21,7 +21,7 @@ export interface RunnerThreadData {
 /** The runner's settings that are plain numbers, passed on to the thread's runner as they are. */
 export type RunnerTuning = Pick<
   ProjectionRunnerOptions,
-  'batchSize' | 'liveBatchWindowMs' | 'leaseTtlMs' | 'leaseRetryMs' | 'retryBackoffMs'
+  'batchSize' | 'liveBatchWindowMs' | 'leaseTtlMs' | 'leaseRetryMs' | 'retryBackoffMs' | 'maxDropRetryMs'
 >;
 
 export type ToRunnerThread =

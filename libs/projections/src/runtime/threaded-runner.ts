@@ -205,6 +205,7 @@ export class ThreadedProjectionRunner implements RunsProjections {
         leaseTtlMs: o.leaseTtlMs,
         leaseRetryMs: o.leaseRetryMs,
         retryBackoffMs: o.retryBackoffMs,
+        maxDropRetryMs: o.maxDropRetryMs,
       },
     };
     const worker = newRunnerThread(data);

@@ -49,6 +49,7 @@ describe('read-model configuration', () => {
       batchSize: 500,
       leaseTtlMs: 15000,
       liveBatchWindowMs: 0,
+      maxDropRetryMs: 30000,
     });
     expect(
       loadProjectorConfig({

@@ -4,7 +4,17 @@ import type { ReadModelStore } from './read-model-store';
 import { SqliteReadModelStore } from './sqlite-store';
 
 export type ReadModelStoreConfig =
-  { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
+  | { kind: 'sqlite'; path: string }
+  | {
+      kind: 'postgres';
+      url: string;
+      schema: string;
+      /**
+       * PROJECTION_DROP_LOCK_TIMEOUT_MS: how long dropping a retired generation waits for the lock
+       * on its tables. Absent when unset: the store's default (300 ms).
+       */
+      dropLockTimeoutMs?: number;
+    };
 
 /**
  * A bad read-model setting, naming the variable so the operator knows what to fix. When several
@@ -36,6 +46,8 @@ function throwAll(errors: readonly ReadModelConfigError[]): void {
 
 export const DEFAULT_READ_MODEL_PATH = './data/read-models.sqlite';
 export const DEFAULT_READ_MODEL_SCHEMA = 'read_models';
+/** The projection worker's ceiling on the pause between tries to drop a retired generation. */
+export const DEFAULT_MAX_DROP_RETRY_MS = 30_000;
 
 type Env = Record<string, string | undefined>;
 
@@ -57,23 +69,23 @@ function sameFile(a: string, b: string): boolean {
 /**
  * READ_MODEL_STORE=sqlite (default) | postgres; READ_MODEL_PATH (sqlite, default
  * ./data/read-models.sqlite — never the event-store file); READ_MODEL_URL (postgres, required);
- * READ_MODEL_SCHEMA (postgres, default read_models).
+ * READ_MODEL_SCHEMA (postgres, default read_models); PROJECTION_DROP_LOCK_TIMEOUT_MS (postgres,
+ * default 300: the store's). Every bad setting is reported together (one ReadModelConfigError).
  */
 export function loadReadModelStoreConfig(env: Env = process.env): ReadModelStoreConfig {
+  const errors: ReadModelConfigError[] = [];
   const kind = setting(env, 'READ_MODEL_STORE') ?? 'sqlite';
+  let config: ReadModelStoreConfig | undefined;
   if (kind === 'sqlite') {
     const path = setting(env, 'READ_MODEL_PATH') ?? DEFAULT_READ_MODEL_PATH;
     const eventStorePath = setting(env, 'EVENT_STORE_PATH');
     if (eventStorePath && sameFile(eventStorePath, path)) {
-      throw new ReadModelConfigError(
-        'READ_MODEL_PATH',
-        'must not be the event store file (EVENT_STORE_PATH)',
+      errors.push(
+        new ReadModelConfigError('READ_MODEL_PATH', 'must not be the event store file (EVENT_STORE_PATH)'),
       );
     }
-    return { kind, path };
-  }
-  if (kind === 'postgres') {
-    const errors: ReadModelConfigError[] = [];
+    config = { kind, path };
+  } else if (kind === 'postgres') {
     const url = setting(env, 'READ_MODEL_URL') ?? '';
     if (!url) {
       errors.push(new ReadModelConfigError('READ_MODEL_URL', 'is required when READ_MODEL_STORE=postgres'));
@@ -91,20 +103,47 @@ export function loadReadModelStoreConfig(env: Env = process.env): ReadModelStore
         ),
       );
     }
-    throwAll(errors);
-    return { kind, url, schema };
+    config = { kind, url, schema };
+  } else {
+    errors.push(
+      new ReadModelConfigError('READ_MODEL_STORE', `must be 'sqlite' or 'postgres', got '${kind}'`),
+    );
   }
-  throw new ReadModelConfigError('READ_MODEL_STORE', `must be 'sqlite' or 'postgres', got '${kind}'`);
+  // Checked whatever the store (only PostgreSQL uses it): a bad value is refused, not left to fail
+  // the day READ_MODEL_STORE changes.
+  let dropLockTimeoutMs: number | undefined;
+  try {
+    dropLockTimeoutMs = optionalPositiveInt(env, 'PROJECTION_DROP_LOCK_TIMEOUT_MS');
+  } catch (error) {
+    if (!(error instanceof ReadModelConfigError)) throw error;
+    errors.push(error);
+  }
+  throwAll(errors);
+  if (config === undefined) throw new Error('unreachable: an unknown READ_MODEL_STORE was refused');
+  // Only when set, so a config without it reads as before (the store's default applies).
+  return config.kind === 'postgres' && dropLockTimeoutMs !== undefined
+    ? { ...config, dropLockTimeoutMs }
+    : config;
 }
 
 /** Builds and initialises (migrates) the configured store. */
 export async function createReadModelStore(config: ReadModelStoreConfig): Promise<ReadModelStore> {
-  const store =
-    config.kind === 'sqlite'
-      ? new SqliteReadModelStore({ path: config.path })
-      : new PostgresReadModelStore({ url: config.url, schema: config.schema });
+  const store = newReadModelStore(config);
   await store.init();
   return store;
+}
+
+/** The configured store, before init (migrations); a PostgreSQL one connects on its first query. */
+export function newReadModelStore(
+  config: ReadModelStoreConfig,
+): SqliteReadModelStore | PostgresReadModelStore {
+  return config.kind === 'sqlite'
+    ? new SqliteReadModelStore({ path: config.path })
+    : new PostgresReadModelStore({
+        url: config.url,
+        schema: config.schema,
+        dropLockTimeoutMs: config.dropLockTimeoutMs,
+      });
 }
 
 /** Where a process runs its projections: a worker thread (another core than the requests') or the main thread. */
@@ -121,6 +160,11 @@ export interface ProjectorConfig {
   leaseTtlMs: number;
   /** PROJECTION_BATCH_WINDOW_MS (default 0 = off): how long live events gather into one commit (README, Performance). */
   liveBatchWindowMs: number;
+  /**
+   * PROJECTION_DROP_RETRY_MAX_MS (default 30000): the longest pause between background tries to drop
+   * a retired generation a reader still held (the pauses double from 1 s up to this).
+   */
+  maxDropRetryMs: number;
 }
 
 /**
@@ -137,6 +181,11 @@ function positiveInt(env: Env, name: string, fallback: number, min = 1): number 
       `must be ${min === 0 ? 'a non-negative' : 'a positive'} integer (decimal digits), got '${raw}'`,
     );
   return value;
+}
+
+/** A positive integer setting without a default here (undefined when unset): the consumer's applies. */
+function optionalPositiveInt(env: Env, name: string): number | undefined {
+  return setting(env, name) === undefined ? undefined : positiveInt(env, name, 1);
 }
 
 /** Every projector setting is checked, and every bad one reported together (one ReadModelConfigError). */
@@ -171,6 +220,10 @@ export function loadProjectorConfig(env: Env = process.env): ProjectorConfig {
     batchSize: check(() => positiveInt(env, 'PROJECTION_BATCH_SIZE', 500), 500),
     leaseTtlMs: check(() => positiveInt(env, 'PROJECTION_LEASE_TTL_MS', 15_000), 15_000),
     liveBatchWindowMs: check(() => positiveInt(env, 'PROJECTION_BATCH_WINDOW_MS', 0, 0), 0),
+    maxDropRetryMs: check(
+      () => positiveInt(env, 'PROJECTION_DROP_RETRY_MAX_MS', DEFAULT_MAX_DROP_RETRY_MS),
+      DEFAULT_MAX_DROP_RETRY_MS,
+    ),
   };
   throwAll(errors);
   return config;
