@@ -230,6 +230,36 @@ describe('the due-actions projection', () => {
     expect(due().map(([key]) => key)).toContain('EndDelegation/c1/d1');
   });
 
+  // Regression: a purchase offer accepted again while its delegation (same id) was in force kept the
+  // old term's reminders the new term has no room for: here the 30-day one of the auto-extended term.
+  it('a delegation granted again under the same id drops the reminders of its previous term', async () => {
+    const regranted = (acceptedAt: string) => ({
+      type: 'DelegatedAdminAcceptedAtRedemption',
+      streamName: 'customer-c1',
+      data: {
+        customerId: 'c1',
+        partnerId: 'p1',
+        via: { kind: 'purchase-offer', id: 'po1', partnerId: 'p1' },
+        terms: { access: 'limited', durationDays: 20, autoExtend: true },
+        acceptedAt,
+      },
+    });
+    await given(
+      regranted('2026-01-05T09:00:00.000Z'),
+      onDelegation('DelegationAutoExtended', {
+        delegationId: 'purchase-offer-po1',
+        endsAt: { from: '2026-01-25T09:00:00.000Z', to: '2026-07-24T09:00:00.000Z' },
+      }),
+    );
+    expect(due().map(([key]) => key)).toContain('MarkDelegationEnding/c1/purchase-offer-po1/30');
+    await given(regranted('2026-02-01T09:00:00.000Z'));
+    expect(due().map(([key, , dueAt]) => [key, dueAt])).toEqual([
+      ['EndDelegation/c1/purchase-offer-po1', '2026-02-21T09:00:00.000Z'],
+      ['MarkDelegationEnding/c1/purchase-offer-po1/1', '2026-02-20T09:00:00.000Z'],
+      ['MarkDelegationEnding/c1/purchase-offer-po1/7', '2026-02-14T09:00:00.000Z'],
+    ]);
+  });
+
   it('ignores events it does not know', async () => {
     await given({ type: 'PartnerRegistered', data: { partnerId: 'p1' } }, trial());
     expect(due()).toHaveLength(3);

@@ -70,6 +70,37 @@ describe('SchedulerService', () => {
     expect(execute).toHaveBeenCalledTimes(3);
   });
 
+  // Regression: after a pause the 7- and 1-day notices of a trial fell due together and both went
+  // out, oldest first ("7 days left" hours before the end).
+  it('regression: of several due notices of one trial, only the shortest is issued; the others wait', async () => {
+    const { service, due, execute } = setUp();
+    const notice = (daysLeft: number, subscriptionId = 's1'): DueAction => ({
+      ...action(`MarkTrialExpiring/c1/${subscriptionId}/${daysLeft}`, 'MarkTrialExpiring'),
+      payload: { customerId: 'c1', subscriptionId, daysLeft },
+    });
+    due.push(notice(7), notice(7, 's2'), notice(1));
+    execute.mockRejectedValueOnce(new Error('event store unavailable'));
+    const first = await service.tick();
+    expect(first.actions.map((a) => [a.key, a.outcome, a.reason])).toEqual([
+      ['MarkTrialExpiring/c1/s1/7', 'no-op', 'overtaken'],
+      ['MarkTrialExpiring/c1/s2/7', 'failed', 'event store unavailable'],
+      ['MarkTrialExpiring/c1/s1/1', 'applied', undefined],
+    ]);
+    const issued = execute.mock.calls as unknown as Array<[{ payload: object }]>;
+    expect(issued.map(([command]) => command.payload)).toEqual([
+      { customerId: 'c1', subscriptionId: 's2', daysLeft: 7 },
+      { customerId: 'c1', subscriptionId: 's1', daysLeft: 1 },
+    ]);
+    // Not set aside: while the shorter one is due, the longer one is skipped again, never issued.
+    const second = await service.tick();
+    expect(second.actions.map((a) => [a.key, a.outcome])).toEqual([
+      ['MarkTrialExpiring/c1/s1/7', 'no-op'],
+      ['MarkTrialExpiring/c1/s2/7', 'applied'],
+      ['MarkTrialExpiring/c1/s1/1', 'applied'],
+    ]);
+    expect(execute).toHaveBeenCalledTimes(4);
+  });
+
   it('issues each due action as the scheduler, and reports what became of it', async () => {
     const { service, due, execute } = setUp();
     due.push(

@@ -155,9 +155,10 @@ const inForce =
     const delegationId = delegationIdOf(event);
     const previous = (await view.get(IN_FORCE_TABLE, key))?.delegation_id;
     return [
-      ...(typeof previous === 'string' && previous !== delegationId
-        ? clearTimers(key.customer_id, previous)
-        : []),
+      // The same id too: a purchase offer accepted again while its delegation is in force starts a
+      // new term under the same id, and a reminder of the old term that the new one has no room for
+      // (an auto-extended term's 30-day one, say) would stay due on its own.
+      ...(typeof previous === 'string' ? clearTimers(key.customer_id, previous) : []),
       upsert(IN_FORCE_TABLE, key, { delegation_id: delegationId }),
       ...timers(event, delegationId),
     ];
@@ -167,7 +168,8 @@ export const dueActionsProjection = defineProjection({
   name: DUE_ACTIONS_PROJECTION,
   // 2: delegation timers; the bump rebuilds the list so delegations offered before them are scheduled.
   // 3: the delegation in force per partner, so one a redemption supersedes loses its timers.
-  version: 3,
+  // 4: a delegation granted again under the same id loses its previous term's timers (stale rows go).
+  version: 4,
   schema: {
     tables: {
       [DUE_ACTIONS_TABLE]: {

@@ -38,6 +38,38 @@ export interface TickReport {
  */
 const ALREADY_DONE = new Set(['not-a-trial']);
 
+/** Notices sent a number of days before an end (the payload's `daysLeft`); keys end in `/{daysLeft}`. */
+const NOTICES = new Set(['MarkTrialExpiring', 'MarkDelegationEnding']);
+
+/** What a notice is about (its key without the days) and how many days before the end it is sent. */
+function noticeOf(action: DueAction): { subject: string; daysLeft: number } | null {
+  const daysLeft = Number(action.payload.daysLeft);
+  if (!NOTICES.has(action.commandType) || !Number.isFinite(daysLeft)) return null;
+  return { subject: `${action.commandType}:${action.key.slice(0, action.key.lastIndexOf('/'))}`, daysLeft };
+}
+
+/**
+ * The notices of this batch that a shorter notice of the same trial or delegation, due as well,
+ * overtakes. After a pause (downtime, a lagging list) the 7- and 1-day notices of a trial fall due
+ * together; issued oldest first, the customer was told "7 days left" hours before the end, then
+ * "1 day left". Only the shortest is issued: its event makes the longer ones stale for the domain
+ * and takes their rows out of the due list.
+ */
+function overtaken(due: DueAction[]): Set<DueAction> {
+  const shortest = new Map<string, number>();
+  for (const action of due) {
+    const notice = noticeOf(action);
+    if (notice)
+      shortest.set(notice.subject, Math.min(shortest.get(notice.subject) ?? Infinity, notice.daysLeft));
+  }
+  return new Set(
+    due.filter((action) => {
+      const notice = noticeOf(action);
+      return notice !== null && notice.daysLeft > (shortest.get(notice.subject) as number);
+    }),
+  );
+}
+
 /**
  * Issues the time-driven commands (trial notices and expiry, invite and offer expiry) when they fall
  * due by the injected clock. Each action carries a command id derived from its key and due time, so
@@ -121,7 +153,20 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
       .filter((action) => !this.settled.has(`${action.key}@${action.dueAt}`))
       .slice(0, this.config.batchSize);
     const actions: ActionReport[] = [];
+    const skipped = overtaken(due);
     for (const action of due) {
+      if (skipped.has(action)) {
+        // Not issued, and not set aside: its row goes with the shorter notice's event (if that one
+        // fails, both come back next tick and this one is skipped again).
+        actions.push({
+          key: action.key,
+          commandType: action.commandType,
+          commandId: scheduledCommandContext(action, now).commandId,
+          outcome: 'no-op',
+          reason: 'overtaken',
+        });
+        continue;
+      }
       const report = await this.run(action, now);
       // An applied action's own event takes its row out of the list; a failure must be retried.
       // Anything else (refused, nothing to do, already done) would only come back every tick.
