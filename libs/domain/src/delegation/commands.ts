@@ -8,6 +8,7 @@ import {
 } from '../customer/events';
 import { authorizeCustomerAction } from '../customer/permissions';
 import { customerSpec, type CustomerState, type Delegation } from '../customer/state';
+import { INVITATION_KINDS } from '../invitation/code';
 import { requireDelegatedAdminCertified } from '../invitation/terms';
 import { partnerSpec } from '../partner/commands';
 import { authorizePartnerAction, requirePlatform } from '../partner/permissions';
@@ -223,6 +224,24 @@ export function delegationOffer(
 
 // ---------------------------------------------------------------------------------------------
 
+/** The ids a delegation accepted with an invitation gets (delegationIdAtRedemption): `{kind}-{id}`. */
+const REDEMPTION_ID_PREFIXES = INVITATION_KINDS.map((kind) => `${kind}-`);
+
+/**
+ * A caller-chosen id may not take the form of an invitation's delegation: accepting that invitation
+ * later would take the id over, and the pending offer would silently become a delegation in force
+ * on the invitation's terms, which the customer never accepted.
+ */
+function requireOwnDelegationId(delegationId: string): void {
+  if (REDEMPTION_ID_PREFIXES.some((prefix) => delegationId.startsWith(prefix))) {
+    refuse(
+      'invalid-delegation-id',
+      `A delegation id may not start with ${REDEMPTION_ID_PREFIXES.join(' or ')}: those name delegations accepted with an invitation`,
+      { delegationId },
+    );
+  }
+}
+
 export const offerDelegation = defineCommand<OfferDelegation>({
   type: 'OfferDelegation',
   primary: 'customer',
@@ -237,6 +256,7 @@ export const offerDelegation = defineCommand<OfferDelegation>({
     requireDelegatedAdminCertified(partner, now);
     const terms = delegationTerms(p);
     const delegationId = p.delegationId ?? ctx.newId('delegationId');
+    requireOwnDelegationId(delegationId);
     return {
       ids: { delegationId },
       ...emit(

@@ -79,6 +79,17 @@ describe('OfferDelegation', () => {
       .thenIds({ delegationId: 'new-delegationId' });
   });
 
+  // Was: accepted; accepting purchase offer po1 with delegated administration later took the id over,
+  // and the pending offer became a delegation in force on the invitation's terms.
+  it.each(['purchase-offer-po1', 'trial-invite-inv1'])(
+    'refuses an id of the form an invitation gives its delegation (%s)',
+    (delegationId) => {
+      given(world())
+        .when('OfferDelegation', { ...offer, delegationId }, { actor: admin })
+        .thenRefused('invalid-delegation-id', { delegationId });
+    },
+  );
+
   it('a user with full administration of supported companies offers limited, auto-extending access', () => {
     given(world())
       .when(

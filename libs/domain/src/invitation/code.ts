@@ -9,7 +9,8 @@ import { type ClaimReleased, releases } from '../shared/claims';
  * two invitations racing for the same code cannot both win, and the edge resolves a code from the URL
  * to its invitation by reading this stream.
  */
-export type InvitationKind = 'trial-invite' | 'purchase-offer';
+export const INVITATION_KINDS = ['trial-invite', 'purchase-offer'] as const;
+export type InvitationKind = (typeof INVITATION_KINDS)[number];
 
 export type InvitationCodeEvent = DomainEvent<
   'InvitationCodeClaimed',
