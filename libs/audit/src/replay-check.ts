@@ -1,16 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type EventStore, type Position, comparePositions } from '@pc/event-store';
-import {
-  type Projection,
-  type ReadModelStore,
-  SqliteReadModelStore,
-  rebuildInto,
-  replayInto,
-} from '@pc/projections';
+import { type Projection, type ReadModelStore, rebuildInto, replayInto } from '@pc/projections';
 import { type TableDifference, compareStores } from './replay-diff';
 import { traceDifferences } from './replay-trace';
+import { ScratchSpace } from './scratch-store';
 
 export type ReplayStatus = 'identical' | 'different' | 'not-built' | 'unstable';
 
@@ -69,29 +61,11 @@ export async function replayCheck(options: ReplayCheckOptions): Promise<ReplayCh
   return { ok: results.every((result) => result.status === 'identical'), projections: results };
 }
 
-/** A scratch directory, made when the first default scratch store is opened. */
-class ScratchSpace {
-  private dir: string | undefined;
-
-  constructor(private readonly parent: string) {}
-
-  open(name: string): ReadModelStore {
-    this.dir ??= mkdtempSync(join(this.parent, 'pc-replay-check-'));
-    return new SqliteReadModelStore({ path: join(this.dir, `${name}.sqlite`) });
-  }
-
-  /** Removes the directory and every file in it (SQLite's -wal and -shm too). Its stores are closed. */
-  remove(): void {
-    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = undefined;
-  }
-}
-
 async function checkOne(
   projection: Projection,
   options: ReplayCheckOptions,
 ): Promise<ProjectionReplayResult> {
-  const space = new ScratchSpace(options.scratchDir ?? tmpdir());
+  const space = new ScratchSpace('pc-replay-check-', options.scratchDir);
   const openScratch = (name: string) => options.scratch?.() ?? space.open(name);
   try {
     const result = await compareWithReplay(projection, options, openScratch('replay'));

@@ -51,7 +51,9 @@ const businessTime = (event: RecordedEvent | null): string | null => {
 
 /**
  * Replays the view's projections into a scratch store up to the position (never the live store),
- * then runs the live query code against it. Shared by the HTTP endpoint and the auditor CLI.
+ * then runs the live query code against it. Shared by the HTTP endpoint and the auditor CLI. The
+ * scratch store is a SQLite file under TMPDIR (readModelsAsOf), removed before this returns or
+ * throws, whether the query succeeded or not.
  */
 export async function readModelAsOf(
   eventStore: EventStore,

@@ -39,10 +39,10 @@ const notFound = (code: string, detail: string, facts: Record<string, string>) =
 /**
  * "Read models are disposable", checked: the read models as they were at a past position, and a
  * replay of every projection compared with the live tables. Both rebuild from the event log into a
- * scratch store (the as-of view in memory; the replay check in a temporary SQLite file, compared with
- * the live tables page by page, so its memory does not grow with them) and never write the live read
- * models. Each request replays the history up to its position, so these are auditor tools (scope
- * audit), not dashboard queries.
+ * scratch SQLite file in a temporary directory (TMPDIR), removed once the answer is built or the
+ * request fails, so their memory does not grow with the store (the replay check also compares with
+ * the live tables page by page), and never write the live read models. Each request replays the
+ * history up to its position, so these are auditor tools (scope audit), not dashboard queries.
  */
 @ApiTags('audit')
 @ApiBearerAuth()
