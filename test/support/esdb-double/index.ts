@@ -36,6 +36,12 @@ export interface EsdbDoubleOptions {
    * test check that the adapter never takes a slow catch-up for the end of it.
    */
   readonly catchUpPageDelayMs?: number;
+  /**
+   * Streams.Append only (so: the legacy profile, where the client uses it): delay before the node
+   * processes an append, like a node whose writer is behind. An append whose client deadline passes
+   * meanwhile is not written. Default 0.
+   */
+  readonly appendDelayMs?: number;
 }
 
 export interface EsdbDouble {
@@ -63,6 +69,7 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     maxAppendSize: options.maxAppendSize ?? 1_048_576,
     idempotentPosition: options.idempotentPosition ?? 'original',
     catchUpPageDelayMs: options.catchUpPageDelayMs ?? 0,
+    appendDelayMs: options.appendDelayMs ?? 0,
   });
   const server = new grpc.Server();
   server.addService(StreamsServiceDefinition, streams.implementation(!legacy));

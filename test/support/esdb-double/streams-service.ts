@@ -25,6 +25,7 @@ import {
   WrongExpectedVersion as SharedWrongExpectedVersion,
   MaximumAppendSizeExceeded,
   Timeout,
+  BadRequest as SharedBadRequest,
 } from '@eventstore/db-client/generated/shared_pb';
 import { Status } from '@eventstore/db-client/generated/status_pb';
 import { Code } from '@eventstore/db-client/generated/code_pb';
@@ -63,6 +64,14 @@ export interface StreamsServiceOptions {
    * e.g. it fell out of the stream's $maxCount/$maxAge/$tb window while its id is still known).
    */
   readonly idempotentPosition: 'original' | 'none';
+  /**
+   * Streams.Append only: how long the node takes before it processes a complete append (0: none),
+   * like a node whose writer queue is behind. An append the client has given up on meanwhile (its
+   * gRPC deadline passed: DEADLINE_EXCEEDED on the client) is not written — one of the two outcomes
+   * a real node may have; the other (written although the client timed out) is what idempotent
+   * retries are for. BatchAppend, whose client call carries no gRPC deadline, is not delayed.
+   */
+  readonly appendDelayMs: number;
 }
 
 /** The server's default filter search window when the client asks for the `count` window. */
@@ -136,10 +145,13 @@ function toProposedEvent(message: ProposedMessageLike): ProposedEvent {
   const metadata = message.getMetadataMap();
   const type = metadata.get('type');
   const contentType = metadata.get('content-type');
+  // Like the server (RpcExceptions.RequiredMetadataPropertyMissing): the first missing property is
+  // named in the message, the trailers list every required one.
   if (type === undefined || contentType === undefined) {
+    const message = `Required Metadata Property '${type === undefined ? 'type' : 'content-type'}' is missing`;
     throw new BadRequest(
-      'Required metadata properties are missing',
-      rpcError(grpc.status.INVALID_ARGUMENT, 'Required metadata properties are missing', {
+      message,
+      rpcError(grpc.status.INVALID_ARGUMENT, message, {
         exception: 'missing-required-metadata-property',
         'required-metadata-properties': 'type,content-type',
       }),
@@ -154,8 +166,20 @@ function toProposedEvent(message: ProposedMessageLike): ProposedEvent {
   };
 }
 
+/**
+ * What one event counts towards MaxAppendSize: the server's `Event.SizeOnDisk` — data bytes plus
+ * custom-metadata bytes plus TWICE the event type's length in UTF-16 code units (a .NET string's
+ * `Length`, which is also a JS string's `length`). Both Append and BatchAppend sum it over the events.
+ * (Some older servers, through an operator-precedence slip in that formula, counted the data alone;
+ * the double counts what current servers count, the larger figure, so nothing passes here that a
+ * current server refuses.)
+ */
+function sizeOnDisk(event: ProposedEvent): number {
+  return event.data.length + event.customMetadata.length + event.type.length * 2;
+}
+
 function appendSize(events: readonly ProposedEvent[]): number {
-  return events.reduce((total, event) => total + event.data.length + event.customMetadata.length, 0);
+  return events.reduce((total, event) => total + sizeOnDisk(event), 0);
 }
 
 function toRecordedEvent(event: StoredEvent, structuredIds: boolean): ReadResp.ReadEvent.RecordedEvent {
@@ -189,7 +213,10 @@ interface ServerFilter {
   readonly checkpointInterval: number;
 }
 
-/** Builds the server-side filter of a `$all` read or subscription (prefixes win over a regex, as on the server). */
+/**
+ * Builds the server-side filter of a `$all` read or subscription. As on the server
+ * (`ConvertToEventFilter`): a non-empty regex wins; otherwise the prefixes are used.
+ */
 function filterOf(options: ReadReq.Options): ServerFilter | null {
   if (options.getFilterOptionCase() !== ReadReq.Options.FilterOptionCase.FILTER) return null;
   const filter = options.getFilter() as ReadReq.Options.FilterOptions;
@@ -197,15 +224,18 @@ function filterOf(options: ReadReq.Options): ServerFilter | null {
   const expression = onStream ? filter.getStreamIdentifier() : filter.getEventType();
   if (expression === undefined) throw new BadRequest('Filter without expression');
   const prefixes = expression.getPrefixList();
+  const source = expression.getRegex();
   let matches: (value: string) => boolean;
-  if (prefixes.length > 0) {
+  if (source === '' && prefixes.length > 0) {
     matches = (value) => prefixes.some((prefix) => value.startsWith(prefix));
   } else {
+    // (Neither regex nor prefixes: the double lets everything through, as it always did; what the
+    // server does with an empty prefix list was not established. No client sends one.)
     let regex: RegExp;
     try {
-      regex = new RegExp(expression.getRegex());
+      regex = new RegExp(source);
     } catch {
-      throw new BadRequest(`Invalid filter regex '${expression.getRegex()}'`);
+      throw new BadRequest(`Invalid filter regex '${source}'`);
     }
     matches = (value) => regex.test(value);
   }
@@ -345,6 +375,15 @@ function expectedOfBatch(options: BatchAppendReq.Options): ExpectedStreamState {
     default:
       throw new BadRequest('Missing expected stream position');
   }
+}
+
+function maximumAppendSizeExceeded(maxAppendSize: number): Status {
+  return packedStatus(
+    Code.INVALID_ARGUMENT,
+    'MaximumAppendSizeExceeded',
+    'event_store.client.MaximumAppendSizeExceeded',
+    new MaximumAppendSizeExceeded().setMaxappendsize(maxAppendSize).serializeBinary(),
+  );
 }
 
 function packedStatus(code: Code, message: string, typeName: string, details: Uint8Array): Status {
@@ -707,7 +746,20 @@ export class StreamsService {
     call.on('error', () => {
       // The client went away mid-append: nothing was written, nothing to answer.
     });
+    let cancelled = false;
+    call.on('cancelled', () => {
+      cancelled = true;
+    });
     call.on('end', () => {
+      if (this.options.appendDelayMs > 0) {
+        setTimeout(() => {
+          if (!cancelled && !call.cancelled) complete();
+        }, this.options.appendDelayMs);
+      } else {
+        complete();
+      }
+    });
+    const complete = (): void => {
       if (failed !== undefined) return callback(failed);
       if (options === undefined)
         return callback(rpcError(grpc.status.INVALID_ARGUMENT, 'Missing append options'));
@@ -715,10 +767,14 @@ export class StreamsService {
         const streamName = streamNameOf(options.getStreamIdentifier());
         if (appendSize(events) > this.options.maxAppendSize) {
           return callback(
-            rpcError(grpc.status.INVALID_ARGUMENT, 'Maximum append size exceeded', {
-              exception: 'maximum-append-size-exceeded',
-              'maximum-append-size': String(this.options.maxAppendSize),
-            }),
+            rpcError(
+              grpc.status.INVALID_ARGUMENT,
+              `Maximum Append Size of ${this.options.maxAppendSize} Exceeded.`,
+              {
+                exception: 'maximum-append-size-exceeded',
+                'maximum-append-size': String(this.options.maxAppendSize),
+              },
+            ),
           );
         }
         // Decided and written synchronously: concurrent appends are serialized by the event loop.
@@ -727,7 +783,7 @@ export class StreamsService {
       } catch (error) {
         callback(error instanceof BadRequest ? error.error : rpcError(grpc.status.INTERNAL, String(error)));
       }
-    });
+    };
   };
 
   private appendResponse(outcome: AppendOutcome): AppendResp {
@@ -769,6 +825,16 @@ export class StreamsService {
    */
   private readonly batchAppend: grpc.handleBidiStreamingCall<BatchAppendReq, BatchAppendResp> = (call) => {
     const pending = new Map<string, PendingBatch>();
+    /**
+     * Appends already answered with an error before their final request (too large, bad request):
+     * like the server, which forgets such a write, their later requests are ignored.
+     */
+    const answered = new Set<string>();
+    const reject = (correlationId: UUID, streamName: string | null, error: Status): void => {
+      const response = new BatchAppendResp().setCorrelationId(correlationId).setError(error);
+      if (streamName !== null) response.setStreamIdentifier(streamIdentifier(streamName));
+      call.write(response);
+    };
     call.on('data', (request: BatchAppendReq) => {
       const correlationId = request.getCorrelationId();
       let correlation: string;
@@ -778,6 +844,8 @@ export class StreamsService {
         call.emit('error', rpcError(grpc.status.INVALID_ARGUMENT, 'Missing or invalid correlation id'));
         return;
       }
+      if (answered.has(correlation) && !request.hasOptions()) return;
+      answered.delete(correlation);
       let batch = pending.get(correlation);
       try {
         if (batch === undefined) {
@@ -794,12 +862,33 @@ export class StreamsService {
         }
         for (const message of request.getProposedMessagesList()) batch.events.push(toProposedEvent(message));
       } catch (error) {
+        // The server answers a malformed append with Status.BadRequest: InvalidArgument, message
+        // "BadRequest", the reason packed as an `event_store.client.BadRequest` detail (a status
+        // without details would make the client throw inside its response handler).
         pending.delete(correlation);
+        answered.add(correlation);
         const message = error instanceof Error ? error.message : String(error);
-        call.write(
-          new BatchAppendResp()
-            .setCorrelationId(correlationId as UUID)
-            .setError(new Status().setCode(Code.INVALID_ARGUMENT).setMessage(message)),
+        reject(
+          correlationId as UUID,
+          batch?.streamName ?? null,
+          packedStatus(
+            Code.INVALID_ARGUMENT,
+            'BadRequest',
+            'event_store.client.BadRequest',
+            new SharedBadRequest().setMessage(message).serializeBinary(),
+          ),
+        );
+        return;
+      }
+      if (appendSize(batch.events) > this.options.maxAppendSize) {
+        // Like the server: answered as soon as the events received so far exceed the limit, final
+        // or not; the write is forgotten and whatever else arrives for it is ignored.
+        pending.delete(correlation);
+        answered.add(correlation);
+        reject(
+          correlationId as UUID,
+          batch.streamName,
+          maximumAppendSizeExceeded(this.options.maxAppendSize),
         );
         return;
       }
@@ -841,17 +930,6 @@ export class StreamsService {
         ),
       );
     }
-    if (appendSize(batch.events) > this.options.maxAppendSize) {
-      const details = new MaximumAppendSizeExceeded().setMaxappendsize(this.options.maxAppendSize);
-      return response.setError(
-        packedStatus(
-          Code.INVALID_ARGUMENT,
-          'Maximum append size exceeded',
-          'event_store.client.MaximumAppendSizeExceeded',
-          details.serializeBinary(),
-        ),
-      );
-    }
     const outcome = this.log.append(batch.streamName, batch.events, batch.expected);
     if (outcome.kind === 'wrong_expected_version') {
       const details = new SharedWrongExpectedVersion();
@@ -872,9 +950,10 @@ export class StreamsService {
           break;
       }
       return response.setError(
+        // Status.WrongExpectedVersion on the server: AlreadyExists, message "WrongExpectedVersion".
         packedStatus(
-          Code.FAILED_PRECONDITION,
-          'Wrong expected version',
+          Code.ALREADY_EXISTS,
+          'WrongExpectedVersion',
           'event_store.client.WrongExpectedVersion',
           details.serializeBinary(),
         ),
