@@ -48,3 +48,31 @@ export class InvalidAppendError extends EventStoreError {
     this.name = 'InvalidAppendError';
   }
 }
+
+/**
+ * The backend refused the service access (wrong credentials, or ACLs that deny its user): a
+ * configuration fault that retrying never fixes, unlike EventStoreUnavailableError.
+ */
+export class EventStoreAccessDeniedError extends EventStoreError {
+  readonly code = 'event-store-access-denied';
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'EventStoreAccessDeniedError';
+  }
+}
+
+/**
+ * An append to a stream the backend has deleted for good (an EventStoreDB tombstone): the stream can
+ * never be written again, so retrying never helps. Only the EventStoreDB adapter raises it (the SQL
+ * adapters never delete streams); a read of a deleted stream is a StreamNotFoundError.
+ */
+export class StreamDeletedError extends EventStoreError {
+  readonly code = 'stream-deleted';
+  constructor(readonly streamName: string) {
+    super(`Stream '${streamName}' is deleted and cannot be written`);
+    this.name = 'StreamDeletedError';
+  }
+}

@@ -4,7 +4,8 @@
  * 127.0.0.1 with an ephemeral port and no TLS, keeping events in memory. It exists so the real
  * `@eventstore/db-client` and our adapter on top of it can be exercised end to end where no server
  * can run. No clustering/gossip, persistence, ACLs/auth, projections, persistent subscriptions,
- * stream deletion/metadata or scavenging: see README.md.
+ * stream deletion/metadata or scavenging: see README.md (only their error answers can be asked for:
+ * `deletedStreams`, `accessDenied`).
  */
 import * as grpc from '@grpc/grpc-js';
 import { StreamsService as StreamsServiceDefinition } from '@eventstore/db-client/generated/streams_grpc_pb';
@@ -42,6 +43,16 @@ export interface EsdbDoubleOptions {
    * meanwhile is not written. Default 0.
    */
   readonly appendDelayMs?: number;
+  /**
+   * Streams answered as tombstoned (deleted for good): reading or appending to one fails as the
+   * server does (see README.md). A test aid for that error path: `$all` and the log are unaffected.
+   */
+  readonly deletedStreams?: readonly string[];
+  /**
+   * Refuse every Streams call (reads, appends, subscriptions) as a node whose ACLs deny the user
+   * (access denied; see README.md). ServerFeatures still answers. Default false.
+   */
+  readonly accessDenied?: boolean;
 }
 
 export interface EsdbDouble {
@@ -70,6 +81,8 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     idempotentPosition: options.idempotentPosition ?? 'original',
     catchUpPageDelayMs: options.catchUpPageDelayMs ?? 0,
     appendDelayMs: options.appendDelayMs ?? 0,
+    deletedStreams: new Set(options.deletedStreams ?? []),
+    accessDenied: options.accessDenied ?? false,
   });
   const server = new grpc.Server();
   server.addService(StreamsServiceDefinition, streams.implementation(!legacy));

@@ -26,6 +26,8 @@ import {
   MaximumAppendSizeExceeded,
   Timeout,
   BadRequest as SharedBadRequest,
+  AccessDenied as SharedAccessDenied,
+  StreamDeleted as SharedStreamDeleted,
 } from '@eventstore/db-client/generated/shared_pb';
 import { Status } from '@eventstore/db-client/generated/status_pb';
 import { Code } from '@eventstore/db-client/generated/code_pb';
@@ -72,6 +74,21 @@ export interface StreamsServiceOptions {
    * retries are for. BatchAppend, whose client call carries no gRPC deadline, is not delayed.
    */
   readonly appendDelayMs: number;
+  /**
+   * Streams the node answers as deleted for good (tombstoned): a read of one fails as
+   * RpcExceptions.StreamDeleted does (FAILED_PRECONDITION, trailers `exception: stream-deleted` and
+   * `stream-name`), an append to one as Append (same error) and BatchAppend (Status.StreamDeleted:
+   * NotFound, message "StreamDeleted", packed `event_store.client.StreamDeleted`) do. `$all` is not
+   * affected. Not a deletion: nothing is removed from the log; a test aid for the error path only.
+   */
+  readonly deletedStreams: ReadonlySet<string>;
+  /**
+   * Every Streams call refused as a node whose ACLs deny the user: Read and Append fail as
+   * RpcExceptions.AccessDenied (PERMISSION_DENIED "Access Denied", trailer `exception:
+   * access-denied`), each BatchAppend append as Status.AccessDenied (PermissionDenied, message
+   * "AccessDenied", packed `event_store.client.AccessDenied`). ServerFeatures still answers.
+   */
+  readonly accessDenied: boolean;
 }
 
 /** The server's default filter search window when the client asks for the `count` window. */
@@ -96,6 +113,19 @@ class BadRequest extends Error {
   ) {
     super(message);
   }
+}
+
+/** RpcExceptions.AccessDenied on the server. */
+function accessDeniedError(): RpcError {
+  return rpcError(grpc.status.PERMISSION_DENIED, 'Access Denied', { exception: 'access-denied' });
+}
+
+/** RpcExceptions.StreamDeleted on the server. */
+function streamDeletedError(streamName: string): RpcError {
+  return rpcError(grpc.status.FAILED_PRECONDITION, `Event stream '${streamName}' is deleted.`, {
+    exception: 'stream-deleted',
+    'stream-name': streamName,
+  });
 }
 
 function streamNameOf(identifier: StreamIdentifier | undefined): string {
@@ -461,6 +491,7 @@ export class StreamsService {
   };
 
   private async handleRead(request: ReadReq, outbound: Outbound): Promise<void> {
+    if (this.options.accessDenied) throw new BadRequest('Access Denied', accessDeniedError());
     const options = request.getOptions();
     if (options === undefined) throw new BadRequest('Missing read options');
     const structuredIds = options.getUuidOption()?.hasStructured() ?? false;
@@ -492,6 +523,9 @@ export class StreamsService {
   ): Promise<void> {
     const streamOptions = options.getStream() as ReadReq.Options.StreamOptions;
     const streamName = streamNameOf(streamOptions.getStreamIdentifier());
+    if (this.options.deletedStreams.has(streamName)) {
+      throw new BadRequest('Stream deleted', streamDeletedError(streamName));
+    }
     const events = this.log.streamEvents(streamName);
     if (events === undefined || events.length === 0) {
       const notFound = new ReadResp.StreamNotFound().setStreamIdentifier(streamIdentifier(streamName));
@@ -760,11 +794,13 @@ export class StreamsService {
       }
     });
     const complete = (): void => {
+      if (this.options.accessDenied) return callback(accessDeniedError());
       if (failed !== undefined) return callback(failed);
       if (options === undefined)
         return callback(rpcError(grpc.status.INVALID_ARGUMENT, 'Missing append options'));
       try {
         const streamName = streamNameOf(options.getStreamIdentifier());
+        if (this.options.deletedStreams.has(streamName)) return callback(streamDeletedError(streamName));
         if (appendSize(events) > this.options.maxAppendSize) {
           return callback(
             rpcError(
@@ -919,6 +955,26 @@ export class StreamsService {
       case 'revision':
         response.setStreamPosition(batch.expected.revision.toString());
         break;
+    }
+    if (this.options.accessDenied) {
+      return response.setError(
+        packedStatus(
+          Code.PERMISSION_DENIED,
+          'AccessDenied',
+          'event_store.client.AccessDenied',
+          new SharedAccessDenied().serializeBinary(),
+        ),
+      );
+    }
+    if (this.options.deletedStreams.has(batch.streamName)) {
+      return response.setError(
+        packedStatus(
+          Code.NOT_FOUND,
+          'StreamDeleted',
+          'event_store.client.StreamDeleted',
+          new SharedStreamDeleted().setStreamIdentifier(streamIdentifier(batch.streamName)).serializeBinary(),
+        ),
+      );
     }
     if (batch.deadline !== null && batch.deadline < Date.now()) {
       return response.setError(

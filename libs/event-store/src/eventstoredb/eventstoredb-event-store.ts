@@ -24,9 +24,11 @@ import type {
   ResolvedEvent,
 } from '@eventstore/db-client';
 import {
+  EventStoreAccessDeniedError,
   EventStoreError,
   EventStoreUnavailableError,
   InvalidAppendError,
+  StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '../errors';
@@ -226,13 +228,26 @@ function toRecordedEvent(event: EsdbRecordedEvent): RecordedEvent {
   };
 }
 
-/** Maps whatever the client raised to the port's errors; anything unexpected means "unavailable". */
+/**
+ * Maps whatever the client raised to the port's errors; anything unexpected means "unavailable".
+ * Two refusals are not outages and are never answered as such: access denied (the server's
+ * PermissionDenied with `exception: access-denied`, or UNAUTHENTICATED for bad credentials) and a
+ * deleted stream (`stream-deleted`: a tombstone; a soft-deleted stream reads as not found and is
+ * written again by an append). `readStream` answers a deleted stream as not found, like a missing one.
+ */
 function toPortError(error: unknown, operation: string): EventStoreError {
   if (error instanceof EventStoreError) return error;
   if (error instanceof Error && isCommandError(error)) {
     switch (error.type) {
       case ErrorType.STREAM_NOT_FOUND:
         return new StreamNotFoundError(error.streamName);
+      case ErrorType.ACCESS_DENIED:
+        return new EventStoreAccessDeniedError(
+          `EventStoreDB refused access for ${operation} (check the credentials in EVENT_STORE_URL and the stream ACLs): ${error.message}`,
+          error,
+        );
+      case ErrorType.STREAM_DELETED:
+        return new StreamDeletedError(error.streamName);
       case ErrorType.INVALID_ARGUMENT:
       case ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED:
       case ErrorType.MISSING_REQUIRED_METADATA_PROPERTY:
@@ -417,7 +432,10 @@ class EventStoreDbEventStore implements EventStore {
       );
       return resolved.flatMap((item) => (item.event === undefined ? [] : [toRecordedEvent(item.event)]));
     } catch (error) {
-      throw toPortError(error, `read of '${streamName}'`);
+      const portError = toPortError(error, `read of '${streamName}'`);
+      // The port's contract: a stream that holds nothing to read is not found, deleted or never written.
+      if (portError instanceof StreamDeletedError) throw new StreamNotFoundError(streamName);
+      throw portError;
     }
   }
 

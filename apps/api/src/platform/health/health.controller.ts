@@ -82,7 +82,14 @@ export class HealthController {
 
   private async projectionCheck() {
     const session = this.indicators.check('projections');
-    const statuses = await this.projections.statuses();
+    let statuses;
+    try {
+      statuses = await this.projections.statuses();
+    } catch (error) {
+      // Statuses read the event store's head: when it fails (down, or refusing access), readiness
+      // answers with its body naming the reason, not with the request's error (a problem, 500/503).
+      return session.down({ message: error instanceof Error ? error.message : String(error) });
+    }
     const data = { projections: statuses };
     if (statuses.some((s) => s.state === 'failed' || s.state === 'stopped')) return session.down(data);
     if (statuses.some((s) => s.state !== 'live')) return session.degraded(data);

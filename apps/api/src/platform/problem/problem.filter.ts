@@ -7,7 +7,12 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import { DomainError } from '@pc/domain/shared/errors';
-import { EventStoreUnavailableError, InvalidAppendError, WrongExpectedVersionError } from '@pc/event-store';
+import {
+  EventStoreAccessDeniedError,
+  EventStoreUnavailableError,
+  InvalidAppendError,
+  WrongExpectedVersionError,
+} from '@pc/event-store';
 import { ConcurrencyConflictError, PreconditionFailedError, ReplayMismatchError } from '@pc/pipeline';
 import { ProjectionNotReadyError, ProjectionThreadError } from '@pc/projections';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -143,6 +148,22 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof InvalidAppendError) {
       // The store rejected an argument that came from the request (e.g. a malformed position token).
       return { ...plain, status: 400, code: exception.code, title: 'Bad request', detail: exception.message };
+    }
+    if (exception instanceof EventStoreAccessDeniedError) {
+      // Wrong credentials or ACLs: a configuration fault, not an outage. Retrying never helps, so no
+      // 503/Retry-After; the operator sees the cause in the log (and in /ready), the client nothing of it.
+      this.logger.error(
+        { err: exception, requestId: requestIdOf(request.raw) },
+        'event store refused access',
+      );
+      return {
+        ...plain,
+        status: 500,
+        code: exception.code,
+        title: 'Internal server error',
+        detail:
+          'The service is not allowed to use its event store (a configuration fault). It has been logged; quote the requestId when reporting it.',
+      };
     }
     // A backend the request needs is away for now: 503 with Retry-After.
     const unavailable = (code: string, detail: string): Problem => ({
