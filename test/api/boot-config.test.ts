@@ -1,36 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const repoRoot = resolve(__dirname, '../..');
-
-interface Exit {
-  code: number | null;
-  output: string;
-}
-
-/** Runs an entry point (TypeScript, through @swc-node/register) to its exit, with `env` over a clean environment. */
-function run(entry: string, env: Record<string, string>): Promise<Exit> {
-  // Only what node needs from this process: settings the test run carries must not mix in.
-  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: tmpdir() };
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
-      cwd: repoRoot,
-      env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', fail);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      done({ code, output });
-    });
-  });
-}
+import { join } from 'node:path';
+import { type Exit, runEntry as run } from '../support/run-entry';
 
 /**
  * A bad environment stops the boot before Nest or any store starts: exit 1, one line per bad
