@@ -224,6 +224,11 @@ describe.each(projectionThreadRuns)('read models over HTTP ($label)', ({ backend
 
   it('trials expire by the tick: the client list and the overview follow, the POR hears of alpha only', async () => {
     clock.set('2026-02-05T00:00:00.000Z');
+    // Before the tick records the expiries, the overview already judges the trials at the clock's time
+    // (was: still 2 active and 2 ending, until the scheduler ran).
+    expect((await w.read('/partners/contoso/overview', t.jana)).body).toMatchObject({
+      trials: { active: 0, endingWithin7Days: 0 },
+    });
     const actions = (await tick()).actions;
     expect(actions.filter((a) => a.commandType === 'ExpireTrial').map((a) => a.outcome)).toEqual([
       'applied',

@@ -34,7 +34,8 @@ export const OVERVIEW_SOURCES = [PARTNER_OVERVIEW, CLIENT_LIST, POR_INBOX];
 /**
  * The partner's dashboard: its own row, plus a handful of index lookups and small aggregates (its
  * users and invitations), plus the client list's per-partner totals and the inbox's unread count.
- * Clock-dependent figures (authorizations held now, trials ending within 7 days) are evaluated here.
+ * Clock-dependent figures (authorizations held now, trials active and ending within 7 days, open
+ * invitations) are evaluated here, at the clock's time.
  */
 @QueryHandler(GetPartnerOverviewQuery)
 export class GetPartnerOverviewHandler implements IQueryHandler<
@@ -104,10 +105,14 @@ export async function readPartnerOverview(
     clientListProjection,
     (t) => sql`SELECT * FROM ${t('totals')} WHERE partner_id = ${partnerId}`,
   );
-  const [ending] = await store.query<{ n: unknown }>(
+  // Judged at `now`, as invitations are: a trial past its end is not active, nor "ending", even
+  // before the scheduler's tick records its expiry (the row leaves the table then).
+  const [ending] = await store.query<{ ended: unknown; ending: unknown }>(
     clientListProjection,
     (t) =>
-      sql`SELECT COUNT(*) AS n FROM ${t('trials')} WHERE partner_id = ${partnerId} AND ends_at <= ${addDays(now, 7)}`,
+      sql`SELECT COALESCE(SUM(CASE WHEN ends_at <= ${now} THEN 1 ELSE 0 END), 0) AS ended,
+                 COALESCE(SUM(CASE WHEN ends_at > ${now} THEN 1 ELSE 0 END), 0) AS ending
+            FROM ${t('trials')} WHERE partner_id = ${partnerId} AND ends_at <= ${addDays(now, 7)}`,
   );
 
   const byCompanyRole: Record<string, number> = {};
@@ -153,7 +158,10 @@ export async function readPartnerOverview(
       withActiveDelegation: num(totals?.delegated),
       partnerOfRecord: num(totals?.por),
     },
-    trials: { active: num(totals?.trials), endingWithin7Days: num(ending?.n) },
+    trials: {
+      active: Math.max(0, num(totals?.trials) - num(ending?.ended)),
+      endingWithin7Days: num(ending?.ending),
+    },
     trialInvites: invitationCounts('trial-invite'),
     purchaseOffers: invitationCounts('purchase-offer'),
     subscriptions: { count: num(totals?.subscriptions), licenses: num(totals?.licenses) },

@@ -39,8 +39,10 @@ export class ClientCountsView {
 }
 
 export class TrialCountsView {
-  @ApiProperty() active!: number;
-  @ApiProperty({ description: 'Live trials ending within 7 days of now' }) endingWithin7Days!: number;
+  @ApiProperty({ description: 'Live trials whose end is still to come (judged at the time of the query)' })
+  active!: number;
+  @ApiProperty({ description: 'Live trials ending after now and within 7 days of now' })
+  endingWithin7Days!: number;
 }
 
 export class InvitationCountsView {
