@@ -38,7 +38,7 @@ describe('SchedulerService', () => {
       dueAt: jest.fn(async (_now: string, limit: number) => due.slice(0, limit)),
       statuses: jest.fn(async () => []),
     };
-    const execute = jest.fn(async (): Promise<CommandResult> => result());
+    const execute = jest.fn(async (_command?: unknown): Promise<CommandResult> => result());
     const service = new SchedulerService(
       { execute } as unknown as CommandBus,
       dueList as unknown as DueList,
@@ -70,6 +70,35 @@ describe('SchedulerService', () => {
     expect(execute).toHaveBeenCalledTimes(3);
   });
 
+  it('regression: actions that keep failing are retried after the others, so they cannot starve them', async () => {
+    const { service, due, execute } = setUp({ batchSize: 2 });
+    due.push(action('stuck-1'), action('stuck-2'), action('later'));
+    execute.mockImplementation(async (command: unknown) => {
+      const { payload } = command as { payload: { inviteId: string } };
+      if (payload.inviteId.startsWith('stuck')) throw new Error('event store unavailable');
+      return result();
+    });
+    const first = await service.tick();
+    expect(first.actions.map((a) => [a.key, a.outcome])).toEqual([
+      ['stuck-1', 'failed'],
+      ['stuck-2', 'failed'],
+    ]);
+    // Was: the same two again, every tick, and 'later' never.
+    const second = await service.tick();
+    expect(second.actions.map((a) => [a.key, a.outcome])).toEqual([
+      ['later', 'applied'],
+      ['stuck-1', 'failed'],
+    ]);
+    // Still retried (not set aside): once it goes through, it is an ordinary action again.
+    due.splice(2, 1);
+    execute.mockResolvedValue(result());
+    const third = await service.tick();
+    expect(third.actions.map((a) => [a.key, a.outcome])).toEqual([
+      ['stuck-1', 'applied'],
+      ['stuck-2', 'applied'],
+    ]);
+  });
+
   // Regression: after a pause the 7- and 1-day notices of a trial fell due together and both went
   // out, oldest first ("7 days left" hours before the end).
   it('regression: of several due notices of one trial, only the shortest is issued; the others wait', async () => {
@@ -93,10 +122,11 @@ describe('SchedulerService', () => {
     ]);
     // Not set aside: while the shorter one is due, the longer one is skipped again, never issued.
     const second = await service.tick();
+    // (The one that failed is retried after the others.)
     expect(second.actions.map((a) => [a.key, a.outcome])).toEqual([
       ['MarkTrialExpiring/c1/s1/7', 'no-op'],
-      ['MarkTrialExpiring/c1/s2/7', 'applied'],
       ['MarkTrialExpiring/c1/s1/1', 'applied'],
+      ['MarkTrialExpiring/c1/s2/7', 'applied'],
     ]);
     expect(execute).toHaveBeenCalledTimes(4);
   });

@@ -136,6 +136,26 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
   private readonly settled = new Set<string>();
   private static readonly MAX_SETTLED = 100_000;
 
+  /**
+   * Actions (key @ due time) whose last try in this process failed (infrastructure trouble). They stay
+   * due and are retried every tick, but after everything else due: enough of them failing for good
+   * (≥ the batch size) starved every action due after them. In a general outage all fail alike, so
+   * the order, and the recovery, are as before. Bounded like `settled`.
+   */
+  private readonly failing = new Set<string>();
+
+  private noteOutcome(action: DueAction, outcome: ActionOutcome): void {
+    const id = `${action.key}@${action.dueAt}`;
+    if (outcome !== 'failed') {
+      this.failing.delete(id);
+      return;
+    }
+    if (this.failing.size >= SchedulerService.MAX_SETTLED) {
+      this.failing.delete(this.failing.values().next().value as string);
+    }
+    this.failing.add(id);
+  }
+
   private settle(action: DueAction): void {
     if (this.settled.size >= SchedulerService.MAX_SETTLED) {
       this.settled.delete(this.settled.values().next().value as string);
@@ -149,9 +169,14 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
     // Behind is not fatal: every action is idempotent and the domain checks it is due, so a stale
     // row costs a replay or a no-op, never a wrong effect.
     if (!caughtUp) this.logger.warn({ now }, 'due list is behind the event log; ticking with what it has');
-    const due = (await this.dueList.dueAt(now, this.config.batchSize + this.settled.size))
-      .filter((action) => !this.settled.has(`${action.key}@${action.dueAt}`))
-      .slice(0, this.config.batchSize);
+    const idOf = (action: DueAction) => `${action.key}@${action.dueAt}`;
+    const candidates = (
+      await this.dueList.dueAt(now, this.config.batchSize + this.settled.size + this.failing.size)
+    ).filter((action) => !this.settled.has(idOf(action)));
+    const due = [
+      ...candidates.filter((action) => !this.failing.has(idOf(action))),
+      ...candidates.filter((action) => this.failing.has(idOf(action))),
+    ].slice(0, this.config.batchSize);
     const actions: ActionReport[] = [];
     const skipped = overtaken(due);
     for (const action of due) {
@@ -168,6 +193,7 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
         continue;
       }
       const report = await this.run(action, now);
+      this.noteOutcome(action, report.outcome);
       // An applied action's own event takes its row out of the list; a failure must be retried.
       // Anything else (refused, nothing to do, already done) would only come back every tick.
       if (report.outcome !== 'applied' && report.outcome !== 'failed') this.settle(action);
