@@ -349,6 +349,12 @@ describe.each(backends)('bad input is a typed refusal ($name)', (backend) => {
       expectProblem(read, 400, 'query-not-accepted');
     });
 
+    it('the operational routes take what probes and scrapers add', async () => {
+      for (const url of ['/health?probe=1', '/ready?probe=1', '/metrics?format=prometheus']) {
+        expect([url, (await call(app, 'GET', url)).status]).toEqual([url, 200]);
+      }
+    });
+
     it('a route that reads minPosition itself still takes it', async () => {
       const head = (await store.headPosition()) as string;
       const res = await call(app, 'GET', `/partners/contoso/overview?minPosition=${head}`, {

@@ -2,6 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { FastifyRequest } from 'fastify';
+import { IS_PUBLIC } from '../auth/decorators';
 import { ProblemException } from './problem-exception';
 import { joinPath } from './validation';
 
@@ -36,7 +37,9 @@ interface Visit {
  *   no field takes it, and validators that encode text (IsEmail's encodeURI) threw on it (a 500).
  * - a body on a route that reads none (no @Body() parameter), which it would silently ignore;
  * - a query parameter on a route that reads none (no @Query() parameter), likewise: a filter sent
- *   where none is taken (`POST /audit/verify?partnerId=…`) was ignored, and the answer covered all;
+ *   where none is taken (`POST /audit/verify?partnerId=…`) was ignored, and the answer covered all.
+ *   Not on the @Public() operational routes (health, readiness, metrics): probes and scrapers may
+ *   add parameters of their own (a Prometheus job's `params`), and those routes answer no data;
  * The walk is iterative, so it cannot overflow itself. A refusal names the field.
  */
 @Injectable()
@@ -57,7 +60,7 @@ export class RequestShapeGuard implements CanActivate {
       );
     }
     const query = Object.keys((request.query ?? {}) as object);
-    if (query.length > 0 && !reads(context).query) {
+    if (query.length > 0 && !reads(context).query && !this.isPublic(context)) {
       throw new ProblemException(
         400,
         'query-not-accepted',
@@ -67,6 +70,13 @@ export class RequestShapeGuard implements CanActivate {
       );
     }
     return true;
+  }
+
+  private isPublic(context: ExecutionContext): boolean {
+    return (
+      Reflect.getMetadata(IS_PUBLIC, context.getHandler()) === true ||
+      Reflect.getMetadata(IS_PUBLIC, context.getClass()) === true
+    );
   }
 }
 
