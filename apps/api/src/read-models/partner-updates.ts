@@ -3,7 +3,7 @@ import { DomainError } from '@pc/domain';
 import { CLIENT_LIST, PARTNER_OVERVIEW, POR_INBOX } from '@pc/read-models';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { filter } from 'rxjs';
-import { ActingUsers, type Principal } from '../platform';
+import { ActingUsers, type Principal, statusOfDomainError } from '../platform';
 import type { ReadModelChange } from './read-model-changes';
 import { ReadModelRuntime } from './read-model-runtime';
 
@@ -153,8 +153,12 @@ export class PartnerUpdates {
     } catch (error) {
       if (error instanceof DomainError) {
         // The status a read would now be refused with (the guard's refusals are all 'forbidden').
-        const status = error.kind === 'not-found' ? 404 : error.kind === 'forbidden' ? 403 : 422;
-        return { ...error.facts, reason: error.code, status, detail: error.detail };
+        return {
+          ...error.facts,
+          reason: error.code,
+          status: statusOfDomainError(error),
+          detail: error.detail,
+        };
       }
       this.logger.warn(`update stream ended: the acting user could not be checked (${String(error)})`);
       return {

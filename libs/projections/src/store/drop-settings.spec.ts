@@ -6,20 +6,10 @@ import {
   loadProjectorConfig,
   loadReadModelStoreConfig,
   newReadModelStore,
-  ReadModelConfigError,
 } from './config';
 import { PostgresReadModelStore } from './postgres-store';
 import { SqliteReadModelStore } from './sqlite-store';
-
-const refusal = (load: () => unknown): ReadModelConfigError => {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ReadModelConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ReadModelConfigError');
-};
+import { configRefusal as refusal } from '../testing/config-refusal';
 
 const pg = { READ_MODEL_STORE: 'postgres', READ_MODEL_URL: 'postgres://u@127.0.0.1:1/db' };
 const BAD = ['0', '-1', '0x10', '1e3', '10.0', '+5', 'soon', '99999999999999999999'];

@@ -1,14 +1,5 @@
-import { loadProjectorConfig, loadReadModelStoreConfig, ReadModelConfigError } from './config';
-
-const refusal = (load: () => unknown): ReadModelConfigError => {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ReadModelConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ReadModelConfigError');
-};
+import { loadProjectorConfig, loadReadModelStoreConfig } from './config';
+import { configRefusal as refusal } from '../testing/config-refusal';
 
 describe('projector integer settings', () => {
   const names = ['PROJECTION_BATCH_SIZE', 'PROJECTION_LEASE_TTL_MS', 'PROJECTION_BATCH_WINDOW_MS'];

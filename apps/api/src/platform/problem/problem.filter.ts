@@ -23,7 +23,10 @@ import { ProblemException, type ProblemDetails } from './problem-exception';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-const DOMAIN_STATUS = { rule: 422, forbidden: 403, 'not-found': 404, conflict: 409 } as const;
+const DOMAIN_STATUS: Record<string, number> = { rule: 422, forbidden: 403, 'not-found': 404, conflict: 409 };
+
+/** The HTTP status a domain refusal is answered with (its kind's; a rule otherwise). */
+export const statusOfDomainError = (error: DomainError): number => DOMAIN_STATUS[error.kind] ?? 422;
 const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance']);
 const RETRY_AFTER_UNAVAILABLE_SECONDS = '5';
 
@@ -84,7 +87,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return {
         ...plain,
-        status: DOMAIN_STATUS[exception.kind] ?? 422,
+        status: statusOfDomainError(exception),
         code: exception.code,
         title: titleOf(exception.code),
         detail: exception.detail,
