@@ -11,6 +11,7 @@ import { CliError } from '../../apps/audit/src/support/exit-codes';
 import { EVENT_STORE } from '../../apps/api/src/platform';
 import { ReadWorld } from '../read-models/world';
 import { backends, startApp } from '../support/backends';
+import { calledFrom } from '../support/called-from';
 import { call, problem } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
 
@@ -41,6 +42,8 @@ describe.each(backends)('read models as of a position: the scratch file ($name)'
   let seen: string[][][];
   /** Called on each read of the log once a scratch directory exists; may throw to fail that read. */
   let onScratchRead: () => void | Promise<void>;
+  /** The rebuild's own reads of the log (the live projections read the same store meanwhile). */
+  let replayReads: number;
   const w = new ReadWorld(() => app);
 
   const files = () => readdirSync(scratchDir).map((dir) => readdirSync(join(scratchDir, dir)));
@@ -83,7 +86,9 @@ describe.each(backends)('read models as of a position: the scratch file ($name)'
     onScratchRead = () => undefined;
     jest.spyOn(os, 'tmpdir').mockReturnValue(scratchDir);
     const readAll = events.readAll.bind(events);
+    replayReads = 0;
     jest.spyOn(events, 'readAll').mockImplementation(async (...args) => {
+      if (calledFrom('replayInto')) replayReads++;
       const now = files();
       seen.push(now);
       if (now.length > 0) await onScratchRead();
@@ -124,7 +129,7 @@ describe.each(backends)('read models as of a position: the scratch file ($name)'
     expect(dirs()).toEqual([]);
   });
 
-  it('HTTP: removed when the client disconnects while the store is built', async () => {
+  it('HTTP: removed when the client disconnects while the store is built, and the rebuild stops there', async () => {
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     const req = request({
@@ -135,9 +140,11 @@ describe.each(backends)('read models as of a position: the scratch file ($name)'
     });
     req.on('error', () => undefined);
     const closed = new Promise((done) => req.on('close', done));
+    let readsAtDisconnect = 0;
     onScratchRead = async () => {
       if (seen.filter((listing) => listing.length > 0).length > 1) return;
       // The client goes away mid-way; the read of the log goes on once the server has seen it.
+      readsAtDisconnect = replayReads;
       req.destroy();
       await new Promise((done) => setTimeout(done, 100));
     };
@@ -148,6 +155,10 @@ describe.each(backends)('read models as of a position: the scratch file ($name)'
     // The request's work ends by itself (nothing waits for it): the directory empties soon after.
     for (let i = 0; i < 100 && dirs().length > 0; i++) await new Promise((done) => setTimeout(done, 50));
     expect(dirs()).toEqual([]);
+    // The overview replays three projections; the client left during the first one's read, and the
+    // other two never read the log (ClientGone): no read after the one in flight.
+    expect(readsAtDisconnect).toBe(1);
+    expect(replayReads).toBe(readsAtDisconnect);
   });
 
   it('CLI as-of --read-model: built in a scratch file, removed after the answer and after a refusal', async () => {

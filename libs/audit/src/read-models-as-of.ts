@@ -25,6 +25,8 @@ export interface ReadModelsAsOfOptions {
    * as big as the projections' tables up to the position. Default: os.tmpdir() (TMPDIR).
    */
   scratchDir?: string;
+  /** Stops the rebuild at its next batch (the caller went away): the reason is thrown, the file removed. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -73,7 +75,9 @@ export async function readModelsAsOf(
     store = space.open('read-models');
     let eventsReplayed = 0;
     for (const projection of projections) {
-      eventsReplayed += (await rebuildInto(eventStore, projection, store, { upToPosition: position })).events;
+      eventsReplayed += (
+        await rebuildInto(eventStore, projection, store, { upToPosition: position, signal: options.signal })
+      ).events;
     }
     return { store, position, event, eventsReplayed, close };
   } catch (error) {

@@ -117,4 +117,59 @@ describe('replayCheck', () => {
     expect(report).toMatchObject({ ok: false, projections: [{ status: 'not-built' }] });
     await empty.close();
   });
+
+  describe('stops once its signal is aborted (the caller went away), throwing the reason', () => {
+    const gone = new Error('the auditor hung up');
+    afterEach(() => jest.restoreAllMocks());
+
+    it('while the history is replayed: no read after the one in flight, the other projections not started', async () => {
+      const controller = new AbortController();
+      const readAll = events.readAll.bind(events);
+      let reads = 0;
+      jest.spyOn(events, 'readAll').mockImplementation(async (options) => {
+        reads++;
+        controller.abort(gone);
+        return readAll(options);
+      });
+      const started: string[] = [];
+      await expect(
+        replayCheck({
+          eventStore: events,
+          live,
+          projections: [streamStats, streamStats],
+          signal: controller.signal,
+          onProjection: (name) => started.push(name),
+        }),
+      ).rejects.toBe(gone);
+      expect(reads).toBe(1);
+      expect(started).toEqual(['stream_stats']);
+    });
+
+    it('while the tables are compared: the comparison stops at the next row', async () => {
+      const controller = new AbortController();
+      const readRows = live.readRows.bind(live);
+      jest.spyOn(live, 'readRows').mockImplementation((...args) => {
+        controller.abort(gone);
+        return readRows(...args);
+      });
+      await expect(
+        replayCheck({ eventStore: events, live, projections: [streamStats], signal: controller.signal }),
+      ).rejects.toBe(gone);
+    });
+
+    it('while the differences are traced', async () => {
+      live.db.prepare(`DELETE FROM "${generationTableName('stream_stats', 'totals', 1)}"`).run();
+      const controller = new AbortController();
+      const readAll = events.readAll.bind(events);
+      let reads = 0;
+      jest.spyOn(events, 'readAll').mockImplementation(async (options) => {
+        // The replay reads the log once (6 events, one page); the trace's first read comes next.
+        if (++reads === 2) controller.abort(gone);
+        return readAll(options);
+      });
+      await expect(
+        replayCheck({ eventStore: events, live, projections: [streamStats], signal: controller.signal }),
+      ).rejects.toBe(gone);
+    });
+  });
 });

@@ -37,6 +37,11 @@ export interface ReplayCheckOptions {
   /** Rows read at a time from each side: bounds the memory a check holds. Default 1,000. */
   pageSize?: number;
   onProjection?: (name: string) => void;
+  /**
+   * Ends the check early (the caller went away): the replay, the comparison and the trace stop at
+   * their next batch or page and the signal's reason is thrown; the scratch files are removed.
+   */
+  signal?: AbortSignal;
 }
 
 export const REPLAY_CHECK_PAGE_SIZE = 1000;
@@ -55,6 +60,7 @@ export const REPLAY_CHECK_PAGE_SIZE = 1000;
 export async function replayCheck(options: ReplayCheckOptions): Promise<ReplayCheckReport> {
   const results: ProjectionReplayResult[] = [];
   for (const projection of options.projections) {
+    options.signal?.throwIfAborted();
     options.onProjection?.(projection.name);
     results.push(await checkOne(projection, options));
   }
@@ -72,8 +78,13 @@ async function checkOne(
     // The replay's file is of no more use: the trace replays into a fresh store of its own.
     space.remove();
     if (result.status === 'different' && result.position !== null) {
-      await traceDifferences(options.eventStore, projection, result.position, result.differences, () =>
-        openScratch('trace'),
+      await traceDifferences(
+        options.eventStore,
+        projection,
+        result.position,
+        result.differences,
+        () => openScratch('trace'),
+        options.signal,
       );
     }
     return result;
@@ -111,7 +122,7 @@ async function compareWithReplay(
     for (let attempt = 0; attempt < attempts; attempt++) {
       const before = await liveCheckpoint(projection, options.live);
       if (before === undefined) return { ...base, status: 'not-built', position: null };
-      replayed = await replayTo(projection, options.eventStore, scratch, replayed, before.position);
+      replayed = await replayTo(projection, options, scratch, replayed, before.position);
       let differences: TableDifference[];
       try {
         differences = await compareStores(
@@ -119,6 +130,7 @@ async function compareWithReplay(
           { store: scratch, generation: replayed.generation },
           { store: options.live, generation: before.generation },
           pageSize,
+          options.signal,
         );
       } catch (error) {
         // The live generation was swapped and dropped under the read (its tables are gone): read the
@@ -158,7 +170,7 @@ async function liveCheckpoint(
  */
 async function replayTo(
   projection: Projection,
-  eventStore: EventStore,
+  { eventStore, signal }: Pick<ReplayCheckOptions, 'eventStore' | 'signal'>,
   scratch: ReadModelStore,
   current: Replayed | null,
   target: Position | null,
@@ -174,10 +186,10 @@ async function replayTo(
     return { generation: 1, checkpoint: null, upTo: null, events: 0 };
   }
   if (current !== null && (current.upTo === null || comparePositions(current.upTo, target) < 0)) {
-    return catchUp(projection, eventStore, scratch, current, target);
+    return catchUp(projection, eventStore, scratch, current, target, signal);
   }
   // First replay, or the live checkpoint went back (a rebuild swapped in): from zero.
-  const result = await rebuildInto(eventStore, projection, scratch, { upToPosition: target });
+  const result = await rebuildInto(eventStore, projection, scratch, { upToPosition: target, signal });
   return { generation: result.generation, checkpoint: result.position, upTo: target, events: result.events };
 }
 
@@ -188,12 +200,14 @@ async function catchUp(
   scratch: ReadModelStore,
   from: Replayed,
   target: Position,
+  signal: AbortSignal | undefined,
 ): Promise<Replayed> {
   const replayed = await replayInto(eventStore, projection, scratch, {
     generation: from.generation,
     checkpoint: from.checkpoint,
     from: from.upTo,
     upToPosition: target,
+    signal,
   });
   return {
     generation: from.generation,

@@ -178,12 +178,14 @@ export async function compareTableStreams(
   table: NormalizedTable,
   rebuilt: AsyncIterable<Row[]>,
   live: AsyncIterable<Row[]>,
+  signal?: AbortSignal,
 ): Promise<TableDifference | null> {
   const differ = new TableDiffer(table);
   const expected = new RowCursor(table, 'Rebuilt', rebuilt[Symbol.asyncIterator]());
   const actual = new RowCursor(table, 'Live', live[Symbol.asyncIterator]());
   try {
     for (;;) {
+      if (signal?.aborted) signal.throwIfAborted();
       const replayRow = await expected.peek();
       const liveRow = await actual.peek();
       if (replayRow === undefined && liveRow === undefined) break;
@@ -213,6 +215,7 @@ export async function compareStores(
   rebuilt: { store: ReadModelStore; generation: number },
   live: { store: ReadModelStore; generation: number },
   pageSize: number,
+  signal?: AbortSignal,
 ): Promise<TableDifference[]> {
   const differences: TableDifference[] = [];
   for (const table of projection.tables.values()) {
@@ -220,6 +223,7 @@ export async function compareStores(
       table,
       rebuilt.store.readRows(projection, table.name, { pageSize, generation: rebuilt.generation }),
       live.store.readRows(projection, table.name, { pageSize, generation: live.generation }),
+      signal,
     );
     if (difference) differences.push(difference);
   }

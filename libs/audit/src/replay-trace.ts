@@ -57,6 +57,7 @@ export async function traceDifferences(
   upTo: Position,
   differences: TableDifference[],
   openScratch: () => ReadModelStore,
+  signal?: AbortSignal,
 ): Promise<void> {
   const targets: Target[] = differences.flatMap((difference) =>
     difference.rows.map((row) => ({
@@ -74,6 +75,7 @@ export async function traceDifferences(
     const view = { get: (table: string, key: RowKey) => scratch.loadRow(projection, 1, table, key) };
     let position: Position | null = null;
     for (;;) {
+      signal?.throwIfAborted();
       const page = await eventStore.readAll({
         fromPosition: position ?? undefined,
         maxCount: BATCH,
@@ -81,6 +83,7 @@ export async function traceDifferences(
       });
       const events = page.filter((event) => comparePositions(event.position, upTo) <= 0);
       for (const event of events) {
+        if (signal?.aborted) signal.throwIfAborted();
         const changes = await projection.apply(event, view);
         for (const target of targets) {
           if (!changes.some((change) => touches(projection, change, target))) continue;

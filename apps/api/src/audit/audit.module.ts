@@ -5,6 +5,7 @@ import { PartnerActivityController } from './activity/partner-activity.controlle
 import { AuditHistoryController } from './audit-history.controller';
 import { AuditIntegrityController } from './audit-integrity.controller';
 import { ReadModelAuditController } from './read-models/read-model-audit.controller';
+import { AuditReplayGate } from './read-models/replay-gate';
 
 /**
  * Auditor endpoints under /audit (scope audit, or platform), and a partner's own activity log.
@@ -20,5 +21,6 @@ import { ReadModelAuditController } from './read-models/read-model-audit.control
     PartnerActivityController,
     ReadModelAuditController,
   ],
+  providers: [AuditReplayGate],
 })
 export class AuditModule {}

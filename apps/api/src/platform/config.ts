@@ -66,6 +66,11 @@ export interface ApiConfig {
   jwt: JwtConfig;
   readModelStore: ReadModelStoreConfig;
   guessingRateLimit: RateLimitConfig;
+  /**
+   * AUDIT_REPLAYS_MAX: replays of the log an auditor's request may run at once in this process (read
+   * models as of a position, the replay check); one more is answered 503 audit-replays-busy.
+   */
+  auditReplaysMax: number;
   /** Event-store settings, parsed by the event-store factory's own loader. */
   eventStore: EventStoreConfig;
 }
@@ -115,6 +120,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     jwt: loadJwtConfig(read, production),
     readModelStore: loadReadModelStore(read, env, eventStore),
     guessingRateLimit: loadRateLimit(read),
+    auditReplaysMax: read.integer('AUDIT_REPLAYS_MAX', 2, 1, 64),
   };
 
   if (problems.length > 0 || eventStore === undefined) throw new ConfigError(problems);

@@ -24,6 +24,7 @@ export { IsInstant } from './problem/instant';
 export { IsPosition } from './problem/position';
 export { DecimalInteger } from './problem/integer';
 export { ReadsQuery } from './problem/request-shape.guard';
+export { ClientGone, ClientGoneError, clientGoneSignal } from './problem/client-gone';
 export { statusOfDomainError } from './problem/problem.filter';
 export { ActingUsers } from './auth/acting-user.guard';
 export { ProblemResponses, ProblemDetailsDto, ValidationProblemDto } from './openapi/problem-responses';

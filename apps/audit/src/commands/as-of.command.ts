@@ -60,7 +60,7 @@ export class AsOfCommand extends AuditCommand {
       if (options.revision !== undefined || options.at !== undefined) {
         throw new CliError('--revision and --at are for streams; a read model takes --position');
       }
-      const result = await readModelAsOfJson(await this.stores.get(), readModel, options);
+      const result = await readModelAsOfJson(await this.stores.get(), readModel, options, this.signal);
       out(JSON.stringify(result, null, 2));
       return EXIT_OK;
     }

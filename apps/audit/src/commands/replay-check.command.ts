@@ -49,6 +49,7 @@ export class ReplayCheckCommand extends AuditCommand {
         live,
         projections,
         onProjection: (name) => process.stderr.isTTY && note(`replaying ${name}…`),
+        signal: this.signal,
       });
       print(report, options.json === true);
       // A row that differs is a finding; a projection that could not be compared (never built here,

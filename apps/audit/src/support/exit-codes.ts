@@ -2,7 +2,8 @@
  * The auditor CLI's exit codes, stable for scripts and CI jobs:
  *  0  checked, and everything is as recorded;
  *  1  checked, and something is not (a hash-chain break, an export discrepancy, a replay difference);
- *  2  could not check (bad usage, configuration, missing stream or store, feature not available).
+ *  2  could not check (bad usage, configuration, missing stream or store, feature not available);
+ *  130 / 143  stopped by Ctrl-C (SIGINT) / SIGTERM before the end (scratch files removed).
  */
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;

@@ -17,6 +17,7 @@ export async function readModelAsOfJson(
   store: EventStore,
   readModel: string,
   options: Record<string, unknown>,
+  signal?: AbortSignal,
 ): Promise<ReadModelAsOfResult> {
   if (!isAsOfReadModel(readModel)) {
     throw new CliError(`--read-model must be one of ${AS_OF_READ_MODELS.join(', ')}, got '${readModel}'`);
@@ -39,6 +40,7 @@ export async function readModelAsOfJson(
         clients: { limit },
       },
       () => new Date(),
+      signal,
     );
   } catch (error) {
     // Refusals of the auditor's input (unknown partner, malformed position) are one line, not a stack.

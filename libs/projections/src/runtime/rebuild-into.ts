@@ -8,6 +8,11 @@ export interface RebuildIntoOptions {
   /** Inclusive: the scratch tables reflect every event up to and including this position. Default: the head. */
   upToPosition?: Position;
   batchSize?: number;
+  /**
+   * Stops the replay between batches (e.g. the auditor who asked went away): it then throws the
+   * signal's reason, and the scratch store holds whatever was committed so far.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RebuildIntoResult {
@@ -42,6 +47,7 @@ export async function rebuildInto(
     from: null,
     upToPosition: options.upToPosition,
     batchSize: options.batchSize,
+    signal: options.signal,
   });
   await scratch.updateState(projection.name, generation, 'stopped');
   return { generation, position: replayed.checkpoint, events: replayed.events };
@@ -56,6 +62,8 @@ export interface ReplayIntoOptions {
   /** Inclusive upper bound; default the head. */
   upToPosition?: Position;
   batchSize?: number;
+  /** As RebuildIntoOptions.signal: checked before each batch. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -75,6 +83,7 @@ export async function replayInto(
   let cursor = options.from;
   let events = 0;
   for (;;) {
+    options.signal?.throwIfAborted();
     const page = await eventStore.readAll({
       fromPosition: cursor ?? undefined,
       maxCount: batchSize,

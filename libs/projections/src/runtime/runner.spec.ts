@@ -382,4 +382,37 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
       await scratch.close();
     }
   });
+
+  it('rebuildInto stops at the next batch once its signal is aborted, throwing the reason', async () => {
+    for (let i = 0; i < 30; i++) await events.append(`s-${i % 4}`, [sample()]);
+    const scratch = new SqliteReadModelStore({ path: ':memory:' });
+    const controller = new AbortController();
+    const gone = new Error('the auditor hung up');
+    const readAll = events.readAll.bind(events);
+    let reads = 0;
+    jest.spyOn(events, 'readAll').mockImplementation(async (options) => {
+      // The client goes away while the second batch is read.
+      if (++reads === 2) controller.abort(gone);
+      return readAll(options);
+    });
+    try {
+      await expect(
+        rebuildInto(events, streamStats, scratch, { batchSize: 4, signal: controller.signal }),
+      ).rejects.toBe(gone);
+      // The batch in flight was applied; no third read.
+      expect(reads).toBe(2);
+      expect(await scratch.dumpTables(streamStats)).toEqual(
+        await project(streamStats, events.log.slice(0, 8)),
+      );
+      // Aborted before it starts: not a single read.
+      reads = 0;
+      await expect(rebuildInto(events, streamStats, scratch, { signal: controller.signal })).rejects.toBe(
+        gone,
+      );
+      expect(reads).toBe(0);
+    } finally {
+      jest.restoreAllMocks();
+      await scratch.close();
+    }
+  });
 });

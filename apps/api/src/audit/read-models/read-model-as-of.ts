@@ -60,8 +60,9 @@ export async function readModelAsOf(
   readModel: AsOfReadModel,
   params: ReadModelAsOfParams,
   fallbackNow: () => Date,
+  signal?: AbortSignal,
 ): Promise<ReadModelAsOfResult> {
-  const asOf = await readModelsAsOf(eventStore, SOURCES[readModel], params.position);
+  const asOf = await readModelsAsOf(eventStore, SOURCES[readModel], params.position, { signal });
   try {
     const now = new Date(params.at ?? businessTime(asOf.event) ?? fallbackNow()).toISOString();
     const view =

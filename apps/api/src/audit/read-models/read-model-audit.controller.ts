@@ -10,6 +10,7 @@ import {
 import { type ReplayCheckReport, replayCheck } from '@pc/audit';
 import type { EventStore } from '@pc/event-store';
 import {
+  ClientGone,
   CLOCK,
   type Clock,
   EVENT_STORE,
@@ -21,6 +22,7 @@ import {
 import { ReadModelRuntime } from '../../read-models/read-model-runtime';
 import { asProblem } from '../audit-problems';
 import { ReadModelAsOfQueryDto, ReplayCheckQueryDto } from './read-model-audit.dto';
+import { AuditReplayGate } from './replay-gate';
 import {
   READ_MODEL_AUDIT_EXTRA_MODELS,
   ReadModelAsOfView,
@@ -42,7 +44,9 @@ const notFound = (code: string, detail: string, facts: Record<string, string>) =
  * scratch SQLite file in a temporary directory (TMPDIR), removed once the answer is built or the
  * request fails, so their memory does not grow with the store (the replay check also compares with
  * the live tables page by page), and never write the live read models. Each request replays the
- * history up to its position, so these are auditor tools (scope audit), not dashboard queries.
+ * history up to its position, so these are auditor tools (scope audit), not dashboard queries: at
+ * most AUDIT_REPLAYS_MAX run at once (AuditReplayGate), and one whose caller hangs up stops at its
+ * next batch (ClientGone) instead of replaying on for nobody.
  */
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -55,6 +59,7 @@ export class ReadModelAuditController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly runtime: ReadModelRuntime,
+    private readonly gate: AuditReplayGate,
   ) {}
 
   @Get('read-models/:readModel/as-of')
@@ -64,10 +69,11 @@ export class ReadModelAuditController {
   })
   @ApiParam({ name: 'readModel', enum: AS_OF_READ_MODELS })
   @ApiOkResponse({ type: ReadModelAsOfView })
-  @ProblemResponses(400, 401, 403, 404)
+  @ProblemResponses(400, 401, 403, 404, 503)
   getReadModelAsOf(
     @Param('readModel') readModel: string,
     @Query() query: ReadModelAsOfQueryDto,
+    @ClientGone() signal: AbortSignal,
   ): Promise<ReadModelAsOfResult> {
     if (!isAsOfReadModel(readModel)) {
       throw notFound('read-model-not-found', `No read model '${readModel}' can be seen as of a position.`, {
@@ -75,8 +81,16 @@ export class ReadModelAuditController {
       });
     }
     const { partnerId, position, at, ...clients } = query;
-    return asProblem(() =>
-      readModelAsOf(this.store, readModel, { partnerId, position, at, clients }, () => this.clock.now()),
+    return this.gate.run(() =>
+      asProblem(() =>
+        readModelAsOf(
+          this.store,
+          readModel,
+          { partnerId, position, at, clients },
+          () => this.clock.now(),
+          signal,
+        ),
+      ),
     );
   }
 
@@ -91,8 +105,11 @@ export class ReadModelAuditController {
     description:
       "ok is false when any row differs (status 'different') or a projection could not be compared ('not-built': no live generation; 'unstable': its checkpoint kept moving while it was read)",
   })
-  @ProblemResponses(400, 401, 403, 404)
-  replayCheck(@Query() query: ReplayCheckQueryDto): Promise<ReplayCheckReport> {
+  @ProblemResponses(400, 401, 403, 404, 503)
+  replayCheck(
+    @Query() query: ReplayCheckQueryDto,
+    @ClientGone() signal: AbortSignal,
+  ): Promise<ReplayCheckReport> {
     const projections = this.runtime.projections.filter(
       (projection) => query.projection === undefined || projection.name === query.projection,
     );
@@ -101,6 +118,8 @@ export class ReadModelAuditController {
         projection: query.projection,
       });
     }
-    return replayCheck({ eventStore: this.store, live: this.runtime.store, projections });
+    return this.gate.run(() =>
+      replayCheck({ eventStore: this.store, live: this.runtime.store, projections, signal }),
+    );
   }
 }

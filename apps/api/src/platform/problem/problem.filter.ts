@@ -19,6 +19,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { correlationIdOf, requestIdOf } from '../request-context';
 import { isBackendUnavailable } from './backend-unavailable';
+import { ClientGoneError } from './client-gone';
 import { ProblemException, type ProblemDetails } from './problem-exception';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -203,6 +204,21 @@ export class ProblemFilter implements ExceptionFilter {
         ),
         title: 'Read model not ready',
         extensions: { projection: exception.projection },
+      };
+    }
+    if (exception instanceof ClientGoneError) {
+      // The caller left mid-way and its work was stopped (see ClientGone): nothing to answer, and
+      // nothing wrong with the service. 499 (nginx's "client closed request") is for the access log.
+      this.logger.log(
+        { requestId: requestIdOf(request.raw), route: request.url.split('?')[0] },
+        'client closed the request; its work was stopped',
+      );
+      return {
+        ...plain,
+        status: 499,
+        code: exception.code,
+        title: 'Client closed request',
+        detail: exception.message,
       };
     }
     if (isBackendUnavailable(exception)) {
