@@ -1,8 +1,23 @@
-import { loadSchedulerConfig } from '../../apps/api/src/scheduler/scheduler.config';
+import { loadSchedulerConfig, SchedulerConfigError } from '../../apps/api/src/scheduler/scheduler.config';
 
 describe('scheduler configuration', () => {
   it('defaults to a 30 s interval', () => {
-    expect(loadSchedulerConfig({})).toEqual({ intervalMs: 30_000, batchSize: 500, catchUpTimeoutMs: 10_000 });
+    expect(loadSchedulerConfig({})).toEqual({
+      intervalMs: 30_000,
+      batchSize: 500,
+      catchUpTimeoutMs: 10_000,
+      actionTimeoutMs: 30_000,
+    });
+  });
+
+  it('SCHEDULER_ACTION_TIMEOUT_MS bounds each command, from 100 ms to 10 minutes', () => {
+    expect(loadSchedulerConfig({ SCHEDULER_ACTION_TIMEOUT_MS: '100' }).actionTimeoutMs).toBe(100);
+    expect(loadSchedulerConfig({ SCHEDULER_ACTION_TIMEOUT_MS: ' 600000 ' }).actionTimeoutMs).toBe(600_000);
+    for (const raw of ['0', '99', '600001', '1e3', '-1', '5s']) {
+      expect(() => loadSchedulerConfig({ SCHEDULER_ACTION_TIMEOUT_MS: raw })).toThrow(
+        `SCHEDULER_ACTION_TIMEOUT_MS must be an integer from 100 to 600000 (got '${raw}')`,
+      );
+    }
   });
 
   it('0 disables the timer', () => {
@@ -13,5 +28,23 @@ describe('scheduler configuration', () => {
     expect(() => loadSchedulerConfig({ SCHEDULER_INTERVAL_MS: 'soon', SCHEDULER_BATCH_SIZE: '0' })).toThrow(
       /SCHEDULER_INTERVAL_MS must be an integer from 0 to 86400000 \(got 'soon'\)[\s\S]*SCHEDULER_BATCH_SIZE must be an integer from 1/,
     );
+    let error: unknown;
+    try {
+      loadSchedulerConfig({
+        SCHEDULER_INTERVAL_MS: 'soon',
+        SCHEDULER_BATCH_SIZE: '0',
+        SCHEDULER_CATCH_UP_TIMEOUT_MS: 'x',
+        SCHEDULER_ACTION_TIMEOUT_MS: '50',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(SchedulerConfigError);
+    expect((error as SchedulerConfigError).problems.map((problem) => problem.split(' ')[0])).toEqual([
+      'SCHEDULER_INTERVAL_MS',
+      'SCHEDULER_BATCH_SIZE',
+      'SCHEDULER_CATCH_UP_TIMEOUT_MS',
+      'SCHEDULER_ACTION_TIMEOUT_MS',
+    ]);
   });
 });

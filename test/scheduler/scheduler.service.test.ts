@@ -43,7 +43,7 @@ describe('SchedulerService', () => {
       { execute } as unknown as CommandBus,
       dueList as unknown as DueList,
       new ManualClock('2026-01-02T00:00:00.000Z'),
-      { intervalMs: 1000, batchSize: 10, catchUpTimeoutMs: 100, ...config },
+      { intervalMs: 1000, batchSize: 10, catchUpTimeoutMs: 100, actionTimeoutMs: 1000, ...config },
       new ProjectionStatusRegistry(),
     );
     return { service, due, dueList, execute };
@@ -97,6 +97,79 @@ describe('SchedulerService', () => {
       ['stuck-1', 'applied'],
       ['stuck-2', 'applied'],
     ]);
+  });
+
+  // Regression: a command that never settled (a hung database call) held its tick, and every tick after
+  // it (ticks never overlap), for good.
+  it('regression: a command that never settles times out as failed; the tick and the next ones go on', async () => {
+    const { service, due, execute } = setUp({ actionTimeoutMs: 100 });
+    due.push(action('hung'), action('after'));
+    let unhang: (value: CommandResult) => void = () => undefined;
+    execute.mockImplementationOnce(() => new Promise<CommandResult>((resolve) => (unhang = resolve)));
+    const first = await service.tick();
+    expect(first.actions.map((a) => [a.key, a.outcome, a.reason])).toEqual([
+      ['hung', 'failed', 'timed out after 100 ms'],
+      ['after', 'applied', undefined],
+    ]);
+    // Not blocked. While the timed-out try still runs, the action is not issued a second time (a
+    // database that stays hung would collect one stuck command per action and tick).
+    const second = await service.tick();
+    expect(second.actions.map((a) => [a.key, a.outcome, a.reason])).toEqual([
+      ['after', 'applied', undefined],
+      ['hung', 'failed', 'an earlier try that timed out is still running'],
+    ]);
+    expect(execute).toHaveBeenCalledTimes(3);
+    // Once it has settled, the action is retried, with the same command id, after the others.
+    unhang(result());
+    await new Promise((resolve) => setImmediate(resolve));
+    const third = await service.tick();
+    expect(third.actions.map((a) => [a.key, a.outcome])).toEqual([
+      ['after', 'applied'],
+      ['hung', 'applied'],
+    ]);
+    expect(third.actions[1].commandId).toBe(first.actions[0].commandId);
+  });
+
+  it('logs a timed-out command (never its payload), and how it ends if it ends later', async () => {
+    const { service, due, execute } = setUp({ actionTimeoutMs: 50 });
+    due.push(action('slow'), action('late'));
+    let finish: (value: CommandResult) => void = () => undefined;
+    let fail: (error: Error) => void = () => undefined;
+    execute
+      .mockImplementationOnce(() => new Promise<CommandResult>((resolve) => (finish = resolve)))
+      .mockImplementationOnce(() => new Promise<CommandResult>((_resolve, reject) => (fail = reject)));
+    const error = jest.spyOn(Logger.prototype, 'error');
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const report = await service.tick();
+      expect(report.actions.map((a) => [a.key, a.outcome, a.reason])).toEqual([
+        ['slow', 'failed', 'timed out after 50 ms'],
+        ['late', 'failed', 'timed out after 50 ms'],
+      ]);
+      const [slow, late] = report.actions.map(({ key, commandType, commandId }) => ({
+        action: key,
+        commandType,
+        commandId,
+      }));
+      expect(error.mock.calls).toEqual([
+        [{ ...slow, timeoutMs: 50 }, 'scheduled command timed out'],
+        [{ ...late, timeoutMs: 50 }, 'scheduled command timed out'],
+      ]);
+      // Left running: a late outcome is logged, and a late rejection is handled (not unhandled).
+      finish(result());
+      fail(new Error('connection reset'));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warn.mock.calls).toEqual([
+        [
+          { ...slow, replayed: false, events: ['TrialInviteExpired'] },
+          'timed-out scheduled command completed late',
+        ],
+        [{ ...late, err: new Error('connection reset') }, 'timed-out scheduled command failed late'],
+      ]);
+    } finally {
+      error.mockRestore();
+      warn.mockRestore();
+    }
   });
 
   // Regression: after a pause the 7- and 1-day notices of a trial fell due together and both went

@@ -124,6 +124,7 @@ describe('checkEnvironment', () => {
       SCHEDULER_INTERVAL_MS: '1.5',
       SCHEDULER_BATCH_SIZE: '0',
       SCHEDULER_CATCH_UP_TIMEOUT_MS: 'x',
+      SCHEDULER_ACTION_TIMEOUT_MS: '50',
       CATALOG_PATH: join(tmpdir(), 'pc-no-such-catalog.json'),
     };
     const problems = problemsOfBoot(env);

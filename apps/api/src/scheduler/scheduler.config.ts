@@ -8,6 +8,11 @@ export interface SchedulerConfig {
   batchSize: number;
   /** SCHEDULER_CATCH_UP_TIMEOUT_MS: how long a tick waits for the due list to reach the head of the log. */
   catchUpTimeoutMs: number;
+  /**
+   * SCHEDULER_ACTION_TIMEOUT_MS: the longest a tick waits for one command; past it the action counts as
+   * failed (retried next tick, same command id) and the tick goes on, the command left to finish alone.
+   */
+  actionTimeoutMs: number;
 }
 
 export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');
@@ -36,6 +41,7 @@ export function loadSchedulerConfig(env: Record<string, string | undefined>): Sc
     intervalMs: integer('SCHEDULER_INTERVAL_MS', 30_000, 0, 86_400_000),
     batchSize: integer('SCHEDULER_BATCH_SIZE', 500, 1, 100_000),
     catchUpTimeoutMs: integer('SCHEDULER_CATCH_UP_TIMEOUT_MS', 10_000, 0, 600_000),
+    actionTimeoutMs: integer('SCHEDULER_ACTION_TIMEOUT_MS', 30_000, 100, 600_000),
   };
   if (problems.length > 0) throw new SchedulerConfigError(problems);
   return config;

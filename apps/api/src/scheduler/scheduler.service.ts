@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@pc/domain';
+import type { CommandResult } from '@pc/pipeline';
 import { CLOCK, type Clock, ExecuteDomainCommand, ProjectionStatusRegistry } from '../platform';
 import { DueList } from './due-list';
 import { type DueAction, scheduledCommandContext } from './scheduled-command';
@@ -20,7 +21,7 @@ export interface ActionReport {
   commandType: string;
   commandId: string;
   outcome: ActionOutcome;
-  /** The refusal code, or the error message, when the action did not go through. */
+  /** The refusal code, the error message, or `timed out after N ms`, when the action did not go through. */
   reason?: string;
 }
 
@@ -37,6 +38,9 @@ export interface TickReport {
  * these only show up while it lags behind.
  */
 const ALREADY_DONE = new Set(['not-a-trial']);
+
+/** What the timer of a command past SCHEDULER_ACTION_TIMEOUT_MS resolves to. */
+const TIMED_OUT = Symbol('timed out');
 
 /** Notices sent a number of days before an end (the payload's `daysLeft`); keys end in `/{daysLeft}`. */
 const NOTICES = new Set(['MarkTrialExpiring', 'MarkDelegationEnding']);
@@ -74,7 +78,10 @@ function overtaken(due: DueAction[]): Set<DueAction> {
  * Issues the time-driven commands (trial notices and expiry, invite and offer expiry) when they fall
  * due by the injected clock. Each action carries a command id derived from its key and due time, so
  * issuing it twice has one effect; the list itself is a projection, so nothing is lost on a restart.
- * Several instances may tick at once: the worst case is a replay.
+ * Several instances may tick at once: the worst case is a replay. A command that does not settle
+ * within SCHEDULER_ACTION_TIMEOUT_MS counts as failed and the tick goes on without it (ticks never
+ * overlap, so one hung command would otherwise stop the scheduler for good); it is left to finish
+ * alone, and retried with the same id, after everything else due, on the next tick.
  */
 @Injectable()
 export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -137,12 +144,20 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
   private static readonly MAX_SETTLED = 100_000;
 
   /**
-   * Actions (key @ due time) whose last try in this process failed (infrastructure trouble). They stay
-   * due and are retried every tick, but after everything else due: enough of them failing for good
-   * (≥ the batch size) starved every action due after them. In a general outage all fail alike, so
-   * the order, and the recovery, are as before. Bounded like `settled`.
+   * Actions (key @ due time) whose last try in this process failed (infrastructure trouble, or a command
+   * past SCHEDULER_ACTION_TIMEOUT_MS). They stay due and are retried every tick, but after everything
+   * else due: enough of them failing for good (≥ the batch size) starved every action due after them.
+   * In a general outage all fail alike, so the order, and the recovery, are as before. Bounded like
+   * `settled`.
    */
   private readonly failing = new Set<string>();
+
+  /**
+   * Actions (key @ due time) whose try timed out and is still running. They are not issued again
+   * until it settles: against a database that stays hung, every tick would otherwise leave one more
+   * stuck command per action behind.
+   */
+  private readonly stillRunning = new Set<string>();
 
   private noteOutcome(action: DueAction, outcome: ActionOutcome): void {
     const id = `${action.key}@${action.dueAt}`;
@@ -208,10 +223,29 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
     // Logged as `action`: the log redacts any field named `key` (product keys), which hid the one an
     // operator needs to find the due row.
     const logged = { action: action.key, commandType: action.commandType, commandId: context.commandId };
+    const timeoutMs = this.config.actionTimeoutMs;
+    const id = `${action.key}@${action.dueAt}`;
+    if (this.stillRunning.has(id)) {
+      return { ...report, outcome: 'failed', reason: 'an earlier try that timed out is still running' };
+    }
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const result = await this.commandBus.execute(
+      const execution = this.commandBus.execute(
         new ExecuteDomainCommand(action.commandType, action.payload, context),
       );
+      const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+        timer.unref();
+      });
+      const result = await Promise.race([execution, timedOut]);
+      if (result === TIMED_OUT) {
+        // A hung command (a database call that never returns) held the tick, and every later tick,
+        // for good. It is left running: it carries this action's command id, so if it completes,
+        // the retry next tick is a replay.
+        this.abandon(id, execution, logged);
+        this.logger.error({ ...logged, timeoutMs }, 'scheduled command timed out');
+        return { ...report, outcome: 'failed', reason: `timed out after ${timeoutMs} ms` };
+      }
       const outcome = result.replayed ? 'replayed' : result.eventTypes.length > 0 ? 'applied' : 'no-op';
       this.logger.log({ ...logged, outcome, events: result.eventTypes }, 'scheduled command issued');
       return { ...report, outcome };
@@ -224,6 +258,29 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
       // Infrastructure trouble: the row stays, the next tick retries with the same command id.
       this.logger.error({ ...logged, err: error }, 'scheduled command failed');
       return { ...report, outcome: 'failed', reason: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Logs how a timed-out command ended, if it ever does (and keeps a late rejection from going unhandled). */
+  private abandon(id: string, execution: Promise<CommandResult>, logged: Record<string, string>): void {
+    this.stillRunning.add(id);
+    execution
+      .then(
+        (result) =>
+          this.logger.warn(
+            { ...logged, replayed: result.replayed, events: result.eventTypes },
+            'timed-out scheduled command completed late',
+          ),
+        (error: unknown) =>
+          this.logger.warn(
+            error instanceof DomainError
+              ? { ...logged, code: error.code, facts: error.facts }
+              : { ...logged, err: error },
+            'timed-out scheduled command failed late',
+          ),
+      )
+      .finally(() => this.stillRunning.delete(id));
   }
 }
