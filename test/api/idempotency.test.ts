@@ -346,4 +346,85 @@ describe('Idempotency-Key', () => {
     });
     expect(waited.status).toBe(409);
   });
+
+  // Regression: any body took a stale reservation over, so a second, different command ran under the
+  // key of a request that may have run its own before it died (whose retries then met 422).
+  it('takes a stale key over only for the same request: another body is refused as a reused key', async () => {
+    app = await startTestApp(dir);
+    const store = app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
+    const actor = actors.partnerUser('p1', 'jana');
+    const token = await mintToken({ sub: 'svc-a', act: actor });
+    const path = '/test/partners/p1/widgets';
+    const bodyA = { widgetId: 'w-died-a', name: 'A' };
+    const hashA = requestFingerprint({
+      method: 'POST',
+      path,
+      actor: actorKey(actor as Parameters<typeof actorKey>[0]),
+      body: bodyA,
+    });
+    const died = { service: 'svc-a', key: 'died-with-a', requestHash: hashA, at: '2000-01-01T00:00:00.000Z' };
+    expect(await store.reserve(died, '1999-01-01T00:00:00.000Z')).toEqual({ kind: 'reserved' });
+
+    const other = await call(app, 'POST', path, {
+      token,
+      headers: { 'idempotency-key': 'died-with-a' },
+      body: { widgetId: 'w-died-b', name: 'B' },
+    });
+    expect(other.status).toBe(422);
+    expect(other.headers['content-type']).toContain('application/problem+json');
+    expect(other.body).toMatchObject({
+      type: 'https://partner-center.dev/errors/idempotency-key-reused',
+      idempotencyKey: 'died-with-a',
+    });
+    expect(await eventCount()).toBe(0);
+    expect(await store.find('svc-a', 'died-with-a')).toBeNull();
+
+    const same = await call(app, 'POST', path, {
+      token,
+      headers: { 'idempotency-key': 'died-with-a' },
+      body: bodyA,
+    });
+    expect(same.status).toBe(201);
+    expect(await eventCount()).toBe(1);
+    expect(await store.find('svc-a', 'died-with-a')).toMatchObject({
+      requestHash: hashA,
+      response: { statusCode: 201 },
+    });
+  });
+
+  it('takes over a stale key held under the legacy fingerprint of the same request', async () => {
+    app = await startTestApp(dir);
+    const store = app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
+    const actor = actors.partnerUser('p1', 'jana');
+    const token = await mintToken({ sub: 'svc-a', act: actor });
+    const path = '/test/partners/p1/widgets';
+    const body = { widgetId: 'w-legacy', name: 'Legacy' };
+    const fingerprintAs = (actorName: string) =>
+      requestFingerprint({ method: 'POST', path, actor: actorName, body });
+    const asActor = actor as Parameters<typeof actorKey>[0];
+    const legacy = fingerprintAs(legacyActorKey(asActor));
+    const current = fingerprintAs(actorKey(asActor));
+    expect(legacy).not.toBe(current);
+    const died = {
+      service: 'svc-a',
+      key: 'died-legacy',
+      requestHash: legacy,
+      at: '2000-01-01T00:00:00.000Z',
+    };
+    expect(await store.reserve(died, '1999-01-01T00:00:00.000Z')).toEqual({ kind: 'reserved' });
+
+    const retried = await call(app, 'POST', path, {
+      token,
+      headers: { 'idempotency-key': 'died-legacy' },
+      body,
+    });
+    // Not 409 request-in-progress for ever: the reservation is this request's, so it is taken over.
+    expect(retried.status).toBe(201);
+    expect(await eventCount()).toBe(1);
+    // Answered under the current fingerprint, which the reservation now holds.
+    expect(await store.find('svc-a', 'died-legacy')).toMatchObject({
+      requestHash: current,
+      response: { statusCode: 201 },
+    });
+  });
 });

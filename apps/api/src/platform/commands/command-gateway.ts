@@ -59,9 +59,11 @@ export class CommandGateway {
     const fingerprintAs = (actor: string) =>
       requestFingerprint({ method: meta.method, path: meta.path, actor, body: meta.rawBody });
     const fingerprint = key === undefined ? undefined : fingerprintAs(actorKey(principal.actor));
-
-    const sameRequest = (requestHash: string) =>
-      requestHash === fingerprint || requestHash === fingerprintAs(legacyActorKey(principal.actor));
+    // The fingerprints that name this request: the current one, and the one records (and
+    // reservations) written before the tenant was part of the actor have.
+    const sameRequestHashes =
+      fingerprint === undefined ? [] : [fingerprint, fingerprintAs(legacyActorKey(principal.actor))];
+    const sameRequest = (requestHash: string) => sameRequestHashes.includes(requestHash);
     if (key !== undefined && fingerprint !== undefined) {
       const previous = await this.idempotency.find(service, key);
       if (previous !== null) {
@@ -80,9 +82,12 @@ export class CommandGateway {
       // answered instead of running beside it.
       const now = this.clock.now();
       const taking: Reservation = { service, key, requestHash: fingerprint, at: now.toISOString() };
+      // A stale reservation is taken over only if it is this request's (either fingerprint); another
+      // request's stays its holder's, and is answered as below (422), stale or not.
       const reserved = await this.idempotency.reserve(
         taking,
         new Date(now.getTime() - PENDING_TAKEOVER_MS).toISOString(),
+        sameRequestHashes,
       );
       if (reserved.kind === 'completed') {
         if (!sameRequest(reserved.record.requestHash)) throw keyReused(key);
@@ -186,9 +191,11 @@ function replay(response: StoredResponse, reply: CommandReply): CommandResponseB
 }
 
 /**
- * How long a request may hold its key without answering before another request with the key takes
- * it over (its process died mid-command). Taking over is safe at any time: the command id comes from
- * the key and the body, so a second run of the same command is answered as a replay.
+ * How long a request may hold its key without answering before the same request, sent again, takes it
+ * over (its process died mid-command). Taking over is safe: the command id comes from the key and the
+ * body, so a second run of the same command is answered as a replay. Another request (body, actor,
+ * path) with the key is refused as a reuse, stale reservation or not: the request that died may have
+ * run its command, and a second, different command under its key would leave its retries refused.
  */
 export const PENDING_TAKEOVER_MS = 30_000;
 

@@ -29,9 +29,10 @@ export interface Reservation {
   key: string;
   requestHash: string;
   /**
-   * When it was taken (ISO); a reservation older than the caller's `staleBefore` may be taken over.
-   * Also what tells a reservation from the one that took it over (same key, maybe the same hash): a
-   * takeover needs the held one to be older than its `staleBefore`, so their `at`s always differ.
+   * When it was taken (ISO); a reservation older than the caller's `staleBefore` may be taken over by
+   * the same request (see IdempotencyStore.reserve). Also what tells a reservation from the one that
+   * took it over (same key, maybe the same hash): a takeover needs the held one to be older than its
+   * `staleBefore`, so their `at`s always differ.
    */
   at: string;
 }
@@ -40,7 +41,10 @@ export type ReserveOutcome =
   | { kind: 'reserved' }
   /** The key was answered already. */
   | { kind: 'completed'; record: IdempotencyRecord }
-  /** Another request holds the key and has not answered yet. */
+  /**
+   * Another request holds the key and has not answered yet: one still running, or a stale one with
+   * another request hash (the key stays bound to the request it was first sent with).
+   */
   | { kind: 'pending'; requestHash: string; since: string };
 
 export interface IdempotencyStore {
@@ -50,15 +54,25 @@ export interface IdempotencyStore {
   /** Stores the record unless (service, key) is already stored; returns the record that is stored. */
   save(record: IdempotencyRecord): Promise<IdempotencyRecord>;
   /**
-   * Takes the key for a request about to run, unless it is answered or held (a reservation taken
-   * before `staleBefore` is taken over: its request died without answering).
+   * Takes the key for a request about to run, unless it is answered or held. A reservation taken
+   * before `staleBefore` (its request died without answering) is taken over, in one atomic step, only
+   * if its request hash is one of `sameRequestHashes` (the hashes that name this same request, e.g.
+   * the current and a legacy fingerprint; the reservation's own hash always counts): the dead request
+   * may have run its command, so the key stays bound to it, and another request's hash gets 'pending'
+   * with the holder's hash, stale or not. A takeover writes the reservation's own hash and `at`.
    */
-  reserve(reservation: Reservation, staleBefore: string): Promise<ReserveOutcome>;
+  reserve(
+    reservation: Reservation,
+    staleBefore: string,
+    sameRequestHashes?: readonly string[],
+  ): Promise<ReserveOutcome>;
   /**
    * Turns the key's reservation for this request hash into its stored answer, or stores the answer if
    * the key has none (the reservation gone). A reservation taken over by a request with the same hash
    * is answered too: that request runs the same command (the command id comes from the key and the
    * hash), which the pipeline answers as a replay, so the answer of the run that came first is stored.
+   * One taken over under another hash of the same request (see `reserve`) holds the new hash and is
+   * left to its new holder to answer (or release).
    */
   complete(record: IdempotencyRecord): Promise<void>;
   /**

@@ -68,9 +68,14 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     return row === undefined || row.status === PENDING ? null : fromRow(row);
   }
 
-  async reserve(reservation: Reservation, staleBefore: string): Promise<ReserveOutcome> {
+  async reserve(
+    reservation: Reservation,
+    staleBefore: string,
+    sameRequestHashes: readonly string[] = [reservation.requestHash],
+  ): Promise<ReserveOutcome> {
     await this.ensureSchema();
     const { service, key, requestHash, at } = reservation;
+    const sameRequest = [requestHash, ...sameRequestHashes];
     // Each statement is atomic on its own; a row that changes between them (answered, released,
     // taken over) sends the loop round again.
     for (let round = 0; ; round++) {
@@ -80,10 +85,13 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
         [service, key, requestHash, PENDING, PENDING_RESPONSE, at],
       );
       if (inserted.rowCount === 1) return { kind: 'reserved' };
+      // Only a stale reservation of this same request: a concurrent change to the row makes
+      // PostgreSQL check the WHERE again against the row as changed, so two takeovers never both win.
       const takenOver = await this.pool.query(
         `UPDATE idempotency_keys SET request_hash = $3, created_at = $4
-         WHERE service = $1 AND key = $2 AND status = $5 AND created_at < $6 RETURNING key`,
-        [service, key, requestHash, at, PENDING, staleBefore],
+         WHERE service = $1 AND key = $2 AND status = $5 AND created_at < $6
+           AND request_hash = ANY($7::text[]) RETURNING key`,
+        [service, key, requestHash, at, PENDING, staleBefore, sameRequest],
       );
       if (takenOver.rowCount === 1) return { kind: 'reserved' };
       const { rows } = await this.pool.query<Row>(
@@ -91,10 +99,15 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
         [service, key],
       );
       const row = rows[0];
-      if (row?.status === PENDING && row.created_at.toISOString() >= staleBefore) {
-        return { kind: 'pending', requestHash: row.request_hash, since: row.created_at.toISOString() };
-      }
       if (row !== undefined && row.status !== PENDING) return { kind: 'completed', record: fromRow(row) };
+      if (row !== undefined) {
+        const since = row.created_at.toISOString();
+        // Held by a live request, or by a dead one that is not this request (the key stays its).
+        if (since >= staleBefore || !sameRequest.includes(row.request_hash)) {
+          return { kind: 'pending', requestHash: row.request_hash, since };
+        }
+      }
+      // Gone (released), or a stale reservation of this request that appeared since the UPDATE: again.
       if (round >= 5) throw new Error(`Idempotency key '${key}' kept changing while it was reserved`);
     }
   }
@@ -115,7 +128,8 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       ],
     );
     // Matches a same-hash reservation that took this one over too (see IdempotencyStore.complete).
-    // None (taken over by another body, released, or never made): store the answer if none is.
+    // None (taken over under the request's other hash, released, or never made): store the answer if
+    // the key has no row.
     if (updated.rowCount === 0) await this.save(record);
   }
 

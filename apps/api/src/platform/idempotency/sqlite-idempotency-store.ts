@@ -29,7 +29,11 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     [string, string, string, string, string, string, string]
   >;
   private readonly releaseStatement: Database.Statement<[string, string, string, string, string]>;
-  private readonly reserveTransaction: (reservation: Reservation, staleBefore: string) => ReserveOutcome;
+  private readonly reserveTransaction: (
+    reservation: Reservation,
+    staleBefore: string,
+    sameRequestHashes: readonly string[],
+  ) => ReserveOutcome;
 
   /**
    * `adoptFrom`: a database file that may still hold an `idempotency_keys` table from before the keys
@@ -76,21 +80,28 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     );
     // One transaction: reading a held key and taking it over cannot interleave with another process.
     const reserve = this.db.transaction(
-      ({ service, key, requestHash, at }: Reservation, staleBefore: string) => {
+      (
+        { service, key, requestHash, at }: Reservation,
+        staleBefore: string,
+        sameRequestHashes: readonly string[],
+      ) => {
         const row = this.selectStatement.get(service, key);
         if (row === undefined) {
           this.insertStatement.get(service, key, requestHash, PENDING, PENDING_RESPONSE, at);
           return { kind: 'reserved' } as const;
         }
         if (row.status !== PENDING) return { kind: 'completed', record: fromRow(row) } as const;
-        if (row.created_at >= staleBefore) {
+        // Held: by a live request, or by a dead one that is not this request (the key stays its).
+        const sameRequest = row.request_hash === requestHash || sameRequestHashes.includes(row.request_hash);
+        if (row.created_at >= staleBefore || !sameRequest) {
           return { kind: 'pending', requestHash: row.request_hash, since: row.created_at } as const;
         }
         this.takeOverStatement.run(requestHash, at, service, key);
         return { kind: 'reserved' } as const;
       },
     );
-    this.reserveTransaction = (reservation, staleBefore) => reserve.immediate(reservation, staleBefore);
+    this.reserveTransaction = (reservation, staleBefore, sameRequestHashes) =>
+      reserve.immediate(reservation, staleBefore, sameRequestHashes);
   }
 
   /**
@@ -120,8 +131,12 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     return row === undefined || row.status === PENDING ? null : fromRow(row);
   }
 
-  async reserve(reservation: Reservation, staleBefore: string): Promise<ReserveOutcome> {
-    return this.reserveTransaction(reservation, staleBefore);
+  async reserve(
+    reservation: Reservation,
+    staleBefore: string,
+    sameRequestHashes: readonly string[] = [reservation.requestHash],
+  ): Promise<ReserveOutcome> {
+    return this.reserveTransaction(reservation, staleBefore, sameRequestHashes);
   }
 
   async complete(record: IdempotencyRecord): Promise<void> {
@@ -136,7 +151,8 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       requestHash,
     ).changes;
     // Matches a same-hash reservation that took this one over too (see IdempotencyStore.complete).
-    // None (taken over by another body, released, or never made): store the answer if none is.
+    // None (taken over under the request's other hash, released, or never made): store the answer if
+    // the key has no row.
     if (updated === 0) await this.save(record);
   }
 

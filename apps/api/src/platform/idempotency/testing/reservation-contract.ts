@@ -20,8 +20,13 @@ export function describeReservations(openStore: () => IdempotencyStore): void {
     requestHash,
     at: at(minute),
   });
-  const reserve = (key: string, requestHash: string, minute: number, staleBeforeMinute = 0) =>
-    openStore().reserve(reservation(key, requestHash, minute), at(staleBeforeMinute));
+  const reserve = (
+    key: string,
+    requestHash: string,
+    minute: number,
+    staleBeforeMinute = 0,
+    sameRequestHashes?: readonly string[],
+  ) => openStore().reserve(reservation(key, requestHash, minute), at(staleBeforeMinute), sameRequestHashes);
 
   describe('reservations', () => {
     it('a reserved key is held, not answered, until completed; then it answers', async () => {
@@ -44,10 +49,39 @@ export function describeReservations(openStore: () => IdempotencyStore): void {
       expect(await reserve('r2', 'h3', 3)).toEqual({ kind: 'reserved' });
     });
 
-    it('a stale reservation is taken over; completing the old one then keeps the stored answer', async () => {
+    // Regression: any request hash took a stale reservation over, so a second, different command ran
+    // under a key whose first request may have run its own before it died (and that one's retries
+    // were then refused as a reused key).
+    it('a stale reservation is not taken over by another request: it stays its holder’s', async () => {
+      const store = openStore();
+      await reserve('r8', 'h1', 1);
+      expect(await reserve('r8', 'h2', 5, 3)).toEqual({ kind: 'pending', requestHash: 'h1', since: at(1) });
+      expect(await reserve('r8', 'h2', 5, 3, ['h2', 'h3'])).toEqual({
+        kind: 'pending',
+        requestHash: 'h1',
+        since: at(1),
+      });
+      expect(await store.find('svc', 'r8')).toBeNull();
+      // Untouched: still the first request's own reservation, which its holder can release.
+      await store.release(reservation('r8', 'h1', 1));
+      expect(await reserve('r8', 'h2', 6, 3)).toEqual({ kind: 'reserved' });
+    });
+
+    it('a stale reservation is taken over by the same request hash', async () => {
+      const store = openStore();
+      await reserve('r9', 'h1', 1);
+      expect(await reserve('r9', 'h1', 5, 3)).toEqual({ kind: 'reserved' });
+      expect(await reserve('r9', 'h1', 6, 3)).toEqual({ kind: 'pending', requestHash: 'h1', since: at(5) });
+      await store.complete(answer('r9', 'h1'));
+      expect(await store.find('svc', 'r9')).toEqual(answer('r9', 'h1'));
+    });
+
+    it('a stale reservation is taken over by a request that counts its hash as its own; the key then holds the new hash', async () => {
       const store = openStore();
       await reserve('r3', 'h1', 1);
-      expect(await reserve('r3', 'h2', 5, 3)).toEqual({ kind: 'reserved' });
+      // E.g. a legacy fingerprint of the same request: h2 accepts h1 as the same request.
+      expect(await reserve('r3', 'h2', 5, 3, ['h2', 'h1'])).toEqual({ kind: 'reserved' });
+      expect(await reserve('r3', 'h1', 6, 3)).toEqual({ kind: 'pending', requestHash: 'h2', since: at(5) });
       await store.complete(answer('r3', 'h2'));
       // The request that died comes back after all: the answer stored first stays.
       await store.complete(answer('r3', 'h1'));
@@ -74,7 +108,7 @@ export function describeReservations(openStore: () => IdempotencyStore): void {
     it('the request that took a key over releases it; a later one then takes it afresh', async () => {
       const store = openStore();
       await reserve('r6', 'h1', 1);
-      await reserve('r6', 'h2', 5, 3);
+      expect(await reserve('r6', 'h2', 5, 3, ['h2', 'h1'])).toEqual({ kind: 'reserved' });
       await store.release(reservation('r6', 'h1', 1));
       expect(await reserve('r6', 'h3', 6, 3)).toMatchObject({ kind: 'pending', requestHash: 'h2' });
       await store.release(reservation('r6', 'h2', 5));
