@@ -11,7 +11,7 @@ import {
   etagOf,
   legacyActorKey,
   parseIfMatch,
-  requestFingerprint,
+  fingerprinter,
   validIdempotencyKey,
 } from './command-ids';
 import type { CommandReply, CommandRequestMeta } from './command-meta';
@@ -56,13 +56,21 @@ export class CommandGateway {
       validIdempotencyKey(meta.idempotencyKey, 'The Idempotency-Key header') ??
       validIdempotencyKey(bodyCommandId(meta.rawBody), 'The body field "commandId"');
     const service = principal.service.id;
-    const fingerprintAs = (actor: string) =>
-      requestFingerprint({ method: meta.method, path: meta.path, actor, body: meta.rawBody });
-    const fingerprint = key === undefined ? undefined : fingerprintAs(actorKey(principal.actor));
+    const fingerprintAs =
+      key === undefined
+        ? undefined
+        : fingerprinter({ method: meta.method, path: meta.path, body: meta.rawBody });
+    const current = actorKey(principal.actor);
+    const legacy = legacyActorKey(principal.actor);
+    const fingerprint = fingerprintAs?.(current);
     // The fingerprints that name this request: the current one, and the one records (and
-    // reservations) written before the tenant was part of the actor have.
+    // reservations) written before the tenant was part of the actor have (the same for a platform actor).
     const sameRequestHashes =
-      fingerprint === undefined ? [] : [fingerprint, fingerprintAs(legacyActorKey(principal.actor))];
+      fingerprintAs === undefined || fingerprint === undefined
+        ? []
+        : legacy === current
+          ? [fingerprint]
+          : [fingerprint, fingerprintAs(legacy)];
     const sameRequest = (requestHash: string) => sameRequestHashes.includes(requestHash);
     if (key !== undefined && fingerprint !== undefined) {
       const previous = await this.idempotency.find(service, key);

@@ -80,6 +80,19 @@ export function requestFingerprint(parts: {
   actor: string;
   body: unknown;
 }): string {
-  const text = `${parts.method.toUpperCase()}\n${parts.path}\n${parts.actor}\n${canonicalJson(parts.body)}`;
-  return createHash('sha256').update(text).digest('hex');
+  return fingerprinter(parts)(parts.actor);
+}
+
+/**
+ * requestFingerprint of one request for any actor key: the body's canonical JSON is built once, so a
+ * second fingerprint (the legacy actor key's) costs one short hash.
+ */
+export function fingerprinter(parts: {
+  method: string;
+  path: string;
+  body: unknown;
+}): (actor: string) => string {
+  const head = `${parts.method.toUpperCase()}\n${parts.path}\n`;
+  const body = canonicalJson(parts.body);
+  return (actor) => createHash('sha256').update(`${head}${actor}\n${body}`).digest('hex');
 }
