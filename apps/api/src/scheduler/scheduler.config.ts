@@ -10,7 +10,8 @@ export interface SchedulerConfig {
   catchUpTimeoutMs: number;
   /**
    * SCHEDULER_ACTION_TIMEOUT_MS: the longest a tick waits for one command; past it the action counts as
-   * failed (retried next tick, same command id) and the tick goes on, the command left to finish alone.
+   * failed and the tick goes on, the command left to finish alone; the action is retried (same command
+   * id) on a tick after that command has settled.
    */
   actionTimeoutMs: number;
 }
