@@ -171,5 +171,32 @@ describe('replayCheck', () => {
         replayCheck({ eventStore: events, live, projections: [streamStats], signal: controller.signal }),
       ).rejects.toBe(gone);
     });
+
+    // Regression (review): an abort during the comparison that met a swapped live generation was taken
+    // for the swap; on the last attempt the check then answered 'unstable' as if it had run.
+    it('an abort during the comparison is not mistaken for a rebuild swapping the live tables', async () => {
+      const controller = new AbortController();
+      const listGenerations = live.listGenerations.bind(live);
+      let calls = 0;
+      jest.spyOn(live, 'listGenerations').mockImplementation(async (name) => {
+        const generations = await listGenerations(name);
+        // The first look finds generation 1; every later one a generation 2 swapped in.
+        return ++calls === 1 ? generations : generations.map((g) => ({ ...g, generation: 2 }));
+      });
+      const readRows = live.readRows.bind(live);
+      jest.spyOn(live, 'readRows').mockImplementation((...args) => {
+        controller.abort(gone);
+        return readRows(...args);
+      });
+      await expect(
+        replayCheck({
+          eventStore: events,
+          live,
+          projections: [streamStats],
+          signal: controller.signal,
+          maxAttempts: 1,
+        }),
+      ).rejects.toBe(gone);
+    });
   });
 });

@@ -133,6 +133,8 @@ async function compareWithReplay(
           options.signal,
         );
       } catch (error) {
+        // Stopped (the caller went away): never mistaken for a swap below, which could end in a report.
+        if (options.signal?.aborted) throw error;
         // The live generation was swapped and dropped under the read (its tables are gone): read the
         // new one. Any other failure is the store's, and is not retried.
         if ((await liveCheckpoint(projection, options.live))?.generation === before.generation) throw error;

@@ -11,6 +11,9 @@ import { SqliteReadModelStore } from '@pc/projections';
  */
 export class ScratchSpace {
   private dir: string | undefined;
+  /** Every directory made and not yet removed in this process: removed on exit too (see removeAllScratch). */
+  private static readonly live = new Set<ScratchSpace>();
+  private static exitHookInstalled = false;
 
   /** @param prefix names the directory (mkdtemp adds a random suffix), so leftovers can be told apart. */
   constructor(
@@ -20,13 +23,33 @@ export class ScratchSpace {
 
   /** A new, empty store in the directory, as `<name>.sqlite`. Close it before remove(). */
   open(name: string): SqliteReadModelStore {
-    this.dir ??= mkdtempSync(join(this.parent ?? tmpdir(), this.prefix));
+    if (this.dir === undefined) {
+      this.dir = mkdtempSync(join(this.parent ?? tmpdir(), this.prefix));
+      ScratchSpace.live.add(this);
+      if (!ScratchSpace.exitHookInstalled) {
+        // A process that exits without unwinding (process.exit: the CLI's second Ctrl-C) skips every
+        // `finally` that would remove the files; 'exit' still runs synchronous code.
+        process.once('exit', removeAllScratch);
+        ScratchSpace.exitHookInstalled = true;
+      }
+    }
     return new SqliteReadModelStore({ path: join(this.dir, `${name}.sqlite`) });
+  }
+
+  /** Removes every scratch directory of this process that is still there (their stores may be open). */
+  static removeAll(): void {
+    for (const space of [...ScratchSpace.live]) space.remove();
   }
 
   /** Removes the directory and every file in it (SQLite's -wal and -shm too). Its stores are closed. */
   remove(): void {
     if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
+    ScratchSpace.live.delete(this);
   }
+}
+
+/** ScratchSpace.removeAll, for the process's 'exit' hook. */
+export function removeAllScratch(): void {
+  ScratchSpace.removeAll();
 }

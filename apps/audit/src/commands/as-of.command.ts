@@ -16,6 +16,8 @@ import { readModelAsOfJson } from '../support/read-model-as-of';
     '(--read-model partner-overview|client-list --partner P --position X) as of a global position, as JSON',
 })
 export class AsOfCommand extends AuditCommand {
+  protected override readonly interruptible = true;
+
   constructor(private readonly stores: EventStoreHandle) {
     super();
   }

@@ -19,6 +19,8 @@ import { note, out, stringOption } from '../support/output';
     'Rebuild every projection from the event history into a scratch store, up to its live checkpoint, and compare it row by row with the live read models; exit 1 on any difference',
 })
 export class ReplayCheckCommand extends AuditCommand {
+  protected override readonly interruptible = true;
+
   constructor(private readonly stores: EventStoreHandle) {
     super();
   }

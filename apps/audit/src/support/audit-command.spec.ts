@@ -2,6 +2,8 @@ import { AuditCommand, Interrupted } from './audit-command';
 
 /** Waits for its signal (as a replay does between batches), after sending itself the given signal. */
 class StopsOnSignal extends AuditCommand {
+  protected override readonly interruptible = true;
+
   constructor(private readonly send: 'SIGINT' | 'SIGTERM' | null) {
     super();
   }
@@ -13,6 +15,26 @@ class StopsOnSignal extends AuditCommand {
     );
     process.emit(this.send);
     return stopped;
+  }
+}
+
+/** A command that does not look at the signal (verify, export, history): it reports the handlers it saw. */
+class IgnoresSignal extends AuditCommand {
+  seen: number[] = [];
+
+  protected async execute(): Promise<number> {
+    this.seen = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    return 0;
+  }
+}
+
+/** Interruptible, but its work ends without looking at the signal again after it came. */
+class FinishesAnyway extends AuditCommand {
+  protected override readonly interruptible = true;
+
+  protected async execute(): Promise<number> {
+    process.emit('SIGINT');
+    return 0;
   }
 }
 
@@ -50,5 +72,20 @@ describe('AuditCommand: the first SIGINT / SIGTERM aborts the running command', 
     expect(process.exitCode).toBe(0);
     expect(listeners()).toEqual(before);
     expect(new Interrupted('SIGINT').message).toBe('interrupted (SIGINT)');
+  });
+
+  // Regression: every command took the signals over, so Ctrl-C during `verify` or `export` (which
+  // never look at the signal) only printed a line and the command ran on to exit 0.
+  it('a command that does not stop on the signal leaves SIGINT / SIGTERM to Node (ends the process)', async () => {
+    const before = listeners();
+    const command = new IgnoresSignal();
+    await command.run([]);
+    expect(command.seen).toEqual(before);
+    expect(process.exitCode).toBe(0);
+  });
+
+  it("interrupted after its work last looked at the signal: still exit 130, not the work's own code", async () => {
+    await new FinishesAnyway().run([]);
+    expect(process.exitCode).toBe(130);
   });
 });

@@ -1,7 +1,7 @@
 import { CommandRunner } from 'nest-commander';
 import { AuditNotFoundError } from '@pc/audit';
 import { ConfigError } from '@pc/event-store';
-import { CliError, EXIT_CANNOT_CHECK } from './exit-codes';
+import { CliError, EXIT_CANNOT_CHECK, EXIT_ON_SIGNAL, type StopSignal } from './exit-codes';
 import { note } from './output';
 
 type CommanderCommand = Parameters<CommandRunner['setCommand']>[0];
@@ -10,10 +10,6 @@ type CommanderCommand = Parameters<CommandRunner['setCommand']>[0];
 export function exitOnCommanderError(error: Error & { exitCode?: number }): never {
   process.exit(error.exitCode === 0 || error.exitCode === undefined ? 0 : EXIT_CANNOT_CHECK);
 }
-
-/** Exit code of a command stopped by a signal: 128 + the signal's number, as a shell reports it. */
-const EXIT_ON_SIGNAL = { SIGINT: 130, SIGTERM: 143 } as const;
-type StopSignal = keyof typeof EXIT_ON_SIGNAL;
 
 /** The reason `AuditCommand.signal` is aborted with. */
 export class Interrupted extends Error {
@@ -25,13 +21,18 @@ export class Interrupted extends Error {
 
 /**
  * Base of every auditor command: expected failures (bad input, missing stream, configuration) print
- * one line and exit 2; unexpected ones keep their stack for a bug report. The first Ctrl-C (SIGINT)
- * or SIGTERM while a command runs aborts `signal`: a replay stops at its next batch and removes its
- * scratch files (as big as the read models) before the command exits 130 (143); a second one exits
- * at once.
+ * one line and exit 2; unexpected ones keep their stack for a bug report. A command that sets
+ * `interruptible` (one that passes `signal` to its work: the replays) takes over Ctrl-C (SIGINT) and
+ * SIGTERM while it runs: the first aborts `signal`, the replay stops at its next batch and removes
+ * its scratch files (as big as the read models), and the command exits 130 (143); a second one exits
+ * at once (the scratch directories are still removed, see ScratchSpace). Every other command keeps
+ * Node's default: the signal ends it at once.
  */
 export abstract class AuditCommand extends CommandRunner {
   private stop = new AbortController();
+
+  /** Whether this command stops its work on `signal`; only then are SIGINT and SIGTERM taken over. */
+  protected readonly interruptible: boolean = false;
 
   /** Aborted (with an Interrupted) on the first SIGINT or SIGTERM; pass it to long work. */
   protected get signal(): AbortSignal {
@@ -53,13 +54,17 @@ export abstract class AuditCommand extends CommandRunner {
       note(`${by}: stopping (again to quit at once)…`);
       this.stop.abort(new Interrupted(by));
     };
-    const handlers = (Object.keys(EXIT_ON_SIGNAL) as StopSignal[]).map((by) => {
+    const signals = this.interruptible ? (Object.keys(EXIT_ON_SIGNAL) as StopSignal[]) : [];
+    const handlers = signals.map((by) => {
       const handler = () => interrupt(by);
       process.on(by, handler);
       return () => process.off(by, handler);
     });
     try {
-      process.exitCode = await this.execute(args, options ?? {});
+      const code = await this.execute(args, options ?? {});
+      // Interrupted after the work's last look at the signal: it ran to its end, but not as asked.
+      this.stop.signal.throwIfAborted();
+      process.exitCode = code;
     } catch (error) {
       if (error instanceof Interrupted) {
         note(`error: ${error.message}; nothing was checked to the end`);

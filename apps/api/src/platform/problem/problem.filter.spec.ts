@@ -1,7 +1,8 @@
-import type { ArgumentsHost } from '@nestjs/common';
+import { type ArgumentsHost, Logger } from '@nestjs/common';
 import { ReplayMismatchError } from '@pc/pipeline';
 import { ProjectionThreadError } from '@pc/projections';
 import type { ApiConfig } from '../config';
+import { ClientGoneError } from './client-gone';
 import { ProblemFilter, withoutInvitationCodes } from './problem.filter';
 
 /** Runs the filter on one exception and returns what the reply was given. */
@@ -28,6 +29,24 @@ function answer(exception: unknown) {
 }
 
 describe('ProblemFilter', () => {
+  it('a request whose client went away (ClientGone): 499 client-closed-request, one info line with the status, no error', () => {
+    const info = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const sent = answer(new ClientGoneError());
+      expect(sent.status).toBe(499);
+      expect(sent.body).toMatchObject({ type: 'https://pc.test/errors/client-closed-request', status: 499 });
+      expect(info).toHaveBeenCalledWith(
+        expect.objectContaining({ route: '/projections', statusCode: 499 }),
+        'client closed the request; its work was stopped',
+      );
+      expect(error).not.toHaveBeenCalled();
+    } finally {
+      info.mockRestore();
+      error.mockRestore();
+    }
+  });
+
   it('answers a projection thread that cannot take a request with 503 and Retry-After, not 500', () => {
     const sent = answer(new ProjectionThreadError('The projection runner has stopped'));
     expect(sent.status).toBe(503);

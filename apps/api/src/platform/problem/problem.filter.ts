@@ -208,9 +208,10 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (exception instanceof ClientGoneError) {
       // The caller left mid-way and its work was stopped (see ClientGone): nothing to answer, and
-      // nothing wrong with the service. 499 (nginx's "client closed request") is for the access log.
+      // nothing wrong with the service. 499 is nginx's "client closed request"; it goes nowhere (the
+      // connection is gone) but this log line: the request log has already recorded the abort.
       this.logger.log(
-        { requestId: requestIdOf(request.raw), route: request.url.split('?')[0] },
+        { requestId: requestIdOf(request.raw), route: request.url.split('?')[0], statusCode: 499 },
         'client closed the request; its work was stopped',
       );
       return {
