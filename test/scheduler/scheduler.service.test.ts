@@ -107,10 +107,11 @@ describe('SchedulerService', () => {
     let unhang: (value: CommandResult) => void = () => undefined;
     execute.mockImplementationOnce(() => new Promise<CommandResult>((resolve) => (unhang = resolve)));
     const first = await service.tick();
+    // The tick ends there: the rest of the batch would each wait out a timeout behind a hung store.
     expect(first.actions.map((a) => [a.key, a.outcome, a.reason])).toEqual([
       ['hung', 'failed', 'timed out after 100 ms'],
-      ['after', 'applied', undefined],
     ]);
+    expect(first.deferred).toBe(1);
     // Not blocked. While the timed-out try still runs, the action is not issued a second time (a
     // database that stays hung would collect one stuck command per action and tick).
     const second = await service.tick();
@@ -118,7 +119,8 @@ describe('SchedulerService', () => {
       ['after', 'applied', undefined],
       ['hung', 'failed', 'an earlier try that timed out is still running'],
     ]);
-    expect(execute).toHaveBeenCalledTimes(3);
+    expect(second.deferred).toBe(0);
+    expect(execute).toHaveBeenCalledTimes(2);
     // Once it has settled, the action is retried, with the same command id, after the others.
     unhang(result());
     await new Promise((resolve) => setImmediate(resolve));
@@ -141,12 +143,14 @@ describe('SchedulerService', () => {
     const error = jest.spyOn(Logger.prototype, 'error');
     const warn = jest.spyOn(Logger.prototype, 'warn');
     try {
-      const report = await service.tick();
-      expect(report.actions.map((a) => [a.key, a.outcome, a.reason])).toEqual([
+      // One timeout per tick: 'late' waits for the next one, and is tried first there.
+      const first = await service.tick();
+      const second = await service.tick();
+      expect([...first.actions, ...second.actions].map((a) => [a.key, a.outcome, a.reason])).toEqual([
         ['slow', 'failed', 'timed out after 50 ms'],
         ['late', 'failed', 'timed out after 50 ms'],
       ]);
-      const [slow, late] = report.actions.map(({ key, commandType, commandId }) => ({
+      const [slow, late] = [...first.actions, ...second.actions].map(({ key, commandType, commandId }) => ({
         action: key,
         commandType,
         commandId,
@@ -155,6 +159,14 @@ describe('SchedulerService', () => {
         [{ ...slow, timeoutMs: 50 }, 'scheduled command timed out'],
         [{ ...late, timeoutMs: 50 }, 'scheduled command timed out'],
       ]);
+      // Each tick ended early, saying how many actions it left due.
+      expect(warn.mock.calls.filter(([, message]) => String(message).startsWith('tick ended early'))).toEqual(
+        [
+          [{ now: first.now, deferred: 1 }, 'tick ended early (a command timed out); the rest stays due'],
+          [{ now: second.now, deferred: 1 }, 'tick ended early (a command timed out); the rest stays due'],
+        ],
+      );
+      warn.mockClear();
       // Left running: a late outcome is logged, and a late rejection is handled (not unhandled).
       finish(result());
       fail(new Error('connection reset'));
@@ -170,6 +182,23 @@ describe('SchedulerService', () => {
       error.mockRestore();
       warn.mockRestore();
     }
+  });
+
+  // Regression (review): shutdown awaited the running tick, which went on through its whole batch.
+  it('a tick stops between actions once the service is stopping; shutdown waits for one action, not the batch', async () => {
+    const { service, due, execute } = setUp({ actionTimeoutMs: 60_000 });
+    due.push(action('first'), action('second'), action('third'));
+    let finishFirst: (value: CommandResult) => void = () => undefined;
+    execute.mockImplementationOnce(() => new Promise<CommandResult>((resolve) => (finishFirst = resolve)));
+    const tick = service.tick();
+    await new Promise((resolve) => setImmediate(resolve));
+    const shutdown = service.beforeApplicationShutdown();
+    finishFirst(result());
+    await shutdown;
+    const report = await tick;
+    expect(report.actions.map((a) => [a.key, a.outcome])).toEqual([['first', 'applied']]);
+    expect(report.deferred).toBe(2);
+    expect(execute).toHaveBeenCalledTimes(1);
   });
 
   // Regression: after a pause the 7- and 1-day notices of a trial fell due together and both went

@@ -30,7 +30,16 @@ export interface TickReport {
   /** False when the due list did not reach the head of the log in time (the tick still ran). */
   caughtUp: boolean;
   actions: ActionReport[];
+  /**
+   * Due actions of this batch not tried: the tick ended early, because a command timed out (the store
+   * may be hung: each would wait out its own timeout behind it) or the service is stopping. They stay
+   * due for the next tick.
+   */
+  deferred: number;
 }
+
+/** What names one due action (key @ due time) in the scheduler's own sets. */
+const actionId = (action: DueAction): string => `${action.key}@${action.dueAt}`;
 
 /**
  * Refusals that mean "already done, differently": a trial converted since the action was listed is
@@ -79,9 +88,10 @@ function overtaken(due: DueAction[]): Set<DueAction> {
  * due by the injected clock. Each action carries a command id derived from its key and due time, so
  * issuing it twice has one effect; the list itself is a projection, so nothing is lost on a restart.
  * Several instances may tick at once: the worst case is a replay. A command that does not settle
- * within SCHEDULER_ACTION_TIMEOUT_MS counts as failed and the tick goes on without it (ticks never
- * overlap, so one hung command would otherwise stop the scheduler for good); it is left to finish
- * alone, and retried with the same id, after everything else due, on the next tick.
+ * within SCHEDULER_ACTION_TIMEOUT_MS counts as failed (ticks never overlap, so one hung command would
+ * otherwise stop the scheduler for good) and ends the tick: the rest of the batch waits for the next
+ * one, instead of each waiting out its own timeout behind a hung store. The command is left to finish
+ * alone; the action is retried with the same id, after everything else due, once it has settled.
  */
 @Injectable()
 export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -160,7 +170,7 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
   private readonly stillRunning = new Set<string>();
 
   private noteOutcome(action: DueAction, outcome: ActionOutcome): void {
-    const id = `${action.key}@${action.dueAt}`;
+    const id = actionId(action);
     if (outcome !== 'failed') {
       this.failing.delete(id);
       return;
@@ -175,7 +185,7 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
     if (this.settled.size >= SchedulerService.MAX_SETTLED) {
       this.settled.delete(this.settled.values().next().value as string);
     }
-    this.settled.add(`${action.key}@${action.dueAt}`);
+    this.settled.add(actionId(action));
   }
 
   private async runTick(): Promise<TickReport> {
@@ -184,17 +194,17 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
     // Behind is not fatal: every action is idempotent and the domain checks it is due, so a stale
     // row costs a replay or a no-op, never a wrong effect.
     if (!caughtUp) this.logger.warn({ now }, 'due list is behind the event log; ticking with what it has');
-    const idOf = (action: DueAction) => `${action.key}@${action.dueAt}`;
     const candidates = (
       await this.dueList.dueAt(now, this.config.batchSize + this.settled.size + this.failing.size)
-    ).filter((action) => !this.settled.has(idOf(action)));
+    ).filter((action) => !this.settled.has(actionId(action)));
     const due = [
-      ...candidates.filter((action) => !this.failing.has(idOf(action))),
-      ...candidates.filter((action) => this.failing.has(idOf(action))),
+      ...candidates.filter((action) => !this.failing.has(actionId(action))),
+      ...candidates.filter((action) => this.failing.has(actionId(action))),
     ].slice(0, this.config.batchSize);
     const actions: ActionReport[] = [];
     const skipped = overtaken(due);
-    for (const action of due) {
+    for (const [index, action] of due.entries()) {
+      if (this.stopped) return this.endEarly({ now, caughtUp, actions }, due.length - index, 'stopping');
       if (skipped.has(action)) {
         // Not issued, and not set aside: its row goes with the shorter notice's event (if that one
         // fails, both come back next tick and this one is skipped again).
@@ -207,24 +217,36 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
         });
         continue;
       }
-      const report = await this.run(action, now);
+      const { timedOut, ...report } = await this.run(action, now);
       this.noteOutcome(action, report.outcome);
       // An applied action's own event takes its row out of the list; a failure must be retried.
       // Anything else (refused, nothing to do, already done) would only come back every tick.
       if (report.outcome !== 'applied' && report.outcome !== 'failed') this.settle(action);
       actions.push(report);
+      if (timedOut && index < due.length - 1) {
+        return this.endEarly({ now, caughtUp, actions }, due.length - index - 1, 'a command timed out');
+      }
     }
-    return { now, caughtUp, actions };
+    return { now, caughtUp, actions, deferred: 0 };
   }
 
-  private async run(action: DueAction, now: string): Promise<ActionReport> {
+  private endEarly(
+    report: Omit<TickReport, 'deferred'>,
+    deferred: number,
+    why: 'stopping' | 'a command timed out',
+  ): TickReport {
+    this.logger.warn({ now: report.now, deferred }, `tick ended early (${why}); the rest stays due`);
+    return { ...report, deferred };
+  }
+
+  private async run(action: DueAction, now: string): Promise<ActionReport & { timedOut?: true }> {
     const context = scheduledCommandContext(action, now);
     const report = { key: action.key, commandType: action.commandType, commandId: context.commandId };
     // Logged as `action`: the log redacts any field named `key` (product keys), which hid the one an
     // operator needs to find the due row.
     const logged = { action: action.key, commandType: action.commandType, commandId: context.commandId };
     const timeoutMs = this.config.actionTimeoutMs;
-    const id = `${action.key}@${action.dueAt}`;
+    const id = actionId(action);
     if (this.stillRunning.has(id)) {
       return { ...report, outcome: 'failed', reason: 'an earlier try that timed out is still running' };
     }
@@ -244,7 +266,7 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
         // the retry next tick is a replay.
         this.abandon(id, execution, logged);
         this.logger.error({ ...logged, timeoutMs }, 'scheduled command timed out');
-        return { ...report, outcome: 'failed', reason: `timed out after ${timeoutMs} ms` };
+        return { ...report, outcome: 'failed', reason: `timed out after ${timeoutMs} ms`, timedOut: true };
       }
       const outcome = result.replayed ? 'replayed' : result.eventTypes.length > 0 ? 'applied' : 'no-op';
       this.logger.log({ ...logged, outcome, events: result.eventTypes }, 'scheduled command issued');
