@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createEventStore } from '@pc/event-store/factory';
-import { IDEMPOTENCY_STORE, type IdempotencyStore } from '../../apps/api/src/platform';
+import { EventStoreUnavailableError, type EventStore } from '@pc/event-store';
+import { EVENT_STORE, IDEMPOTENCY_STORE, type IdempotencyStore } from '../../apps/api/src/platform';
 import {
   actorKey,
   legacyActorKey,
@@ -287,7 +288,7 @@ describe('Idempotency-Key', () => {
     expect(fixed.status).toBe(201);
   });
 
-  it('gives the key back when its answer cannot be stored, so a retry is answered at once', async () => {
+  it('when its answer cannot be stored, the key is free at once for a retry and still refused to another body', async () => {
     app = await startTestApp(dir);
     const store = app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
     jest.spyOn(store, 'complete').mockRejectedValueOnce(new Error('disk full'));
@@ -297,6 +298,13 @@ describe('Idempotency-Key', () => {
       body: { widgetId: 'w-lost', name: 'Lost' },
     };
     expect((await call(app, 'POST', '/test/partners/p1/widgets', request)).status).toBe(201);
+    // Regression: the key was given back, so another body ran a second command under it.
+    const other = await call(app, 'POST', '/test/partners/p1/widgets', {
+      ...request,
+      body: { widgetId: 'w-other', name: 'Other' },
+    });
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ type: expect.stringMatching(/idempotency-key-reused$/) });
     const retried = await call(app, 'POST', '/test/partners/p1/widgets', request);
     // Not 409 request-in-progress for 30 s: the pipeline answers the command id as done.
     expect(retried.status).toBe(200);
@@ -304,7 +312,38 @@ describe('Idempotency-Key', () => {
     expect(await eventCount()).toBe(1);
   });
 
-  it('gives the key back when the command is refused, so a retry runs again', async () => {
+  // Regression: a failure that may come after the commit (the store's answer lost) gave the key back,
+  // so another body ran a second command under a key whose first command had gone through.
+  it('after an infrastructure failure the key stays bound to its request: free for a retry, refused to another body', async () => {
+    app = await startTestApp(dir);
+    const events = app.get<EventStore>(EVENT_STORE);
+    const append = events.append.bind(events);
+    jest.spyOn(events, 'append').mockImplementationOnce(async (...args) => {
+      await append(...args);
+      throw new EventStoreUnavailableError('connection lost after the commit');
+    });
+    const request = {
+      token: await mintToken({ scope: 'commands' }),
+      headers: { 'idempotency-key': 'outcome-unknown' },
+      body: { widgetId: 'w-unknown', name: 'Unknown' },
+    };
+    expect((await call(app, 'POST', '/test/partners/p1/widgets', request)).status).toBe(503);
+    expect(await eventCount()).toBe(1);
+    const other = await call(app, 'POST', '/test/partners/p1/widgets', {
+      ...request,
+      body: { widgetId: 'w-second', name: 'Second' },
+    });
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ type: expect.stringMatching(/idempotency-key-reused$/) });
+    expect(await eventCount()).toBe(1);
+    // The same request again at once (not 409 for 30 s): answered as the command it was.
+    const retried = await call(app, 'POST', '/test/partners/p1/widgets', request);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ replayed: true });
+    expect(await eventCount()).toBe(1);
+  });
+
+  it('gives the key back when the command is refused, so a retry runs again, and another body may use it', async () => {
     app = await startTestApp(dir);
     const request = {
       token: await mintToken({ scope: 'commands' }),
@@ -314,6 +353,12 @@ describe('Idempotency-Key', () => {
     const again = await call(app, 'POST', '/test/widgets/w1/reject', request);
     expect([first.status, again.status]).toEqual([422, 422]);
     expect(again.body).toMatchObject({ type: expect.stringMatching(/widget-limit-reached$/) });
+    // A refusal applied nothing: the key is free for a corrected request.
+    const corrected = await call(app, 'POST', '/test/partners/p1/widgets', {
+      ...request,
+      body: { widgetId: 'w-corrected', name: 'Corrected' },
+    });
+    expect(corrected.status).toBe(201);
   });
 
   it('takes over a key whose request died holding it, once it is stale; a fresh one is waited for', async () => {
@@ -388,42 +433,6 @@ describe('Idempotency-Key', () => {
     expect(await eventCount()).toBe(1);
     expect(await store.find('svc-a', 'died-with-a')).toMatchObject({
       requestHash: hashA,
-      response: { statusCode: 201 },
-    });
-  });
-
-  it('takes over a stale key held under the legacy fingerprint of the same request', async () => {
-    app = await startTestApp(dir);
-    const store = app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
-    const actor = actors.partnerUser('p1', 'jana');
-    const token = await mintToken({ sub: 'svc-a', act: actor });
-    const path = '/test/partners/p1/widgets';
-    const body = { widgetId: 'w-legacy', name: 'Legacy' };
-    const fingerprintAs = (actorName: string) =>
-      requestFingerprint({ method: 'POST', path, actor: actorName, body });
-    const asActor = actor as Parameters<typeof actorKey>[0];
-    const legacy = fingerprintAs(legacyActorKey(asActor));
-    const current = fingerprintAs(actorKey(asActor));
-    expect(legacy).not.toBe(current);
-    const died = {
-      service: 'svc-a',
-      key: 'died-legacy',
-      requestHash: legacy,
-      at: '2000-01-01T00:00:00.000Z',
-    };
-    expect(await store.reserve(died, '1999-01-01T00:00:00.000Z')).toEqual({ kind: 'reserved' });
-
-    const retried = await call(app, 'POST', path, {
-      token,
-      headers: { 'idempotency-key': 'died-legacy' },
-      body,
-    });
-    // Not 409 request-in-progress for ever: the reservation is this request's, so it is taken over.
-    expect(retried.status).toBe(201);
-    expect(await eventCount()).toBe(1);
-    // Answered under the current fingerprint, which the reservation now holds.
-    expect(await store.find('svc-a', 'died-legacy')).toMatchObject({
-      requestHash: current,
       response: { statusCode: 201 },
     });
   });

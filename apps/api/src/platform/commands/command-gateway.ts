@@ -1,6 +1,14 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { CommandContext, CommandResult } from '@pc/pipeline';
+import { DomainError } from '@pc/domain/shared/errors';
+import { InvalidAppendError, WrongExpectedVersionError } from '@pc/event-store';
+import {
+  type CommandContext,
+  type CommandResult,
+  ConcurrencyConflictError,
+  PreconditionFailedError,
+  ReplayMismatchError,
+} from '@pc/pipeline';
 import { insufficientScope, ProblemException } from '../problem/problem-exception';
 import { CLOCK, type Clock } from '../clock';
 import { IDEMPOTENCY_STORE } from '../tokens';
@@ -60,18 +68,11 @@ export class CommandGateway {
       key === undefined
         ? undefined
         : fingerprinter({ method: meta.method, path: meta.path, body: meta.rawBody });
-    const current = actorKey(principal.actor);
-    const legacy = legacyActorKey(principal.actor);
-    const fingerprint = fingerprintAs?.(current);
-    // The fingerprints that name this request: the current one, and the one records (and
-    // reservations) written before the tenant was part of the actor have (the same for a platform actor).
-    const sameRequestHashes =
-      fingerprintAs === undefined || fingerprint === undefined
-        ? []
-        : legacy === current
-          ? [fingerprint]
-          : [fingerprint, fingerprintAs(legacy)];
-    const sameRequest = (requestHash: string) => sameRequestHashes.includes(requestHash);
+    const fingerprint = fingerprintAs?.(actorKey(principal.actor));
+    // Records answered before the tenant was part of the actor carry the legacy fingerprint; computed
+    // only for a record whose hash is not the current one. (Reservations came later: none holds it.)
+    const sameRequest = (requestHash: string) =>
+      requestHash === fingerprint || requestHash === fingerprintAs?.(legacyActorKey(principal.actor));
     if (key !== undefined && fingerprint !== undefined) {
       const previous = await this.idempotency.find(service, key);
       if (previous !== null) {
@@ -90,12 +91,11 @@ export class CommandGateway {
       // answered instead of running beside it.
       const now = this.clock.now();
       const taking: Reservation = { service, key, requestHash: fingerprint, at: now.toISOString() };
-      // A stale reservation is taken over only if it is this request's (either fingerprint); another
-      // request's stays its holder's, and is answered as below (422), stale or not.
+      // A stale reservation is taken over only if it is this request's; another request's stays its
+      // holder's, and is answered as below (422), stale or not.
       const reserved = await this.idempotency.reserve(
         taking,
         new Date(now.getTime() - PENDING_TAKEOVER_MS).toISOString(),
-        sameRequestHashes,
       );
       if (reserved.kind === 'completed') {
         if (!sameRequest(reserved.record.requestHash)) throw keyReused(key);
@@ -122,10 +122,17 @@ export class CommandGateway {
         new ExecuteDomainCommand(commandType, toPlainPayload(payload), context),
       );
     } catch (error) {
-      // Refused or failed: nothing is stored for the key, so a retry runs again (as before the
-      // reservation). Best effort: a reservation left behind is taken over once stale.
+      // Nothing is stored for the key, so a retry runs again. A refusal applied nothing: the key is
+      // given back. Any other failure (a store that went away mid-append, a timeout after a commit) may
+      // have applied the command: the key stays bound to this request, free at once for it (its retry
+      // is answered as a replay) and still refused to another body, which would otherwise run a second
+      // command under a key whose first one went through. Best effort: a reservation left behind is
+      // taken over by the same request once stale.
       if (reservation !== undefined) {
-        await this.idempotency.release(reservation).catch((releaseError: unknown) => {
+        const giveUp = isRefusal(error)
+          ? this.idempotency.release(reservation)
+          : this.idempotency.abandon(reservation);
+        await giveUp.catch((releaseError: unknown) => {
           this.logger.warn({ err: releaseError, service, key }, 'could not release idempotency key');
         });
       }
@@ -152,11 +159,12 @@ export class CommandGateway {
         createdAt: this.clock.now().toISOString(),
       });
     } catch (error) {
-      // The command is applied. Its key is given back rather than left held (a retry would get 409
-      // for 30 s): a retry then runs again and has no second effect (the command id is derived from
-      // the key, so the pipeline reports it as replayed); only the byte-identical replay is lost.
+      // The command is applied. Its key is not left held (a retry would get 409 for 30 s) but stays
+      // bound to this request (abandon): a retry then runs again and has no second effect (the
+      // command id is derived from the key, so the pipeline reports it as replayed), and another body
+      // is refused; only the byte-identical replay is lost.
       this.logger.warn({ err: error, service, key }, 'could not record idempotency key');
-      await this.idempotency.release(reservation).catch(() => undefined);
+      await this.idempotency.abandon(reservation).catch(() => undefined);
     }
   }
 }
@@ -225,5 +233,22 @@ function keyReused(key: string): ProblemException {
     'Idempotency-Key reused',
     'This Idempotency-Key was already used for a different request (method, path, actor or body). Use a new key.',
     { idempotencyKey: key },
+  );
+}
+
+/**
+ * Failures that certainly applied nothing: the domain's refusals and the pipeline's and the store's
+ * own (a precondition, a conflict given up on, a replay that cannot be rebuilt, a bad argument), and
+ * any 4xx. Anything else may have happened after the events were committed.
+ */
+function isRefusal(error: unknown): boolean {
+  return (
+    error instanceof DomainError ||
+    error instanceof PreconditionFailedError ||
+    error instanceof ConcurrencyConflictError ||
+    error instanceof ReplayMismatchError ||
+    error instanceof WrongExpectedVersionError ||
+    error instanceof InvalidAppendError ||
+    (error instanceof HttpException && error.getStatus() < 500)
   );
 }

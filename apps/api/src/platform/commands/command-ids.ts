@@ -85,7 +85,7 @@ export function requestFingerprint(parts: {
 
 /**
  * requestFingerprint of one request for any actor key: the body's canonical JSON is built once, so a
- * second fingerprint (the legacy actor key's) costs one short hash.
+ * second fingerprint (the legacy actor key's) costs one more hash of the text, not its rebuilding.
  */
 export function fingerprinter(parts: {
   method: string;

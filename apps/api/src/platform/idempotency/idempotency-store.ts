@@ -56,8 +56,8 @@ export interface IdempotencyStore {
   /**
    * Takes the key for a request about to run, unless it is answered or held. A reservation taken
    * before `staleBefore` (its request died without answering) is taken over, in one atomic step, only
-   * if its request hash is one of `sameRequestHashes` (the hashes that name this same request, e.g.
-   * the current and a legacy fingerprint; the reservation's own hash always counts): the dead request
+   * if its request hash is one of `sameRequestHashes` (the hashes that name this same request; the
+   * reservation's own hash always counts, and is all the gateway passes): the dead request
    * may have run its command, so the key stays bound to it, and another request's hash gets 'pending'
    * with the holder's hash, stale or not. A takeover writes the reservation's own hash and `at`.
    */
@@ -76,11 +76,20 @@ export interface IdempotencyStore {
    */
   complete(record: IdempotencyRecord): Promise<void>;
   /**
-   * Gives the key back (the request failed: nothing to answer a retry with). Only the caller's own
+   * Gives the key back, free for any request (the command was refused: nothing was applied, nothing
+   * to answer a retry with; for failures that may have applied, see `abandon`). Only the caller's own
    * reservation, the one `reserve` took with these values: one taken over since (as stale) belongs to
    * the request that took it, and is left alone, as is an answered key.
    */
   release(reservation: Reservation): Promise<void>;
+  /**
+   * Gives up the caller's own reservation without freeing the key (the request failed in a way that
+   * may have applied its command: an infrastructure error, or an answer that could not be stored):
+   * the reservation is made stale at once, so the same request, sent again, takes it over at once,
+   * while another request with the key is still refused (see `reserve`). One taken over since, or an
+   * answered key, is left alone.
+   */
+  abandon(reservation: Reservation): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -90,3 +99,6 @@ export const IDEMPOTENCY_TABLE = 'idempotency_keys';
 /** Status of a reservation row (see IdempotencyStore.reserve); its response column holds JSON null. */
 export const PENDING = 'pending';
 export const PENDING_RESPONSE = 'null';
+
+/** The `at` an abandoned reservation gets: older than any `staleBefore`, so stale at once. */
+export const ABANDONED_AT = '1970-01-01T00:00:00.000Z';

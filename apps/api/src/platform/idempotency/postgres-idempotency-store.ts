@@ -6,7 +6,7 @@ import type {
   ReserveOutcome,
   StoredResponse,
 } from './idempotency-store';
-import { PENDING, PENDING_RESPONSE } from './idempotency-store';
+import { ABANDONED_AT, PENDING, PENDING_RESPONSE } from './idempotency-store';
 
 interface Row {
   service: string;
@@ -131,6 +131,15 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     // None (taken over under the request's other hash, released, or never made): store the answer if
     // the key has no row.
     if (updated.rowCount === 0) await this.save(record);
+  }
+
+  async abandon({ service, key, requestHash, at }: Reservation): Promise<void> {
+    await this.ensureSchema();
+    await this.pool.query(
+      `UPDATE idempotency_keys SET created_at = $1
+       WHERE service = $2 AND key = $3 AND status = $4 AND request_hash = $5 AND created_at = $6`,
+      [ABANDONED_AT, service, key, PENDING, requestHash, at],
+    );
   }
 
   async release({ service, key, requestHash, at }: Reservation): Promise<void> {

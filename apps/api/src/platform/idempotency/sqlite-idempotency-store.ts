@@ -8,7 +8,7 @@ import type {
   ReserveOutcome,
   StoredResponse,
 } from './idempotency-store';
-import { PENDING, PENDING_RESPONSE } from './idempotency-store';
+import { ABANDONED_AT, PENDING, PENDING_RESPONSE } from './idempotency-store';
 
 interface Row {
   service: string;
@@ -29,6 +29,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     [string, string, string, string, string, string, string]
   >;
   private readonly releaseStatement: Database.Statement<[string, string, string, string, string]>;
+  private readonly abandonStatement: Database.Statement<[string, string, string, string, string, string]>;
   private readonly reserveTransaction: (
     reservation: Reservation,
     staleBefore: string,
@@ -76,6 +77,10 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     // created_at names the reservation: one taken over since (a later `at`) is not the caller's.
     this.releaseStatement = this.db.prepare(
       `DELETE FROM idempotency_keys
+       WHERE service = ? AND key = ? AND status = ? AND request_hash = ? AND created_at = ?`,
+    );
+    this.abandonStatement = this.db.prepare(
+      `UPDATE idempotency_keys SET created_at = ?
        WHERE service = ? AND key = ? AND status = ? AND request_hash = ? AND created_at = ?`,
     );
     // One transaction: reading a held key and taking it over cannot interleave with another process.
@@ -154,6 +159,10 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     // None (taken over under the request's other hash, released, or never made): store the answer if
     // the key has no row.
     if (updated === 0) await this.save(record);
+  }
+
+  async abandon({ service, key, requestHash, at }: Reservation): Promise<void> {
+    this.abandonStatement.run(ABANDONED_AT, service, key, PENDING, requestHash, at);
   }
 
   async release({ service, key, requestHash, at }: Reservation): Promise<void> {

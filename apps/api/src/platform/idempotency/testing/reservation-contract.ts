@@ -135,5 +135,21 @@ export function describeReservations(openStore: () => IdempotencyStore): void {
       await store.save(answer('r4', 'h1'));
       expect(await reserve('r4', 'h1', 1)).toEqual({ kind: 'completed', record: answer('r4', 'h1') });
     });
+
+    it('an abandoned reservation stays bound to its request: stale at once for it, refused to another body', async () => {
+      const store = openStore();
+      await reserve('r10', 'h1', 1);
+      // Only its own reservation (the `at` names it) is abandoned.
+      await store.abandon(reservation('r10', 'h1', 2));
+      expect(await reserve('r10', 'h1', 3)).toEqual({ kind: 'pending', requestHash: 'h1', since: at(1) });
+      await store.abandon(reservation('r10', 'h1', 1));
+      // Not old by the clock (nothing is before minute 0), yet stale: the same request takes it at once.
+      expect(await reserve('r10', 'h2', 3)).toMatchObject({ kind: 'pending', requestHash: 'h1' });
+      expect(await reserve('r10', 'h1', 3)).toEqual({ kind: 'reserved' });
+      // An answered key is left alone.
+      await store.complete(answer('r10', 'h1'));
+      await store.abandon(reservation('r10', 'h1', 3));
+      expect(await store.find('svc', 'r10')).toEqual(answer('r10', 'h1'));
+    });
   });
 }
