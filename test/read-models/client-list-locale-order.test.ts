@@ -2,20 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  PostgresReadModelStore,
-  type ReadModelStore,
-  type Row,
-  SqliteReadModelStore,
-  upsert,
-} from '@pc/projections';
-import { clientListProjection } from '@pc/read-models';
+import { PostgresReadModelStore, type ReadModelStore, type Row, SqliteReadModelStore } from '@pc/projections';
 import { Client } from 'pg';
 import {
   listClientsPage,
   type ListClientsParams,
 } from '../../apps/api/src/read-models/queries/client-list.queries';
 import { pgUrl, withClient } from '../support/postgres';
+import { seedClientList } from './seed-client-list';
 
 /**
  * The client list's name order (and its keyset cursors) is the lower-cased name's code-point order on
@@ -63,17 +57,7 @@ const rows = (): Row[] =>
 
 async function seed(store: ReadModelStore): Promise<void> {
   await store.init();
-  await store.createGeneration(clientListProjection, 1, { activate: true });
-  await store.commit({
-    projection: clientListProjection,
-    generation: 1,
-    expectedPosition: null,
-    position: '00000000000000000001',
-    recordedAt: null,
-    changes: rows().map(({ partner_id, customer_id, ...values }) =>
-      upsert('clients', { partner_id: String(partner_id), customer_id: String(customer_id) }, values),
-    ),
-  });
+  await seedClientList(store, rows());
 }
 
 /** Every page of the list, two rows a page (so the cursors are used), as names. */

@@ -1,4 +1,4 @@
-import { encodeCursor, type ReadModelStore, type Row, sql, SqlFragment, upsert } from '@pc/projections';
+import { encodeCursor, type ReadModelStore, type Row, sql, SqlFragment } from '@pc/projections';
 import { clientListProjection } from '@pc/read-models';
 import {
   type ClientListTuning,
@@ -7,6 +7,7 @@ import {
 } from '../../apps/api/src/read-models/queries/client-list.queries';
 import type { ClientSort, Relationship, SearchMode } from '../../apps/api/src/read-models/dto/read-model.dto';
 import { freshReadModelStore } from '../support/read-model-stores';
+import { seedClientList } from './seed-client-list';
 
 /**
  * Client-list search answers with one of two plans (walk the sort index for a window of rows, or
@@ -143,17 +144,7 @@ describe.each(['sqlite', 'postgres'] as const)('client-list search plans (%s)', 
 
   beforeAll(async () => {
     ({ store, cleanup } = await freshReadModelStore(dialect, 'client-search'));
-    await store.createGeneration(clientListProjection, 1, { activate: true });
-    await store.commit({
-      projection: clientListProjection,
-      generation: 1,
-      expectedPosition: null,
-      position: '00000000000000000001',
-      recordedAt: null,
-      changes: clientRows().map(({ partner_id, customer_id, ...values }) =>
-        upsert('clients', { partner_id: String(partner_id), customer_id: String(customer_id) }, values),
-      ),
-    });
+    await seedClientList(store, clientRows());
   });
   afterAll(async () => {
     await store.close();

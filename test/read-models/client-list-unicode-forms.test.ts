@@ -1,9 +1,10 @@
-import { type ReadModelStore, upsert } from '@pc/projections';
+import type { ReadModelStore } from '@pc/projections';
 import { InMemoryReadModel } from '@pc/projections/testing';
 import { clientListProjection } from '@pc/read-models';
 import { customerCreated, Story } from '@pc/read-models/testing/story';
 import { listClientsPage } from '../../apps/api/src/read-models/queries/client-list.queries';
 import { freshReadModelStore } from '../support/read-model-stores';
+import { seedClientList } from './seed-client-list';
 
 /**
  * The same name can reach the service in two Unicode forms: "é" precomposed (NFC, what most keyboards
@@ -38,20 +39,8 @@ describe.each(['sqlite', 'postgres'] as const)('client-list search across Unicod
 
   beforeAll(async () => {
     ({ store, cleanup } = await freshReadModelStore(dialect, 'client-nfc'));
-    await store.createGeneration(clientListProjection, 1, { activate: true });
     model = await projectedRows();
-    await store.commit({
-      projection: clientListProjection,
-      generation: 1,
-      expectedPosition: null,
-      position: '00000000000000000001',
-      recordedAt: null,
-      changes: model
-        .rows('clients')
-        .map(({ partner_id, customer_id, ...values }) =>
-          upsert('clients', { partner_id: String(partner_id), customer_id: String(customer_id) }, values),
-        ),
-    });
+    await seedClientList(store, model.rows('clients'));
   });
   afterAll(async () => {
     await store.close();

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScratchSpace, removeAllScratch } from './scratch-store';
+import { ScratchSpace } from './scratch-store';
 
 describe('ScratchSpace', () => {
   let parent: string;
@@ -31,8 +31,8 @@ describe('ScratchSpace', () => {
     gone.open('x');
     gone.remove();
     expect(readdirSync(parent)).toHaveLength(1);
-    expect(exitHooks).toContain(removeAllScratch);
-    removeAllScratch();
+    expect(exitHooks).toContain(ScratchSpace.removeAll);
+    ScratchSpace.removeAll();
     expect(readdirSync(parent)).toEqual([]);
     expect(existsSync(parent)).toBe(true);
     await store.close();

@@ -11,7 +11,7 @@ import { SqliteReadModelStore } from '@pc/projections';
  */
 export class ScratchSpace {
   private dir: string | undefined;
-  /** Every directory made and not yet removed in this process: removed on exit too (see removeAllScratch). */
+  /** Every directory made and not yet removed in this process: removed on exit too (see removeAll). */
   private static readonly live = new Set<ScratchSpace>();
   private static exitHookInstalled = false;
 
@@ -29,14 +29,17 @@ export class ScratchSpace {
       if (!ScratchSpace.exitHookInstalled) {
         // A process that exits without unwinding (process.exit: the CLI's second Ctrl-C) skips every
         // `finally` that would remove the files; 'exit' still runs synchronous code.
-        process.once('exit', removeAllScratch);
+        process.once('exit', ScratchSpace.removeAll);
         ScratchSpace.exitHookInstalled = true;
       }
     }
     return new SqliteReadModelStore({ path: join(this.dir, `${name}.sqlite`) });
   }
 
-  /** Removes every scratch directory of this process that is still there (their stores may be open). */
+  /**
+   * Removes every scratch directory of this process that is still there (their stores may be open).
+   * Needs no `this`: it is the process's 'exit' listener as it is.
+   */
   static removeAll(): void {
     for (const space of [...ScratchSpace.live]) space.remove();
   }
@@ -47,9 +50,4 @@ export class ScratchSpace {
     this.dir = undefined;
     ScratchSpace.live.delete(this);
   }
-}
-
-/** ScratchSpace.removeAll, for the process's 'exit' hook. */
-export function removeAllScratch(): void {
-  ScratchSpace.removeAll();
 }

@@ -41,6 +41,12 @@ export interface TickReport {
 /** What names one due action (key @ due time) in the scheduler's own sets. */
 const actionId = (action: DueAction): string => `${action.key}@${action.dueAt}`;
 
+/** Adds `id`, first dropping the oldest entry when the set holds `max` already. */
+function addBounded(set: Set<string>, id: string, max: number): void {
+  if (set.size >= max) set.delete(set.values().next().value as string);
+  set.add(id);
+}
+
 /**
  * Refusals that mean "already done, differently": a trial converted since the action was listed is
  * no longer a trial to expire or warn about. The due list drops such rows on the same events, so
@@ -171,21 +177,12 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
 
   private noteOutcome(action: DueAction, outcome: ActionOutcome): void {
     const id = actionId(action);
-    if (outcome !== 'failed') {
-      this.failing.delete(id);
-      return;
-    }
-    if (this.failing.size >= SchedulerService.MAX_SETTLED) {
-      this.failing.delete(this.failing.values().next().value as string);
-    }
-    this.failing.add(id);
+    if (outcome === 'failed') addBounded(this.failing, id, SchedulerService.MAX_SETTLED);
+    else this.failing.delete(id);
   }
 
   private settle(action: DueAction): void {
-    if (this.settled.size >= SchedulerService.MAX_SETTLED) {
-      this.settled.delete(this.settled.values().next().value as string);
-    }
-    this.settled.add(actionId(action));
+    addBounded(this.settled, actionId(action), SchedulerService.MAX_SETTLED);
   }
 
   private async runTick(): Promise<TickReport> {
@@ -262,8 +259,8 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
       const result = await Promise.race([execution, timedOut]);
       if (result === TIMED_OUT) {
         // A hung command (a database call that never returns) held the tick, and every later tick,
-        // for good. It is left running: it carries this action's command id, so if it completes,
-        // the retry next tick is a replay.
+        // for good. It is left running: it carries this action's command id, so if it completes, the
+        // retry once it has settled is a replay.
         this.abandon(id, execution, logged);
         this.logger.error({ ...logged, timeoutMs }, 'scheduled command timed out');
         return { ...report, outcome: 'failed', reason: `timed out after ${timeoutMs} ms`, timedOut: true };

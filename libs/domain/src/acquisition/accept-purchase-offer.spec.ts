@@ -3,6 +3,7 @@ import type { DomainEvent } from '../shared/types';
 import { commandSpec, followedBy } from '../testing/spec';
 import {
   authorizedPartner,
+  revoked,
   customerCreated,
   customerUser,
   inviteCode,
@@ -459,19 +460,16 @@ describe('AcceptPurchaseOffer: the offer and its partner', () => {
   });
 
   it('is refused once the advisor authorization was revoked after the offer went out', () => {
-    const revoked = {
+    const advisorRevoked = {
       [P]: [
         ...authorizedPartner(['advisor', 'delegated-admin-certified']),
-        {
-          type: 'AuthorizationRevoked',
-          data: { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2025-12-15T00:00:00.000Z' },
-        },
+        revoked('advisor', '2025-12-15T00:00:00.000Z'),
       ],
     };
-    given(world(revoked))
+    given(world(advisorRevoked))
       .when('AcceptPurchaseOffer', acceptNew, { actor: platform })
       .thenRefused('partner-not-an-advisor', { partnerId: 'p1' });
-    given({ ...existing(), ...revoked })
+    given({ ...existing(), ...advisorRevoked })
       .when('AcceptPurchaseOffer', acceptExisting, { actor: cadmin })
       .thenRefused('partner-not-an-advisor', { partnerId: 'p1' });
   });

@@ -3,6 +3,7 @@ import type { DomainEvent } from '../shared/types';
 import { commandSpec, followedBy } from '../testing/spec';
 import {
   authorizedPartner,
+  revoked,
   customerCreated,
   customerUser,
   inviteCode,
@@ -406,23 +407,20 @@ describe('RedeemTrialInvite: the invite and its partner', () => {
   });
 
   it('is refused once the advisor authorization was revoked after the invite went out', () => {
-    const revoked = {
+    const advisorRevoked = {
       [P]: [
         ...authorizedPartner(['advisor', 'delegated-admin-certified']),
-        {
-          type: 'AuthorizationRevoked',
-          data: { partnerId: 'p1', authorization: 'advisor', effectiveFrom: '2025-12-15T00:00:00.000Z' },
-        },
+        revoked('advisor', '2025-12-15T00:00:00.000Z'),
       ],
     };
-    given(world(revoked))
+    given(world(advisorRevoked))
       .when('RedeemTrialInvite', redeemNew, { actor: platform })
       .thenRefused('partner-not-an-advisor', { partnerId: 'p1' });
     // Up to the revocation's effective date the invite still works.
-    given({ ...existing(), ...revoked })
+    given({ ...existing(), ...advisorRevoked })
       .when('RedeemTrialInvite', redeemExisting, { actor: cadmin, now: '2025-12-14T23:59:59.999Z' })
       .thenIds({ customerId: 'c1' });
-    given({ ...existing(), ...revoked })
+    given({ ...existing(), ...advisorRevoked })
       .when('RedeemTrialInvite', redeemExisting, { actor: cadmin })
       .thenRefused('partner-not-an-advisor', { partnerId: 'p1' });
   });

@@ -60,6 +60,15 @@ export const granted = (
   data: { partnerId, authorization, effectiveFrom },
 });
 
+export const revoked = (
+  authorization: Authorization,
+  effectiveFrom: string,
+  partnerId = 'p1',
+): DomainEvent => ({
+  type: 'AuthorizationRevoked',
+  data: { partnerId, authorization, effectiveFrom },
+});
+
 // --- Customer acquisition --------------------------------------------------------------------
 
 /** A small catalog for specs (independent of config/catalog.json, which operators may edit). */

@@ -56,23 +56,16 @@ export interface IdempotencyStore {
   /**
    * Takes the key for a request about to run, unless it is answered or held. A reservation taken
    * before `staleBefore` (its request died without answering) is taken over, in one atomic step, only
-   * if its request hash is one of `sameRequestHashes` (the hashes that name this same request; the
-   * reservation's own hash always counts, and is all the gateway passes): the dead request
-   * may have run its command, so the key stays bound to it, and another request's hash gets 'pending'
-   * with the holder's hash, stale or not. A takeover writes the reservation's own hash and `at`.
+   * by a request with its hash: the dead request may have run its command, so the key stays bound to
+   * it, and another request's hash gets 'pending' with the holder's hash, stale or not. A takeover
+   * writes the reservation's `at`.
    */
-  reserve(
-    reservation: Reservation,
-    staleBefore: string,
-    sameRequestHashes?: readonly string[],
-  ): Promise<ReserveOutcome>;
+  reserve(reservation: Reservation, staleBefore: string): Promise<ReserveOutcome>;
   /**
    * Turns the key's reservation for this request hash into its stored answer, or stores the answer if
    * the key has none (the reservation gone). A reservation taken over by a request with the same hash
    * is answered too: that request runs the same command (the command id comes from the key and the
    * hash), which the pipeline answers as a replay, so the answer of the run that came first is stored.
-   * One taken over under another hash of the same request (see `reserve`) holds the new hash and is
-   * left to its new holder to answer (or release).
    */
   complete(record: IdempotencyRecord): Promise<void>;
   /**

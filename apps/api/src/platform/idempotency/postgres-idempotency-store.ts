@@ -68,14 +68,9 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     return row === undefined || row.status === PENDING ? null : fromRow(row);
   }
 
-  async reserve(
-    reservation: Reservation,
-    staleBefore: string,
-    sameRequestHashes: readonly string[] = [reservation.requestHash],
-  ): Promise<ReserveOutcome> {
+  async reserve(reservation: Reservation, staleBefore: string): Promise<ReserveOutcome> {
     await this.ensureSchema();
     const { service, key, requestHash, at } = reservation;
-    const sameRequest = [requestHash, ...sameRequestHashes];
     // Each statement is atomic on its own; a row that changes between them (answered, released,
     // taken over) sends the loop round again.
     for (let round = 0; ; round++) {
@@ -88,10 +83,10 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       // Only a stale reservation of this same request: a concurrent change to the row makes
       // PostgreSQL check the WHERE again against the row as changed, so two takeovers never both win.
       const takenOver = await this.pool.query(
-        `UPDATE idempotency_keys SET request_hash = $3, created_at = $4
-         WHERE service = $1 AND key = $2 AND status = $5 AND created_at < $6
-           AND request_hash = ANY($7::text[]) RETURNING key`,
-        [service, key, requestHash, at, PENDING, staleBefore, sameRequest],
+        `UPDATE idempotency_keys SET created_at = $4
+         WHERE service = $1 AND key = $2 AND status = $5 AND created_at < $6 AND request_hash = $3
+         RETURNING key`,
+        [service, key, requestHash, at, PENDING, staleBefore],
       );
       if (takenOver.rowCount === 1) return { kind: 'reserved' };
       const { rows } = await this.pool.query<Row>(
@@ -103,7 +98,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       if (row !== undefined) {
         const since = row.created_at.toISOString();
         // Held by a live request, or by a dead one that is not this request (the key stays its).
-        if (since >= staleBefore || !sameRequest.includes(row.request_hash)) {
+        if (since >= staleBefore || row.request_hash !== requestHash) {
           return { kind: 'pending', requestHash: row.request_hash, since };
         }
       }

@@ -30,11 +30,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   >;
   private readonly releaseStatement: Database.Statement<[string, string, string, string, string]>;
   private readonly abandonStatement: Database.Statement<[string, string, string, string, string, string]>;
-  private readonly reserveTransaction: (
-    reservation: Reservation,
-    staleBefore: string,
-    sameRequestHashes: readonly string[],
-  ) => ReserveOutcome;
+  private readonly reserveTransaction: (reservation: Reservation, staleBefore: string) => ReserveOutcome;
 
   /**
    * `adoptFrom`: a database file that may still hold an `idempotency_keys` table from before the keys
@@ -85,11 +81,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     );
     // One transaction: reading a held key and taking it over cannot interleave with another process.
     const reserve = this.db.transaction(
-      (
-        { service, key, requestHash, at }: Reservation,
-        staleBefore: string,
-        sameRequestHashes: readonly string[],
-      ) => {
+      ({ service, key, requestHash, at }: Reservation, staleBefore: string) => {
         const row = this.selectStatement.get(service, key);
         if (row === undefined) {
           this.insertStatement.get(service, key, requestHash, PENDING, PENDING_RESPONSE, at);
@@ -97,16 +89,14 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
         }
         if (row.status !== PENDING) return { kind: 'completed', record: fromRow(row) } as const;
         // Held: by a live request, or by a dead one that is not this request (the key stays its).
-        const sameRequest = row.request_hash === requestHash || sameRequestHashes.includes(row.request_hash);
-        if (row.created_at >= staleBefore || !sameRequest) {
+        if (row.created_at >= staleBefore || row.request_hash !== requestHash) {
           return { kind: 'pending', requestHash: row.request_hash, since: row.created_at } as const;
         }
         this.takeOverStatement.run(requestHash, at, service, key);
         return { kind: 'reserved' } as const;
       },
     );
-    this.reserveTransaction = (reservation, staleBefore, sameRequestHashes) =>
-      reserve.immediate(reservation, staleBefore, sameRequestHashes);
+    this.reserveTransaction = (reservation, staleBefore) => reserve.immediate(reservation, staleBefore);
   }
 
   /**
@@ -136,12 +126,8 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     return row === undefined || row.status === PENDING ? null : fromRow(row);
   }
 
-  async reserve(
-    reservation: Reservation,
-    staleBefore: string,
-    sameRequestHashes: readonly string[] = [reservation.requestHash],
-  ): Promise<ReserveOutcome> {
-    return this.reserveTransaction(reservation, staleBefore, sameRequestHashes);
+  async reserve(reservation: Reservation, staleBefore: string): Promise<ReserveOutcome> {
+    return this.reserveTransaction(reservation, staleBefore);
   }
 
   async complete(record: IdempotencyRecord): Promise<void> {
