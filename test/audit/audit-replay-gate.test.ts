@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { EventStore } from '@pc/event-store';
 import { EVENT_STORE } from '../../apps/api/src/platform';
@@ -97,6 +99,51 @@ describe('audit replays: at most AUDIT_REPLAYS_MAX at once (sqlite)', () => {
     expect((await asOf()).status).toBe(500);
     spy.mockRestore();
     expect((await asOf()).status).toBe(200);
+  });
+
+  it('HTTP: a replay check whose client hangs up stops at its next read of the log and gives its slot back', async () => {
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const readAll = events.readAll.bind(events);
+    let checkReads = 0;
+    let reached = () => undefined as void;
+    let release = () => undefined as void;
+    const held = new Promise<void>((done) => (reached = done));
+    const gate = new Promise<void>((done) => (release = done));
+    jest.spyOn(events, 'readAll').mockImplementation(async (...args) => {
+      // The check's first read of the log waits until the client has gone.
+      if (calledFrom('replayCheck') && ++checkReads === 1) {
+        reached();
+        await gate;
+      }
+      return readAll(...args);
+    });
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/audit/replay-check',
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    req.on('error', () => undefined);
+    const closed = new Promise((done) => req.on('close', done));
+    req.end();
+    await held;
+    expect((await asOf()).body).toMatchObject(problem('audit-replays-busy'));
+
+    req.destroy();
+    await closed;
+    // The server sees the close on its next turn of the event loop; then the read goes on.
+    await new Promise((done) => setTimeout(done, 100));
+    release();
+    let next = await asOf();
+    for (let i = 0; i < 100 && next.status === 503; i++) {
+      await new Promise((done) => setTimeout(done, 50));
+      next = await asOf();
+    }
+    expect(next.status).toBe(200);
+    // The check replays four read models; it stopped after the read in flight when the client left.
+    expect(checkReads).toBe(1);
   });
 
   it('AUDIT_REPLAYS_MAX is checked at boot', async () => {
