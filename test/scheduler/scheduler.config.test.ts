@@ -7,7 +7,18 @@ describe('scheduler configuration', () => {
       batchSize: 500,
       catchUpTimeoutMs: 10_000,
       actionTimeoutMs: 30_000,
+      shutdownGraceMs: 5_000,
     });
+  });
+
+  it('SCHEDULER_SHUTDOWN_GRACE_MS is from 0 (do not wait) to 10 minutes', () => {
+    expect(loadSchedulerConfig({ SCHEDULER_SHUTDOWN_GRACE_MS: '0' }).shutdownGraceMs).toBe(0);
+    expect(loadSchedulerConfig({ SCHEDULER_SHUTDOWN_GRACE_MS: '600000' }).shutdownGraceMs).toBe(600_000);
+    for (const raw of ['600001', '-1', '5s']) {
+      expect(() => loadSchedulerConfig({ SCHEDULER_SHUTDOWN_GRACE_MS: raw })).toThrow(
+        `SCHEDULER_SHUTDOWN_GRACE_MS must be an integer from 0 to 600000 (got '${raw}')`,
+      );
+    }
   });
 
   it('SCHEDULER_ACTION_TIMEOUT_MS bounds each command, from 100 ms to 10 minutes', () => {
@@ -35,6 +46,7 @@ describe('scheduler configuration', () => {
         SCHEDULER_BATCH_SIZE: '0',
         SCHEDULER_CATCH_UP_TIMEOUT_MS: 'x',
         SCHEDULER_ACTION_TIMEOUT_MS: '50',
+        SCHEDULER_SHUTDOWN_GRACE_MS: 'later',
       });
     } catch (caught) {
       error = caught;
@@ -45,6 +57,7 @@ describe('scheduler configuration', () => {
       'SCHEDULER_BATCH_SIZE',
       'SCHEDULER_CATCH_UP_TIMEOUT_MS',
       'SCHEDULER_ACTION_TIMEOUT_MS',
+      'SCHEDULER_SHUTDOWN_GRACE_MS',
     ]);
   });
 });

@@ -43,7 +43,14 @@ describe('SchedulerService', () => {
       { execute } as unknown as CommandBus,
       dueList as unknown as DueList,
       new ManualClock('2026-01-02T00:00:00.000Z'),
-      { intervalMs: 1000, batchSize: 10, catchUpTimeoutMs: 100, actionTimeoutMs: 1000, ...config },
+      {
+        intervalMs: 1000,
+        batchSize: 10,
+        catchUpTimeoutMs: 100,
+        actionTimeoutMs: 1000,
+        shutdownGraceMs: 0,
+        ...config,
+      },
       new ProjectionStatusRegistry(),
     );
     return { service, due, dueList, execute };
@@ -199,6 +206,52 @@ describe('SchedulerService', () => {
     expect(report.actions.map((a) => [a.key, a.outcome])).toEqual([['first', 'applied']]);
     expect(report.deferred).toBe(2);
     expect(execute).toHaveBeenCalledTimes(1);
+  });
+
+  // Regression (the last session's note): shutdown closed the stores under commands that had timed out
+  // and still ran, however close they were to finishing.
+  it('shutdown waits up to SCHEDULER_SHUTDOWN_GRACE_MS for timed-out commands before closing the due list', async () => {
+    const { service, due, dueList, execute } = setUp({ actionTimeoutMs: 100, shutdownGraceMs: 60_000 });
+    due.push(action('slow'));
+    let finish: (value: CommandResult) => void = () => undefined;
+    execute.mockImplementationOnce(() => new Promise<CommandResult>((resolve) => (finish = resolve)));
+    expect((await service.tick()).actions.map((a) => a.reason)).toEqual(['timed out after 100 ms']);
+    let done = false;
+    const shutdown = service.beforeApplicationShutdown().then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(done).toBe(false);
+    expect(dueList.close).not.toHaveBeenCalled();
+    finish(result());
+    await shutdown;
+    expect(dueList.close).toHaveBeenCalledTimes(1);
+  });
+
+  it('shutdown waits no longer than the grace for a command that stays hung, and says so', async () => {
+    const { service, due, dueList, execute } = setUp({ actionTimeoutMs: 100, shutdownGraceMs: 100 });
+    due.push(action('hung'));
+    execute.mockImplementationOnce(() => new Promise<CommandResult>(() => undefined));
+    await service.tick();
+    const error = jest.spyOn(Logger.prototype, 'error');
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      await service.beforeApplicationShutdown();
+      expect(dueList.close).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls).toEqual([
+        [
+          { stillRunning: 1, graceMs: 100 },
+          'waiting for timed-out scheduled commands before closing the stores',
+        ],
+      ]);
+      expect(error.mock.calls).toEqual([
+        [
+          { stillRunning: 1 },
+          'shutting down with timed-out scheduled commands still running; their stores close under them',
+        ],
+      ]);
+    } finally {
+      error.mockRestore();
+      warn.mockRestore();
+    }
   });
 
   // Regression: after a pause the 7- and 1-day notices of a trial fell due together and both went

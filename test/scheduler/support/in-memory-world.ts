@@ -68,7 +68,14 @@ export class InMemoryWorld {
       bus as unknown as CommandBus,
       dueList as unknown as DueList,
       this.clock,
-      { intervalMs: 0, batchSize: 500, catchUpTimeoutMs: 0, actionTimeoutMs: 30_000, ...this.config },
+      {
+        intervalMs: 0,
+        batchSize: 500,
+        catchUpTimeoutMs: 0,
+        actionTimeoutMs: 30_000,
+        shutdownGraceMs: 0,
+        ...this.config,
+      },
       new ProjectionStatusRegistry(),
     );
   }

@@ -125,6 +125,7 @@ describe('checkEnvironment', () => {
       SCHEDULER_BATCH_SIZE: '0',
       SCHEDULER_CATCH_UP_TIMEOUT_MS: 'x',
       SCHEDULER_ACTION_TIMEOUT_MS: '50',
+      SCHEDULER_SHUTDOWN_GRACE_MS: '-5',
       CATALOG_PATH: join(tmpdir(), 'pc-no-such-catalog.json'),
     };
     const problems = problemsOfBoot(env);

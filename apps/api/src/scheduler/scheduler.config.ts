@@ -14,6 +14,11 @@ export interface SchedulerConfig {
    * id) on a tick after that command has settled.
    */
   actionTimeoutMs: number;
+  /**
+   * SCHEDULER_SHUTDOWN_GRACE_MS: on shutdown, how long to wait for commands that timed out and still
+   * run before the stores close under them; 0 = do not wait.
+   */
+  shutdownGraceMs: number;
 }
 
 export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');
@@ -43,6 +48,7 @@ export function loadSchedulerConfig(env: Record<string, string | undefined>): Sc
     batchSize: integer('SCHEDULER_BATCH_SIZE', 500, 1, 100_000),
     catchUpTimeoutMs: integer('SCHEDULER_CATCH_UP_TIMEOUT_MS', 10_000, 0, 600_000),
     actionTimeoutMs: integer('SCHEDULER_ACTION_TIMEOUT_MS', 30_000, 100, 600_000),
+    shutdownGraceMs: integer('SCHEDULER_SHUTDOWN_GRACE_MS', 5_000, 0, 600_000),
   };
   if (problems.length > 0) throw new SchedulerConfigError(problems);
   return config;

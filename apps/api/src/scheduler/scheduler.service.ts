@@ -128,7 +128,37 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.awaitAbandoned();
     await this.dueList.close();
+  }
+
+  /**
+   * Commands that timed out and still run would otherwise have their stores closed under them and fail
+   * late; those that settle within SCHEDULER_SHUTDOWN_GRACE_MS finish first. The others are logged,
+   * and retried with the same command id after a restart (a replay if they had applied).
+   */
+  private async awaitAbandoned(): Promise<void> {
+    const { shutdownGraceMs } = this.config;
+    if (this.abandoned.size === 0 || shutdownGraceMs === 0) return this.reportAbandoned();
+    this.logger.warn(
+      { stillRunning: this.abandoned.size, graceMs: shutdownGraceMs },
+      'waiting for timed-out scheduled commands before closing the stores',
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.abandoned]),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, shutdownGraceMs))),
+    ]);
+    clearTimeout(timer);
+    this.reportAbandoned();
+  }
+
+  private reportAbandoned(): void {
+    if (this.abandoned.size === 0) return;
+    this.logger.error(
+      { stillRunning: this.abandoned.size },
+      'shutting down with timed-out scheduled commands still running; their stores close under them',
+    );
   }
 
   /** Runs every action due now. Tests move the clock and call this; in service, the timer does. */
@@ -174,6 +204,8 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
    * stuck command per action behind.
    */
   private readonly stillRunning = new Set<string>();
+  /** Those commands themselves (settled when they end, however), for shutdown to wait for. */
+  private readonly abandoned = new Set<Promise<void>>();
 
   private noteOutcome(action: DueAction, outcome: ActionOutcome): void {
     const id = actionId(action);
@@ -285,7 +317,7 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
   /** Logs how a timed-out command ended, if it ever does (and keeps a late rejection from going unhandled). */
   private abandon(id: string, execution: Promise<CommandResult>, logged: Record<string, string>): void {
     this.stillRunning.add(id);
-    execution
+    const settled: Promise<void> = execution
       .then(
         (result) =>
           this.logger.warn(
@@ -300,6 +332,10 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
             'timed-out scheduled command failed late',
           ),
       )
-      .finally(() => this.stillRunning.delete(id));
+      .finally(() => {
+        this.stillRunning.delete(id);
+        this.abandoned.delete(settled);
+      });
+    this.abandoned.add(settled);
   }
 }
