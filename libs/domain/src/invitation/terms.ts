@@ -3,7 +3,7 @@ import { authorizePartnerAction } from '../partner/permissions';
 import { holdsAuthorization, type PartnerState } from '../partner/state';
 import { refuse } from '../shared/errors';
 import { toInstant } from '../shared/time';
-import type { DecisionContext } from '../shared/types';
+import type { Actor, DecisionContext } from '../shared/types';
 
 /**
  * The actor may create (or revoke, withdraw) invitations for this partner, and the partner is an
@@ -42,14 +42,27 @@ export function requireDelegatedAdminCertified(partner: PartnerState, at: string
 }
 
 /**
- * The delegated-admin option of an invitation: null when not included; otherwise, for a certified
- * partner, the terms validated by the one rule of delegated administration (delegationTerms).
+ * The delegated-admin option offered with an invitation or a product key, checked in the order
+ * OfferDelegation checks a direct offer: the actor may offer delegations ('offer-delegations': a
+ * global admin or a user with full administration, not one with limited administration, who may
+ * send the invitation itself), the partner is certified now.
+ */
+export function requireDelegationOfferer(partner: PartnerState, actor: Actor, at: string): void {
+  authorizePartnerAction(partner, actor, 'offer-delegations');
+  requireDelegatedAdminCertified(partner, at);
+}
+
+/**
+ * The delegated-admin option of an invitation: null when not included; otherwise, for an actor and a
+ * partner who may offer it (requireDelegationOfferer), the terms validated by the one rule of
+ * delegated administration (delegationTerms).
  */
 export function delegatedAdminTerms(
   partner: PartnerState,
   include: boolean | undefined,
   input: DelegationTermsInput | undefined,
   at: string,
+  actor: Actor,
 ): DelegatedAdminTerms | null {
   if (!include) {
     if (input !== undefined && input !== null) {
@@ -61,7 +74,7 @@ export function delegatedAdminTerms(
     }
     return null;
   }
-  requireDelegatedAdminCertified(partner, at);
+  requireDelegationOfferer(partner, actor, at);
   return delegationTerms(input);
 }
 
@@ -83,8 +96,9 @@ export function invitationOptions(
   partner: PartnerState,
   p: CreateInvitation,
   now: string,
+  actor: Actor,
 ): { delegatedAdmin: DelegatedAdminTerms | null; expiresAt: string | null } {
-  const delegatedAdmin = delegatedAdminTerms(partner, p.includeDelegatedAdmin, p.delegation, now);
+  const delegatedAdmin = delegatedAdminTerms(partner, p.includeDelegatedAdmin, p.delegation, now, actor);
   const expiresAt = futureExpiry(p.expiresAt, now);
   return { delegatedAdmin, expiresAt };
 }

@@ -285,6 +285,38 @@ describe('CreateTrialInvite', () => {
       });
     });
 
+    it('is offered by a global admin or a user with full administration; a limited one sends the invite without it', () => {
+      const staffed = {
+        [P]: [
+          ...authorizedPartner(['advisor', 'delegated-admin-certified']),
+          ...(['full', 'limited'] as const).flatMap((level) => [
+            userCreated(level),
+            roleAssigned(level, level),
+          ]),
+        ],
+      };
+      const option = { ...cmd, includeDelegatedAdmin: true, delegation: { access: 'limited' } };
+      given(staffed)
+        .when('CreateTrialInvite', option, { actor: partnerUser('full') })
+        .thenIds({ inviteId: 'inv1' });
+      given(staffed)
+        .when('CreateTrialInvite', option, { actor: partnerUser('limited') })
+        .thenRefused('access-denied', { action: 'offer-delegations', customerAccess: 'limited' });
+      given(staffed)
+        .when('CreateTrialInvite', cmd, { actor: partnerUser('limited') })
+        .thenIds({ inviteId: 'inv1' });
+    });
+
+    it('asks who offers it before whether the partner is certified, as a direct offer does', () => {
+      given({ [P]: [...authorizedPartner(['advisor']), userCreated('sam'), roleAssigned('sam', 'limited')] })
+        .when(
+          'CreateTrialInvite',
+          { ...cmd, includeDelegatedAdmin: true, delegation: { access: 'limited' } },
+          { actor: partnerUser('sam') },
+        )
+        .thenRefused('access-denied', { action: 'offer-delegations' });
+    });
+
     it('is refused to a partner not certified for delegated administration', () => {
       given(advisor)
         .when(

@@ -154,7 +154,7 @@ export function trialInviteCommands(catalog: Catalog): CommandDefinition[] {
       const service = serviceOf(catalog, p.offerId);
       if (service.trial === null)
         refuse('offer-has-no-trial', `${service.name} has no trial`, { offerId: service.offerId });
-      const { delegatedAdmin, expiresAt } = invitationOptions(partner, p, now);
+      const { delegatedAdmin, expiresAt } = invitationOptions(partner, p, now, ctx.actor);
       return {
         ids: { inviteId },
         events: {

@@ -13,6 +13,7 @@ export type PartnerAction =
   | 'manage-users'
   | 'manage-roles'
   | 'create-invitations'
+  | 'offer-delegations'
   | 'reset-customer-passwords'
   | 'administer-customers';
 
@@ -31,6 +32,12 @@ const RULES: Record<PartnerAction, { description: string; allows(user: PartnerUs
   'create-invitations': {
     description: 'a global admin or a user with full or limited administration of supported companies',
     allows: (u) => u.companyRole === 'global-admin' || u.customerAccess !== null,
+  },
+  // Also when the offer rides on an invitation, a purchase offer or a product key: a user with limited
+  // administration may send those, but not offer the partner's administration of the customer with them.
+  'offer-delegations': {
+    description: 'a global admin or a user with full administration of supported companies',
+    allows: (u) => u.companyRole === 'global-admin' || u.customerAccess === 'full',
   },
   'reset-customer-passwords': {
     description: 'a user with full or limited administration of supported companies',

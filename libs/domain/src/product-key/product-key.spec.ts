@@ -324,6 +324,23 @@ describe('ApplyProductKey: a new customer', () => {
       });
   });
 
+  it('refuses the delegated-admin option to a user with limited administration, who may apply the key alone', () => {
+    given(world())
+      .when(
+        'ApplyProductKey',
+        { ...applyNew, delegatedAdmin: { access: 'full' } },
+        { actor: partnerUser('lim1') },
+      )
+      .thenRefused('access-denied', { action: 'offer-delegations', customerAccess: 'limited' });
+    given(world({ [P]: delegatedAdminPartner(['advisor']) }))
+      .when(
+        'ApplyProductKey',
+        { ...applyNew, delegatedAdmin: { access: 'limited' } },
+        { actor: partnerUser('lim1') },
+      )
+      .thenRefused('access-denied', { action: 'offer-delegations' });
+  });
+
   it('refuses the delegated-admin option without the certification, or with invalid terms', () => {
     given(world({ [P]: authorizedPartner(['advisor']) }))
       .when('ApplyProductKey', { ...applyNew, delegatedAdmin: { access: 'full' } }, { actor: admin })

@@ -13,7 +13,7 @@ import { trialConverted } from '../customer/subscriptions';
 import { isInForce } from '../delegation/access';
 import { delegationOffer } from '../delegation/commands';
 import { delegationTerms, type DelegationTermsInput } from '../delegation/terms';
-import { requireAdvisor, requireDelegatedAdminCertified } from '../invitation/terms';
+import { requireAdvisor, requireDelegationOfferer } from '../invitation/terms';
 import { partnerSpec } from '../partner/commands';
 import { authorizePartnerAction, requirePlatform } from '../partner/permissions';
 import type { PartnerState, PartnerUser } from '../partner/state';
@@ -321,8 +321,9 @@ export function productKeyCommands(catalog: Catalog): CommandDefinition[] {
         );
       }
       const service = serviceOf(catalog, key.offerId);
-      // The certification first, then the terms: the order invitations refuse in (invitation/terms.ts).
-      if (p.delegatedAdmin) requireDelegatedAdminCertified(partner, now);
+      // Who may offer it and the certification first, then the terms: the order invitations refuse in
+      // (invitation/terms.ts).
+      if (p.delegatedAdmin) requireDelegationOfferer(partner, ctx.actor, now);
       const terms = p.delegatedAdmin ? delegationTerms(p.delegatedAdmin) : null;
 
       const via: ProductKeyRef = { kind: 'product-key', id: key.keyHash, partnerId: partner.id };

@@ -175,6 +175,26 @@ describe('CreatePurchaseOffer', () => {
       });
   });
 
+  it('refuses the delegated-admin option to a user with limited administration, who may send the offer alone', () => {
+    const partner = {
+      [P]: [
+        ...authorizedPartner(['advisor', 'delegated-admin-certified']),
+        userCreated('sam'),
+        roleAssigned('sam', 'limited'),
+      ],
+    };
+    given(partner)
+      .when(
+        'CreatePurchaseOffer',
+        { ...cmd, includeDelegatedAdmin: true, delegation: { access: 'full' } },
+        { actor: partnerUser('sam') },
+      )
+      .thenRefused('access-denied', { action: 'offer-delegations', customerAccess: 'limited' });
+    given(partner)
+      .when('CreatePurchaseOffer', cmd, { actor: partnerUser('sam') })
+      .thenIds({ purchaseOfferId: 'po1' });
+  });
+
   it('refuses delegated administration to a partner that is not certified', () => {
     given(advisor)
       .when(

@@ -200,7 +200,7 @@ export function purchaseOfferCommands(catalog: Catalog): CommandDefinition[] {
         partner.id,
       );
       const lines = validLines(catalog, p.lines);
-      const { delegatedAdmin, expiresAt } = invitationOptions(partner, p, now);
+      const { delegatedAdmin, expiresAt } = invitationOptions(partner, p, now, ctx.actor);
       return {
         ids: { purchaseOfferId },
         events: {
