@@ -17,7 +17,7 @@ import { type CommandDefinition, defineCommand } from '../shared/command';
 import { DomainError, refuse } from '../shared/errors';
 import { addDays, toInstant } from '../shared/time';
 import type { Actor, Loaded } from '../shared/types';
-import { ACTING_PARTNER, actingPartnerStreams, isOpenOffer } from './access';
+import { ACTING_PARTNER, actingPartnerStreams, isInForce, isOpenOffer } from './access';
 import {
   AUTO_EXTEND_DAYS,
   type DelegatedAdminTerms,
@@ -456,7 +456,9 @@ export const setDelegationAutoExtend = defineCommand<SetDelegationAutoExtend>({
     const { d, side, userId } = eitherSide(state, p, loaded, ctx.actor, true);
     if (typeof p.autoExtend !== 'boolean')
       refuse('invalid-auto-extend', 'autoExtend must be true or false', {});
-    if (d.status !== 'active' || now >= (d.endsAt as string)) {
+    // In force as acting checks it: an auto-extending delegation past its recorded end (the scheduler
+    // has not recorded the extension yet) may still be turned off, and then lapses.
+    if (!isInForce(d, now)) {
       refuse('delegation-not-active', `Delegation ${d.id} is not in force`, {
         delegationId: d.id,
         status: d.status,

@@ -632,6 +632,31 @@ describe('SetDelegationAutoExtend', () => {
       .thenRefused('delegation-not-active', { status: 'active' });
   });
 
+  // Regression (review): past its recorded end an auto-extending delegation is still in force (the
+  // partner may act) until the scheduler records the extension, yet neither side could turn it off.
+  it('turns off an auto-extending delegation past its recorded end, which then lapses and ends', () => {
+    const later = '2026-12-02T06:00:00.000Z';
+    given(world(...limited(), changed('customer', 'cadmin', false, true)))
+      .when('SetDelegationAutoExtend', { ...d1, autoExtend: false }, { actor: cadmin, now: later })
+      .thenEmits({ [C]: [changed('customer', 'cadmin', true, false)] });
+    given(
+      world(
+        ...limited(),
+        changed('customer', 'cadmin', false, true),
+        changed('customer', 'cadmin', true, false),
+      ),
+    )
+      .when('EndDelegation', d1, { actor: platform, now: later })
+      .thenEmits({
+        [C]: [
+          expect.objectContaining({
+            type: 'DelegationEnded',
+            data: expect.objectContaining({ reason: 'term-ended', endedAt: later }),
+          }),
+        ],
+      });
+  });
+
   it.each([['true'], [1], [null], [undefined]])(
     'is refused with an auto-extension of %p, which is not true or false',
     (autoExtend) => {
