@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { EventStore, RecordedEvent } from '@pc/event-store';
+import { concernsPartner } from '@pc/audit';
 import { EVENT_STORE } from '../../apps/api/src/platform';
 import type { ActivityEntryView, ActivityPageView } from '../../apps/api/src/audit/activity/activity.views';
 import { newCustomer, ReadWorld } from '../read-models/world';
@@ -92,6 +93,21 @@ describe.each(backends)('activity log over HTTP ($name)', (backend) => {
     await command('accept', '/customers/alpha/delegations/d1/accept', alphaAdmin);
     // A partner user acting in the customer's records, by delegated administration.
     await command('reset', '/customers/alpha/users/bob/reset-password', lena);
+    // Another partner's delegated admin: fabrikam's eve suspends the trial alpha took from contoso.
+    await command('certify-fabrikam', '/partners/fabrikam/authorizations/grant', t.platform, {
+      authorization: 'delegated-admin-certified',
+    });
+    await command('eve-role', '/partners/fabrikam/users/eve/roles/assign', t.eve, {
+      scope: 'customers',
+      role: 'full',
+    });
+    await command('offer-fabrikam', '/customers/alpha/delegations', t.eve, {
+      delegationId: 'd2',
+      access: 'full',
+    });
+    await command('accept-fabrikam', '/customers/alpha/delegations/d2/accept', alphaAdmin);
+    const trialId = (redeemed.body.ids as Record<string, string>).subscriptionId;
+    await command('suspend', `/customers/alpha/subscriptions/${trialId}/suspend`, t.eve);
     log = await app.get<EventStore>(EVENT_STORE).readAll({ maxCount: 1000 });
   });
 
@@ -133,6 +149,7 @@ describe.each(backends)('activity log over HTTP ($name)', (backend) => {
       service: 'onboarding-service',
       onBehalfOf: null,
       partnerId: 'contoso',
+      otherPartnerId: null,
       customerId: null,
       resource: { type: 'partner', id: 'contoso' },
       streamName: 'partner-contoso',
@@ -197,7 +214,7 @@ describe.each(backends)('activity log over HTTP ($name)', (backend) => {
     expect(fabrikam.every((entry) => entry.partnerId === 'fabrikam')).toBe(true);
     expect(await types('actorId=lena')).toEqual(['CustomerUserPasswordReset']);
     expect(await types('operation=UpdateCompanyProfile')).toEqual(['CompanyProfileUpdated']);
-    expect(await types('operation=DelegationOffered')).toEqual(['DelegationOffered']);
+    expect(await types('operation=DelegationOffered')).toEqual(['DelegationOffered', 'DelegationOffered']);
     const alpha = (await activity('customerId=alpha&limit=200')).body.items;
     expect(alpha.map((entry) => entry.eventType)).toEqual(
       expect.arrayContaining(['CustomerCreated', 'CustomerUserCreated', 'DelegationAccepted']),
@@ -207,6 +224,42 @@ describe.each(backends)('activity log over HTTP ($name)', (backend) => {
     ]);
     expect((await activity('from=2026-01-06T00:00:00Z')).body.items).toEqual([]);
     expect((await activity('to=2026-01-05T09:00:00Z')).body.items).toEqual([]);
+  });
+
+  // Regression (review): an entry was filed under the acting partner only, so the partner that sold the
+  // subscription did not see another partner's delegated admin change it, though the audit log's
+  // partner filter (concernsPartner) counts the event as its.
+  it("another partner's delegated admin: in both partners' activity, as in the audit log's partner filter", async () => {
+    expect(entriesOf('suspend', (await activity('limit=200')).body.items)).toEqual([
+      expect.objectContaining({
+        eventType: 'SubscriptionSuspended',
+        actor: { kind: 'partner-user', id: 'eve', partnerId: 'fabrikam' },
+        partnerId: 'fabrikam',
+        otherPartnerId: 'contoso',
+        customerId: 'alpha',
+      }),
+    ]);
+    for (const partnerId of ['contoso', 'fabrikam']) {
+      const filed = (await activity(`partnerId=${partnerId}&limit=200`)).body.items;
+      expect(entriesOf('suspend', filed)).toHaveLength(1);
+      // Exactly the events the audit log's filter gives for the partner, newest first.
+      const audited = log.filter((event) => concernsPartner(event, partnerId)).reverse();
+      expect(filed.map((entry) => entry.eventId)).toEqual(audited.map((event) => event.id));
+      // Paged one at a time, the two indexes' branches still give each entry once, in order.
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: ActivityPageView = (
+          await activity(`partnerId=${partnerId}&limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+        ).body;
+        paged.push(...page.items.map((entry) => entry.eventId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(paged).toEqual(audited.map((event) => event.id));
+    }
+    // With another filter too: each branch applies every condition before its limit.
+    const suspensions = await activity('partnerId=contoso&operation=SuspendSubscription&limit=1');
+    expect(suspensions.body.items.map((entry) => entry.eventType)).toEqual(['SubscriptionSuspended']);
   });
 
   it('pages newest first with keyset cursors, and refuses what it never handed out', async () => {
@@ -250,7 +303,10 @@ describe.each(backends)('activity log over HTTP ($name)', (backend) => {
     const own = await w.read<ActivityPageView>('/partners/contoso/activity?limit=200', t.jana);
     expect(own.status).toBe(200);
     expect(own.body.items.length).toBeGreaterThan(5);
-    expect(own.body.items.every((entry) => entry.partnerId === 'contoso')).toBe(true);
+    expect(
+      own.body.items.every((entry) => entry.partnerId === 'contoso' || entry.otherPartnerId === 'contoso'),
+    ).toBe(true);
+    expect(own.body.items.map((entry) => entry.eventType)).toContain('SubscriptionSuspended');
     expect(own.body.items.map((entry) => entry.commandType)).toEqual(
       expect.arrayContaining(['RegisterPartner', 'ResetCustomerUserPassword', 'UpdateCompanyProfile']),
     );

@@ -115,6 +115,12 @@ export function activityRow(event: RecordedEvent): Row {
   const resource = resourceOf(event.streamName);
   const behalf = onBehalfOf(actor, resource);
   const fromStream = (type: string) => (resource.type === type ? resource.id : null);
+  // A partner stream's events name their own partner in their data, so at most two distinct ones.
+  const partners = distinct([
+    textAt(actor, 'partnerId'),
+    textAt(event.data, 'partnerId'),
+    fromStream('partner'),
+  ]);
   return {
     event_id: event.id,
     event_type: event.type,
@@ -133,12 +139,19 @@ export function activityRow(event: RecordedEvent): Row {
     service_id: textAt(service, 'id'),
     on_behalf_of_kind: behalf?.kind ?? null,
     on_behalf_of_id: behalf?.id ?? null,
-    // The tenants the entry is filed under: the same membership rule as the audit log filter
-    // (libs/audit concernsPartner / concernsCustomer), one value each, the actor's own first.
-    partner_id: textAt(actor, 'partnerId') ?? textAt(event.data, 'partnerId') ?? fromStream('partner'),
+    // The tenants the entry is filed under: the membership rule of the audit log filter (libs/audit
+    // concernsPartner / concernsCustomer), the actor's own first. An event can concern two partners:
+    // another partner's delegated admin changing a subscription the first one sold (actor and data).
+    // A customer's events concern one customer (its users act in its own records).
+    partner_id: partners[0] ?? null,
+    other_partner_id: partners[1] ?? null,
     customer_id: textAt(actor, 'customerId') ?? textAt(event.data, 'customerId') ?? fromStream('customer'),
     changes: valueChangesOf(event.data),
     occurred_at: canonicalInstant(occurredAt(event)),
     recorded_at: event.recordedAt,
   };
+}
+
+function distinct(values: Array<string | null>): string[] {
+  return [...new Set(values.filter((value): value is string => value !== null))];
 }

@@ -69,6 +69,7 @@ describe('activity log projection', () => {
         on_behalf_of_kind: null,
         on_behalf_of_id: null,
         partner_id: 'contoso',
+        other_partner_id: null,
         customer_id: null,
         changes: null,
         occurred_at: AT,
@@ -114,6 +115,26 @@ describe('activity log projection', () => {
       on_behalf_of_kind: 'customer',
       on_behalf_of_id: 'alpha',
       partner_id: 'contoso',
+      other_partner_id: null,
+      customer_id: 'alpha',
+    });
+  });
+
+  // Regression (review): filed under the acting partner only, the entry was missing from the activity
+  // of the partner that sold the subscription, which the audit log's partner filter includes.
+  it("another partner's delegated admin changing a subscription: filed under both partners", async () => {
+    const felix = { kind: 'partner-user', id: 'felix', partnerId: 'fabrikam' };
+    const [suspended] = await given(
+      log.next({
+        type: 'SubscriptionSuspended',
+        streamName: 'customer-alpha',
+        data: { customerId: 'alpha', subscriptionId: 's1', offerId: 'o1', partnerId: 'contoso' },
+        metadata: envelope('SuspendSubscription', felix),
+      }),
+    );
+    expect(rowAt(suspended)).toMatchObject({
+      partner_id: 'fabrikam',
+      other_partner_id: 'contoso',
       customer_id: 'alpha',
     });
   });

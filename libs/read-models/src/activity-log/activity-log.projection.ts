@@ -1,4 +1,4 @@
-import { defineProjection, upsert } from '../shared/runtime';
+import { defineProjection, type ExtraDdlContext, upsert } from '../shared/runtime';
 import { activityRow } from './activity-entry';
 
 /**
@@ -16,9 +16,14 @@ export const ACTIVITY_LOG = 'activity_log';
 
 const optionalText = { type: 'text', nullable: true } as const;
 
+const otherPartnerIndex = (x: ExtraDdlContext): string[] => [
+  `CREATE INDEX IF NOT EXISTS ${x.index('entries_by_other_partner')} ON ${x.table('entries')} (other_partner_id, position) WHERE other_partner_id IS NOT NULL`,
+];
+
 export const activityLogProjection = defineProjection({
   name: ACTIVITY_LOG,
-  version: 1,
+  // 2: other_partner_id, the second partner an entry concerns (rebuilt once on upgrade).
+  version: 2,
   schema: {
     tables: {
       entries: {
@@ -42,6 +47,7 @@ export const activityLogProjection = defineProjection({
           on_behalf_of_kind: optionalText,
           on_behalf_of_id: optionalText,
           partner_id: optionalText,
+          other_partner_id: optionalText,
           customer_id: optionalText,
           changes: { type: 'json', nullable: true },
           occurred_at: 'text',
@@ -57,6 +63,12 @@ export const activityLogProjection = defineProjection({
           by_time: { columns: ['occurred_at', 'position'] },
         },
       },
+    },
+    // Few entries concern a second partner: a partial index holds only those, and costs the others
+    // nothing (`other_partner_id = ?` implies IS NOT NULL, so both databases use it for that filter).
+    extraDdl: {
+      sqlite: otherPartnerIndex,
+      postgres: otherPartnerIndex,
     },
   },
   // Every event of every type, including types added later: a catch-all with no type filter.

@@ -18,3 +18,4 @@ export {
   type Change,
 } from '@pc/projections/definition/changes';
 export type { CellValue, Row } from '@pc/projections/definition/rows';
+export type { ExtraDdlContext } from '@pc/projections/definition/schema';

@@ -47,7 +47,6 @@ export async function listActivityPage(
   if (paging.cursor !== undefined && typeof after?.p !== 'string') throw invalidCursor();
   const rows = await store.query<Record<string, unknown>>(activityLogProjection, (t) => {
     const where: SqlFragment[] = [];
-    if (filter.partnerId !== undefined) where.push(sql`partner_id = ${filter.partnerId}`);
     if (filter.customerId !== undefined) where.push(sql`customer_id = ${filter.customerId}`);
     if (filter.actorId !== undefined) where.push(sql`actor_id = ${filter.actorId}`);
     if (filter.operation !== undefined) {
@@ -56,8 +55,17 @@ export async function listActivityPage(
     if (filter.from !== undefined) where.push(sql`occurred_at >= ${instant(filter.from)}`);
     if (filter.to !== undefined) where.push(sql`occurred_at < ${instant(filter.to)}`);
     if (after) where.push(sql`position < ${after.p}`);
-    const condition = where.length > 0 ? sql`WHERE ${sql.join(where, ' AND ')}` : sql``;
-    return sql`SELECT * FROM ${t('entries')} ${condition} ORDER BY position DESC LIMIT ${limit + 1}`;
+    const newest = (conditions: SqlFragment[]) => {
+      const condition = conditions.length > 0 ? sql`WHERE ${sql.join(conditions, ' AND ')}` : sql``;
+      return sql`SELECT * FROM ${t('entries')} ${condition} ORDER BY position DESC LIMIT ${limit + 1}`;
+    };
+    if (filter.partnerId === undefined) return newest(where);
+    // An entry concerns up to two partners (partner_id, other_partner_id), each with its own index.
+    // Each branch takes its newest rows that meet every condition; the page is the newest of both
+    // (an OR would make the databases collect and sort every entry of a busy partner).
+    const branch = (column: 'partner_id' | 'other_partner_id') =>
+      sql`SELECT position FROM (${newest([sql`${sql.raw(column)} = ${filter.partnerId}`, ...where])}) AS ${sql.raw(`by_${column}`)}`;
+    return sql`SELECT * FROM ${t('entries')} WHERE position IN (${branch('partner_id')} UNION ALL ${branch('other_partner_id')}) ORDER BY position DESC LIMIT ${limit + 1}`;
   });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
@@ -96,6 +104,7 @@ export function toActivityView(row: Record<string, unknown>): ActivityEntryView 
     service: str(row.service_id),
     onBehalfOf: behalfKind !== null && behalfId !== null ? { kind: behalfKind, id: behalfId } : null,
     partnerId: str(row.partner_id),
+    otherPartnerId: str(row.other_partner_id),
     customerId: str(row.customer_id),
     resource: { type: String(row.resource_type), id: String(row.resource_id) },
     streamName: String(row.stream_name),

@@ -37,8 +37,19 @@ export class ActivityEntryView {
       "The tenant the actor acted for: a customer user's customer; a partner user's partner, or the customer whose records it changed (delegated administration); null for platform and services",
   })
   onBehalfOf!: TenantRefView | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Partner the entry is filed under' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "Partner the entry is filed under: the acting user's partner, else the one the event names",
+  })
   partnerId!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "A second partner the entry concerns, also filed under it: the partner named in the event when another partner's user acted (e.g. a delegated admin changing a subscription the first one sold)",
+  })
+  otherPartnerId!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Customer the entry is filed under' })
   customerId!: string | null;
   @ApiProperty({ type: ResourceRefView }) resource!: ResourceRefView;
