@@ -281,6 +281,8 @@ describe('partner overview projection', () => {
   it('moves the last activity to the latest business time of any event naming the partner, never back', async () => {
     const sub = facts('alpha', 's1', 'p1', 'p9');
     const delegation = { customerId: 'alpha', partnerId: 'p1', delegationId: 'd1', access: 'limited' };
+    const request = { customerId: 'alpha', serviceRequestId: 'sr1' };
+    const jana = { kind: 'partner-user', userId: 'jana', partnerId: 'p1' };
     const touching: Array<[string, Record<string, unknown>]> = [
       ['LicenseCountChanged', { ...sub, licenses: { from: 1, to: 2 } }],
       ['TrialExpiring', { ...sub, daysLeft: 7, endsAt: 'x' }],
@@ -322,8 +324,11 @@ describe('partner overview projection', () => {
         { customerId: 'alpha', userId: 'u1', byPartnerId: 'p1', byUserId: 'jana' },
       ],
       ['ProductKeyBatchRegistered', { batchId: 'b1', partnerId: 'p1', keys: [], registeredAt: 'x' }],
-      ['ProductKeyApplied', { partnerId: 'p1', customerId: 'alpha' }],
       ['PorNotificationsMarkedRead', { partnerId: 'p1', notificationIds: null, all: true }],
+      // A delegated admin's service requests, as its password resets.
+      ['ServiceRequestCreated', { ...request, openedBy: jana, openedAt: 'x' }],
+      ['ServiceRequestUpdated', { ...request, changes: {}, updatedBy: jana, updatedAt: 'x' }],
+      ['ServiceRequestClosed', { ...request, resolution: 'Done', closedBy: jana, closedAt: 'x' }],
     ];
     for (const [index, [type, data]] of touching.entries()) {
       const at = `2026-03-${String(index + 1).padStart(2, '0')}T00:00:00.000Z`;
@@ -334,7 +339,7 @@ describe('partner overview projection', () => {
     await story.given(
       e('PartnerUserDeactivated', { partnerId: 'p1', userId: 'jana' }, { at: '2026-01-01T00:00:00.000Z' }),
     );
-    expect(story.rows('partners')[0].last_activity).toBe('2026-03-24T00:00:00.000Z');
+    expect(story.rows('partners')[0].last_activity).toBe('2026-03-26T00:00:00.000Z');
     // A reset by the customer's own admin is no partner's activity.
     await story.given(
       e(
@@ -343,9 +348,58 @@ describe('partner overview projection', () => {
         { at: '2026-04-01T00:00:00.000Z' },
       ),
     );
-    expect(story.rows('partners')[0].last_activity).toBe('2026-03-24T00:00:00.000Z');
+    expect(story.rows('partners')[0].last_activity).toBe('2026-03-26T00:00:00.000Z');
+    // Nor a service request its own admin opened.
+    await story.given(
+      e(
+        'ServiceRequestCreated',
+        {
+          ...request,
+          serviceRequestId: 'sr2',
+          openedBy: { kind: 'customer-user', userId: 'cadmin' },
+          openedAt: 'x',
+        },
+        { at: '2026-04-02T00:00:00.000Z' },
+      ),
+    );
+    expect(story.rows('partners')[0].last_activity).toBe('2026-03-26T00:00:00.000Z');
+    // Regression (review): a product key's claim is written before the customer's events and released
+    // when the command is refused, so it moved the last activity to an application that never happened.
+    // An application that succeeds starts a subscription, and that event is the activity.
+    await story.given(
+      e('ProductKeyApplied', { partnerId: 'p1', customerId: 'alpha' }, { at: '2026-04-03T00:00:00.000Z' }),
+      e(
+        'ClaimReleased',
+        { commandId: 'c1', undoes: ['ProductKeyApplied'], reason: 'already-subscribed' },
+        { at: '2026-04-03T00:00:00.000Z' },
+      ),
+    );
+    expect(story.rows('partners')[0].last_activity).toBe('2026-03-26T00:00:00.000Z');
     // Partners never registered here get no row.
     expect(story.rows('partners').map((r) => r.partner_id)).toEqual(['p1']);
+  });
+
+  // Regression (review): each request for re-verification replaced the fields of the one before, so a
+  // profile pending for its legal name and then its address showed only the address.
+  it('gathers the fields waiting for re-verification until the profile is verified again', async () => {
+    const p2 = () => story.rows('partners').find((row) => row.partner_id === 'p2');
+    await story.given(
+      e('PartnerRegistered', { partnerId: 'p2', profile, verification: 'pending' }),
+      // Never verified: the whole profile waits, whatever changes meanwhile.
+      e('CompanyProfileVerificationRequired', { partnerId: 'p2', becauseOf: ['legalName'] }),
+    );
+    expect(p2()).toMatchObject({ verification: 'pending', reverify_fields: null });
+    await story.given(
+      e('CompanyProfileVerified', { partnerId: 'p2' }),
+      e('CompanyProfileVerificationRequired', { partnerId: 'p2', becauseOf: ['legalName'] }),
+      e('CompanyProfileVerificationRequired', { partnerId: 'p2', becauseOf: ['address', 'legalName'] }),
+    );
+    expect(p2()).toMatchObject({ verification: 'pending', reverify_fields: ['legalName', 'address'] });
+    await story.given(
+      e('CompanyProfileRejected', { partnerId: 'p2', reason: 'Registry mismatch' }),
+      e('CompanyProfileVerificationRequired', { partnerId: 'p2', becauseOf: ['address'] }),
+    );
+    expect(p2()).toMatchObject({ verification: 'pending', reverify_fields: ['address'] });
   });
 
   it('covered every event type it handles', () => {

@@ -1,7 +1,15 @@
 import type { JsonObject, JsonValue, RecordedEvent } from '@pc/event-store';
 import { later, occurredAt, optionalObject, optionalText, text } from '../shared/event-data';
 import { grant, parsePeriods, periodsJson, revoke } from '../shared/periods';
-import { type ApplyFn, type Change, defineProjection, patch, type ReadView, upsert } from '../shared/runtime';
+import {
+  type ApplyFn,
+  type Change,
+  defineProjection,
+  patch,
+  type ReadView,
+  type Row,
+  upsert,
+} from '../shared/runtime';
 
 /**
  * Partner overview: one partner's own facts — company profile and verification, authorization
@@ -41,6 +49,28 @@ const touches =
     for (const id of [...ids].sort()) changes.push(...(await onPartner(view, event, id)));
     return changes;
   };
+
+/** The partner of a partner user who acted (an ActingRef under `field`), if it was one. */
+const touchesActing =
+  (field: string): ApplyFn =>
+  async (event, view) => {
+    const by = optionalObject(event.data, field);
+    const partnerId = by ? optionalText(by, 'partnerId') : null;
+    return partnerId === null ? [] : onPartner(view, event, partnerId);
+  };
+
+/**
+ * What waits for re-verification: while a re-verification is pending, every field that asked for it
+ * since (a second change does not clear the first); a first verification pending since registration
+ * (no list) concerns the whole profile and stays so; otherwise the fields of this change.
+ */
+function reverifyFields(row: Row | undefined, becauseOf: JsonValue | undefined): JsonValue {
+  const fields = Array.isArray(becauseOf) ? becauseOf.filter((f): f is string => typeof f === 'string') : [];
+  if (row?.verification !== 'pending') return fields;
+  if (row.reverify_fields === null || row.reverify_fields === undefined) return null;
+  const pending = Array.isArray(row.reverify_fields) ? (row.reverify_fields as JsonValue[]) : [];
+  return [...new Set([...pending.filter((f): f is string => typeof f === 'string'), ...fields])];
+}
 
 const partnerEvent =
   (
@@ -143,7 +173,10 @@ function mergedProfile(current: JsonValue | undefined, changes: JsonObject): Jso
 export const partnerOverviewProjection = defineProjection({
   name: PARTNER_OVERVIEW,
   // 2: delegation auto-extension changes, ending notices and delegated password resets are partner activity.
-  version: 2,
+  // 3: reverify fields accumulate while pending; a delegated admin's service requests are activity; a
+  // product key's claim no longer is (a refused application releases it; the subscription's own event
+  // is the activity).
+  version: 3,
   schema: {
     tables: {
       partners: {
@@ -225,11 +258,14 @@ export const partnerOverviewProjection = defineProjection({
       const profile = mergedProfile(row?.profile, event.data.changes as JsonObject);
       return { profile, legal_name: typeof profile.legalName === 'string' ? profile.legalName : '' };
     }),
-    CompanyProfileVerificationRequired: partnerEvent((event) => ({
-      verification: 'pending',
-      rejection_reason: null,
-      reverify_fields: event.data.becauseOf ?? [],
-    })),
+    CompanyProfileVerificationRequired: partnerEvent(async (event, view) => {
+      const row = await view.get('partners', partnerKey(text(event.data, 'partnerId')));
+      return {
+        verification: 'pending',
+        rejection_reason: null,
+        reverify_fields: reverifyFields(row, event.data.becauseOf),
+      };
+    }),
     CompanyProfileVerified: partnerEvent(() => ({
       verification: 'verified',
       rejection_reason: null,
@@ -298,8 +334,11 @@ export const partnerOverviewProjection = defineProjection({
     DelegationEnding: touches('partnerId'),
     // A delegated admin's password reset (byPartnerId is null when the customer's own admin reset it).
     CustomerUserPasswordReset: touches('byPartnerId'),
+    // A delegated admin's service requests (openedBy etc. name a partner only for a partner user).
+    ServiceRequestCreated: touchesActing('openedBy'),
+    ServiceRequestUpdated: touchesActing('updatedBy'),
+    ServiceRequestClosed: touchesActing('closedBy'),
     ProductKeyBatchRegistered: touches('partnerId'),
-    ProductKeyApplied: touches('partnerId'),
     PorNotificationsMarkedRead: touches('partnerId'),
   },
 });

@@ -60,7 +60,13 @@ export class PartnerOverviewView {
   @ApiProperty({ type: 'object', additionalProperties: true }) profile!: Record<string, unknown>;
   @ApiProperty({ enum: ['pending', 'verified', 'rejected'] }) verification!: string;
   @ApiPropertyOptional({ type: String, nullable: true }) rejectionReason!: string | null;
-  @ApiPropertyOptional({ type: [String], nullable: true }) reverifyFields!: string[] | null;
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    description:
+      'While a re-verification is pending: every profile field changed since the last verification that asks for one; null otherwise, and while the first verification is pending',
+  })
+  reverifyFields!: string[] | null;
   @ApiProperty({ type: [AuthorizationView] }) authorizations!: AuthorizationView[];
   @ApiProperty({ type: UserCountsView }) users!: UserCountsView;
   @ApiProperty({ type: ClientCountsView }) clients!: ClientCountsView;
