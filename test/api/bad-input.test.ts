@@ -1,3 +1,4 @@
+import { connect, type AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { EventStore } from '@pc/event-store';
 import { EVENT_STORE } from '../../apps/api/src/platform';
@@ -383,6 +384,118 @@ describe.each(backends)('bad input is a typed refusal ($name)', (backend) => {
         });
         expectProblem(res, 404, 'customer-not-found');
       }
+    });
+  });
+
+  // Found by a black-box probe of every operation (2026-11-25); each was answered as below.
+  describe('what the HTTP probe found', () => {
+    // Was: 500 (a TypeError in the key hashing); `lines` gave 422 unknown-offer "No service
+    // 'undefined'", and an accepted offer's `licenses: [[…]]` was taken as no change at all.
+    it.each([
+      ['/partners/contoso/product-keys', { keys: [[]] }, 'keys'],
+      [
+        '/partners/contoso/product-keys',
+        { keys: [[{ key: 'QQQQQ-WWWWW-EEEEE-RRRRR-TTTTT', offerId: 'o', seats: 1, termMonths: 1 }]] },
+        'keys',
+      ],
+      [
+        '/partners/contoso/purchase-offers',
+        { lines: [[{ offerId: 'office-business-basic', licenses: 1 }]] },
+        'lines',
+      ],
+      [
+        '/invitations/AAAAAAAAAAAAAAAAAAAAAA/accept',
+        { customerId: 'c1', licenses: [[{ offerId: 'office-business-basic', licenses: 5 }]] },
+        'licenses',
+      ],
+    ])('POST %s with an array inside the array: 400 naming it', async (url, body, field) => {
+      const res = await call(app, 'POST', url, { token: platform, body });
+      expectProblem(res, 400, 'validation-failed');
+      expect(fields(res)).toContain(field);
+    });
+
+    // Was: 201, the command ran (a renewal, a password issued), though [] was refused.
+    it('JSON null on a command that takes no body: 400 body-not-accepted', async () => {
+      const res = await call(app, 'POST', '/customers/nobody/users/u1/reset-password', {
+        token: platform,
+        rawBody: 'null',
+      });
+      expectProblem(res, 400, 'body-not-accepted');
+    });
+
+    // Was: 200, the body never looked at (Fastify parses none for GET).
+    it('a GET with a body, even malformed JSON: 400 body-not-accepted', async () => {
+      for (const rawBody of ['{', '{"a":1}']) {
+        expectProblem(
+          await call(app, 'GET', '/partners/contoso', { token: platform, rawBody }),
+          400,
+          'body-not-accepted',
+        );
+      }
+    });
+
+    // Was: 200, read as revision 0, though maxCount=-0 was refused.
+    it('a minus zero revision: 400', async () => {
+      for (const url of [
+        '/audit/streams/partner-contoso?fromRevision=-0',
+        '/audit/aggregates/partner-contoso?revision=-0',
+      ]) {
+        expectProblem(await call(app, 'GET', url, { token: platform }), 400, 'validation-failed');
+      }
+    });
+
+    // Was: 200, and a mistyped minPosition meant the read never waited for the caller's write.
+    it('a route that reads only minPosition: another parameter, an empty or a repeated one is a 400', async () => {
+      const overview = '/partners/contoso/overview';
+      const unknown = await call(app, 'GET', `${overview}?minPostion=1`, { token: platform });
+      expectProblem(unknown, 400, 'query-not-accepted');
+      expect(unknown.body).toMatchObject({ in: 'query', parameters: ['minPostion'] });
+      for (const query of ['minPosition=', 'minPosition=1&minPosition=2']) {
+        expectProblem(
+          await call(app, 'GET', `${overview}?${query}`, { token: platform }),
+          400,
+          'invalid-min-position',
+        );
+      }
+    });
+
+    // Was: Fastify's own application/json ({"error":…,"statusCode":431}), before there was a request.
+    it('what the HTTP parser refuses is problem+json too: headers over its limit, a malformed request line', async () => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      const raw = (request: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1', () => socket.end(request));
+          let answer = '';
+          socket.on('data', (chunk) => (answer += chunk.toString()));
+          socket.on('close', () => resolve(answer));
+          socket.on('error', reject);
+        });
+      const answers = [
+        [
+          431,
+          'headers-too-large',
+          await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`),
+        ],
+        [400, 'malformed-request', await raw('FOO\u0001 / HTTP/1.1\r\nHost: x\r\n\r\n')],
+      ] as const;
+      for (const [status, code, answer] of answers) {
+        const [head, body] = answer.split('\r\n\r\n');
+        expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+        expect(head).toContain('Content-Type: application/problem+json');
+        expect(JSON.parse(body)).toMatchObject({ type: `https://partner-center.dev/errors/${code}`, status });
+      }
+    });
+
+    // Was: 201, each bad byte stored as U+FFFD in the caller's text.
+    it('a body that is not UTF-8: 400 invalid-encoding', async () => {
+      const rawBody = Buffer.concat([
+        Buffer.from('{"phone":"+421 2 '),
+        Buffer.from([0xed, 0xa0, 0x80, 0xff]),
+        Buffer.from('"}'),
+      ]);
+      const res = await call(app, 'POST', '/partners/contoso/profile', { token: platform, rawBody });
+      expectProblem(res, 400, 'invalid-encoding');
     });
   });
 

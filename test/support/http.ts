@@ -13,8 +13,8 @@ export interface RequestOptions {
   token?: string;
   headers?: Record<string, string>;
   body?: unknown;
-  /** Sent verbatim (for malformed JSON and size tests). */
-  rawBody?: string;
+  /** Sent verbatim (for malformed JSON, encoding and size tests). */
+  rawBody?: string | Buffer;
 }
 
 /** Drives the real app in-process through Fastify's inject (no socket), as a caller would. */
@@ -26,7 +26,7 @@ export async function call<T = Record<string, unknown>>(
 ): Promise<TestResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
-  let payload: string | undefined;
+  let payload: string | Buffer | undefined;
   if (options.rawBody !== undefined || options.body !== undefined) {
     headers['content-type'] ??= 'application/json';
     payload = options.rawBody ?? JSON.stringify(options.body);

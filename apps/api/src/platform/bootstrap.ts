@@ -7,7 +7,12 @@ import type { ApiConfig } from './config';
 import { installHttpMetrics, operationIdsByRoute } from './observability/http-metrics';
 import { MetricsService } from './observability/metrics.service';
 import { setupOpenApi } from './openapi/setup-openapi';
-import { answerFrameworkErrors, MAX_PATH_PARAMETER_LENGTH } from './problem/framework-errors';
+import {
+  answerClientErrors,
+  answerFrameworkErrors,
+  MAX_PATH_PARAMETER_LENGTH,
+} from './problem/framework-errors';
+import { ProblemException } from './problem/problem-exception';
 import { ProblemFilter } from './problem/problem.filter';
 import { assignRequestIds, correlationIdOf } from './request-context';
 
@@ -41,10 +46,23 @@ function drainKeepAliveOnClose(fastify: Fastify): void {
 function acceptEmptyJsonBodies(app: NestFastifyApplication, bodyLimit: number): void {
   const parseJson = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
-    if (body.length === 0) done(null, undefined);
-    else parseJson(request, body.toString('utf8'), done);
+    if (body.length === 0) return done(null, undefined);
+    let text: string;
+    try {
+      text = UTF8.decode(body);
+    } catch {
+      // Decoded leniently, each bad byte became U+FFFD and was stored as the caller's text.
+      return done(
+        new ProblemException(400, 'invalid-encoding', 'Bad request', 'The request body is not valid UTF-8.'),
+        undefined,
+      );
+    }
+    parseJson(request, text, done);
   });
 }
+
+/** Refuses bytes that are not UTF-8 (a lone surrogate's encoding, 0xFF) instead of replacing them. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Creates the Fastify-based Nest application around `rootModule`, initialised but not listening,
@@ -65,6 +83,8 @@ export async function bootstrapApp(
     // A path that is not valid percent-encoding, or a parameter over maxParamLength, is refused by
     // the router before Nest sees the request: answered as problem+json like every refusal.
     frameworkErrors: answerFrameworkErrors(new ProblemFilter(config)),
+    // What Node's HTTP parser refuses before there is a request (e.g. headers over 16 KB).
+    clientErrorHandler: answerClientErrors(config.problemBase),
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     bufferLogs: options.logger,

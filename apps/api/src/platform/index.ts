@@ -19,6 +19,7 @@ export { ExecuteDomainCommand } from './commands/execute-domain-command';
 export { CATALOG, COMMAND_PIPELINE, EVENT_STORE, IDEMPOTENCY_STORE, PIPELINE_OBSERVER } from './tokens';
 export type { IdempotencyStore, IdempotencyRecord, StoredResponse } from './idempotency/idempotency-store';
 export { ProblemException, type ProblemDetails } from './problem/problem-exception';
+export { NestedObjects } from './problem/nested-objects';
 export { Optional } from './problem/optional';
 export { IsInstant } from './problem/instant';
 export { IsPosition } from './problem/position';

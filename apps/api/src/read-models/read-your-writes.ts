@@ -15,9 +15,12 @@ export const MinPosition = createParamDecorator(
   (_: unknown, context: ExecutionContext): string | undefined => {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = first(request.headers['x-min-position']);
-    const query = first((request.query as Record<string, unknown> | undefined)?.minPosition);
+    const sent = (request.query as Record<string, unknown> | undefined)?.minPosition;
+    // In the query string it is given or not: `minPosition=` or a repeated one is refused below, not
+    // taken for "no wait" (a caller that meant to wait would read stale data and never know).
+    const query = Array.isArray(sent) ? sent : sent === '' ? [] : sent;
     const value = typeof header === 'string' && header !== '' ? header : query;
-    if (value === undefined || value === '') return undefined;
+    if (value === undefined) return undefined;
     const problem = positionProblem(value);
     if (typeof value !== 'string' || problem !== undefined) {
       throw new ProblemException(
@@ -32,7 +35,7 @@ export const MinPosition = createParamDecorator(
     }
     return value;
   },
-  [ReadsQuery()],
+  [ReadsQuery('minPosition')],
 );
 
 /**

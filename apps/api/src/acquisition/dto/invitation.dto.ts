@@ -12,7 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CUSTOMER_ACCESS_LEVELS, type CustomerAccess, MAX_DELEGATION_DAYS } from '@pc/domain';
-import { CommandBodyDto, Optional, IsInstant } from '../../platform';
+import { CommandBodyDto, IsInstant, NestedObjects, Optional } from '../../platform';
 import { ID_PATTERN } from '../../partners/partner.dto';
 
 const ID_MESSAGE = 'must be 1-64 characters: letters, digits, "-" or "_", starting with a letter or digit';
@@ -77,9 +77,8 @@ export class CreatePurchaseOfferDto extends InvitationBodyDto {
   @Matches(ID_PATTERN, { message: `purchaseOfferId ${ID_MESSAGE}` })
   purchaseOfferId?: string;
   @ApiProperty({ type: [OfferLineDto] })
-  @ValidateNested({ each: true })
+  @NestedObjects(() => OfferLineDto)
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
-  @Type(() => OfferLineDto)
   lines!: OfferLineDto[];
 }

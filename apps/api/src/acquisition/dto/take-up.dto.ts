@@ -12,7 +12,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { CommandBodyDto, Optional } from '../../platform';
+import { CommandBodyDto, NestedObjects, Optional } from '../../platform';
 import { ID_PATTERN } from '../../partners/partner.dto';
 import { OfferLineDto } from './invitation.dto';
 
@@ -65,8 +65,7 @@ export class AcceptPurchaseOfferDto extends TakeUpDto {
     description: 'License counts changed while buying (each within the catalog bounds, 422 otherwise)',
   })
   @Optional()
-  @ValidateNested({ each: true })
+  @NestedObjects(() => OfferLineDto)
   @ArrayMaxSize(50)
-  @Type(() => OfferLineDto)
   licenses?: OfferLineDto[];
 }

@@ -58,6 +58,11 @@ describe('logged request path', () => {
     ['/Invitations/c0de', '/Invitations/[redacted]'],
     ['/invitations%2Fc0de', '/invitations/[redacted]'],
     ['/invitations%2fc0de', '/invitations/[redacted]'],
+    // Regression (HTTP probe): an auditor's read of a claim stream, and an e-mail sent as an id.
+    ['/audit/streams/invitation-code-32QBUi2kaY3idRIIcQwXRw', '/audit/streams/invitation-code-[redacted]'],
+    ['/audit/aggregates/Invitation-Code-c0de?revision=0', '/audit/aggregates/invitation-code-[redacted]'],
+    ['/partners/p1/users/someone@private.example', '/partners/p1/users/[redacted]'],
+    ['/customers/c1/delegations/leak%40secret.example/remove', '/customers/c1/delegations/[redacted]/remove'],
   ])('%s is logged as %s', (url, logged) => {
     expect(loggedPath(url)).toBe(logged);
   });

@@ -60,7 +60,9 @@ const decodedSegment = (segment: string): string => {
  * so the segment after `invitations` is logged as `[redacted]`. The segments are compared as the
  * router decodes them and whatever their case (`/invit%61tions/{code}` reaches the same route), and
  * wherever `invitations` stands (`//invitations/…`, `/./invitations/…` answer 404 but carry a code
- * just the same); a segment holding an encoded slash is split as its decoded form would be.
+ * just the same); a segment holding an encoded slash is split as its decoded form would be. The code
+ * in an invitation's claim stream name (`/audit/streams/invitation-code-{code}`) is redacted too, and
+ * so is a segment holding an `@`: no id has one, so it is an e-mail address a client sent as an id.
  */
 export const loggedPath = (url: string | undefined): string => {
   const segments = pathOf(url)
@@ -70,11 +72,17 @@ export const loggedPath = (url: string | undefined): string => {
   return segments
     .map((segment) => {
       const redact = redactNext;
-      redactNext = decodedSegment(segment).toLowerCase() === 'invitations';
-      return redact ? '[redacted]' : segment;
+      const decoded = decodedSegment(segment);
+      redactNext = decoded.toLowerCase() === 'invitations';
+      if (redact || decoded.includes('@')) return '[redacted]';
+      // The auditor's routes name an invitation's claim stream, `invitation-code-{code}`.
+      return INVITATION_CODE_STREAM.test(decoded) ? 'invitation-code-[redacted]' : segment;
     })
     .join('/');
 };
+
+/** A stream (or aggregate) name that holds an invitation code, whatever its case. */
+const INVITATION_CODE_STREAM = /^invitation-code-./i;
 
 /**
  * nestjs-pino settings: JSON lines, each carrying the request id and correlation id. Bodies and

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { correlationIdOf } from '../request-context';
 import type { ProblemFilter } from './problem.filter';
@@ -45,5 +46,47 @@ export function answerFrameworkErrors(
   return (error, request, reply) => {
     void reply.header('X-Request-Id', request.id).header('X-Correlation-Id', correlationIdOf(request.raw));
     filter.answer(frameworkProblem(error), request, reply);
+  };
+}
+
+/** What the HTTP parser refuses, by Node's error code: [status, reason phrase, problem code, detail]. */
+function clientProblem(code: string | undefined): [number, string, string, string] {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return [
+        431,
+        'Request Header Fields Too Large',
+        'headers-too-large',
+        "The request's headers (with the request line) are larger than the server reads.",
+      ];
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'Request Timeout', 'request-timeout', 'The request did not arrive in time.'];
+    default:
+      return [400, 'Bad Request', 'malformed-request', 'The request is not well-formed HTTP/1.1.'];
+  }
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a request (headers
+ * over its limit, bytes a request line may not hold, Content-Length with chunked encoding) is
+ * answered as problem+json on the raw socket too. Fastify's default wrote its own JSON.
+ */
+export function answerClientErrors(
+  problemBase: string,
+): (error: Error & { code?: string }, socket: Duplex) => void {
+  return (error, socket) => {
+    if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+    const [status, reason, code, detail] = clientProblem(error.code);
+    const body = JSON.stringify({ type: `${problemBase}/errors/${code}`, title: reason, status, detail });
+    socket.end(
+      [
+        `HTTP/1.1 ${status} ${reason}`,
+        'Content-Type: application/problem+json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+        '',
+        body,
+      ].join('\r\n'),
+    );
   };
 }

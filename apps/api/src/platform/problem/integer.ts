@@ -1,7 +1,10 @@
 import { Transform } from 'class-transformer';
 
-/** Plain decimal digits, with a leading minus (the field's Min then says whether negatives make sense). */
-const DECIMAL_INTEGER = /^-?\d+$/;
+/**
+ * Plain decimal digits, with a leading minus (the field's Min then says whether negatives make sense);
+ * not a minus zero, which Number() reads as -0, and -0 passes Min(0).
+ */
+const DECIMAL_INTEGER = /^(?!-0+$)-?\d+$/;
 
 /**
  * For integer query parameters (they arrive as text): text of plain decimal digits becomes the

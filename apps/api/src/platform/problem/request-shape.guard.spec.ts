@@ -13,7 +13,14 @@ function refusal(
   parts: { params?: unknown; query?: unknown; body?: unknown },
   handler: 'takesBody' | 'takesNone' = 'takesBody',
 ): ProblemException | undefined {
-  const request = { method: 'POST', routeOptions: { url: '/things/:id' }, params: {}, query: {}, ...parts };
+  const request = {
+    method: 'POST',
+    routeOptions: { url: '/things/:id' },
+    params: {},
+    query: {},
+    raw: { headers: {} },
+    ...parts,
+  };
   const context = {
     getType: () => 'http',
     switchToHttp: () => ({ getRequest: () => request }),

@@ -51,7 +51,8 @@ export class RequestShapeGuard implements CanActivate {
       inspect(request.params, 'path') ?? inspect(request.query, 'query') ?? inspect(request.body, 'body');
     if (found) throw found;
     const route = `${request.method} ${request.routeOptions.url ?? ''}`;
-    if (hasContent(request.body) && !reads(context).body) {
+    const read = reads(context);
+    if (!read.body && (hasContent(request.body) || unparsedBody(request))) {
       throw new ProblemException(
         400,
         'body-not-accepted',
@@ -60,13 +61,25 @@ export class RequestShapeGuard implements CanActivate {
       );
     }
     const query = Object.keys((request.query ?? {}) as object);
-    if (query.length > 0 && !reads(context).query && !this.isPublic(context)) {
+    if (query.length > 0 && read.query === false && !this.isPublic(context)) {
       throw new ProblemException(
         400,
         'query-not-accepted',
         'Bad request',
         `${route} takes no query parameters (${query.length === 1 ? 'one was' : `${query.length} were`} sent).`,
         { in: 'query', parameters: query.slice(0, 10) },
+      );
+    }
+    const named = read.query instanceof Set ? read.query : null;
+    const unknown = named ? query.filter((name) => !named.has(name)) : [];
+    if (named && unknown.length > 0) {
+      const taken = [...named].join(', ');
+      throw new ProblemException(
+        400,
+        'query-not-accepted',
+        'Bad request',
+        `${route} takes only the query parameters ${taken} (${unknown.length === 1 ? 'another was' : `${unknown.length} others were`} sent).`,
+        { in: 'query', parameters: unknown.slice(0, 10) },
       );
     }
     return true;
@@ -84,19 +97,29 @@ const READS_QUERY = 'pc:reads-query';
 
 /**
  * For a custom parameter decorator that reads the query string itself (as `@MinPosition()` reads
- * `minPosition`): pass it in createParamDecorator's enhancers, so a route using it takes a query.
+ * `minPosition`): pass it in createParamDecorator's enhancers with the parameters it reads, so a
+ * route using it takes those (and, without a @Query() of its own, no others).
  */
-export const ReadsQuery = (): ParameterDecorator => (target, propertyKey) => {
-  if (propertyKey !== undefined) Reflect.defineMetadata(READS_QUERY, true, target, propertyKey);
-};
+export const ReadsQuery =
+  (...parameters: string[]): ParameterDecorator =>
+  (target, propertyKey) => {
+    if (propertyKey === undefined) return;
+    const known = (Reflect.getMetadata(READS_QUERY, target, propertyKey) ?? []) as string[];
+    Reflect.defineMetadata(READS_QUERY, [...known, ...parameters], target, propertyKey);
+  };
 
 /**
- * What a handler reads of the request: a @Body(), a @Query() or a query-reading custom parameter.
- * Once per handler.
+ * What a handler reads of the request: a @Body(); of the query string, everything (a @Query() DTO,
+ * whose validation refuses members it does not declare), the parameters its query-reading custom
+ * parameters name (a Set), or nothing (false). Once per handler.
  */
-const readers = new WeakMap<object, { body: boolean; query: boolean }>();
+interface Reads {
+  body: boolean;
+  query: boolean | Set<string>;
+}
+const readers = new WeakMap<object, Reads>();
 
-function reads(context: ExecutionContext): { body: boolean; query: boolean } {
+function reads(context: ExecutionContext): Reads {
   const handler = context.getHandler();
   let found = readers.get(handler);
   if (found === undefined) {
@@ -105,21 +128,34 @@ function reads(context: ExecutionContext): { body: boolean; query: boolean } {
       unknown
     >;
     const types = new Set(Object.keys(args).map((key) => key.split(':')[0]));
+    const named = Reflect.getMetadata(READS_QUERY, context.getClass().prototype as object, handler.name) as
+      string[] | undefined;
     found = {
       body: types.has(String(RouteParamtypes.BODY)),
-      query:
-        types.has(String(RouteParamtypes.QUERY)) ||
-        Reflect.getMetadata(READS_QUERY, context.getClass().prototype as object, handler.name) === true,
+      query: types.has(String(RouteParamtypes.QUERY)) || (named !== undefined && new Set(named)),
     };
     readers.set(handler, found);
   }
   return found;
 }
 
-/** A body with something in it: `{}` (what many clients send with every POST) and none are nothing. */
+/**
+ * A body with something in it: `{}` (what many clients send with every POST) and none are nothing;
+ * JSON `null` is something (it was taken for no body, and the command ran).
+ */
 function hasContent(body: unknown): boolean {
-  if (body === undefined || body === null || body === '') return false;
-  return typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0;
+  if (body === undefined || body === '') return false;
+  return body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0;
+}
+
+/**
+ * A body Fastify did not parse: it parses none for GET, so a GET that sent one (even malformed JSON)
+ * was answered as if it had sent nothing.
+ */
+function unparsedBody(request: FastifyRequest): boolean {
+  if (request.body !== undefined) return false;
+  const { headers } = request.raw;
+  return Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
 }
 
 function inspect(root: unknown, where: Where): ProblemException | undefined {

@@ -13,7 +13,7 @@ import {
 import { MAX_KEYS_PER_BATCH, MAX_KEY_TERM_MONTHS } from '@pc/domain';
 import { NewCustomerDto } from '../../acquisition/dto/take-up.dto';
 import { DelegationTermsDto } from '../../acquisition/dto/invitation.dto';
-import { CommandBodyDto, Optional } from '../../platform';
+import { CommandBodyDto, NestedObjects, Optional } from '../../platform';
 import { ID_PATTERN } from '../../partners/partner.dto';
 import { PRODUCT_KEY_FORMAT_DESCRIPTION } from '../product-key-hash';
 
@@ -48,10 +48,9 @@ export class RegisterProductKeysDto extends CommandBodyDto {
   @Matches(ID_PATTERN, { message: 'batchId must be 1-64 letters, digits, "-" or "_"' })
   batchId?: string;
   @ApiProperty({ type: [ProductKeyLineDto], minItems: 1, maxItems: MAX_KEYS_PER_BATCH })
-  @ValidateNested({ each: true })
+  @NestedObjects(() => ProductKeyLineDto)
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_KEYS_PER_BATCH)
-  @Type(() => ProductKeyLineDto)
   keys!: ProductKeyLineDto[];
 }
 
