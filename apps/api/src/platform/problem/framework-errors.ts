@@ -75,18 +75,24 @@ export function answerClientErrors(
   problemBase: string,
 ): (error: Error & { code?: string }, socket: Duplex) => void {
   return (error, socket) => {
-    if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
-    const [status, reason, code, detail] = clientProblem(error.code);
-    const body = JSON.stringify({ type: `${problemBase}/errors/${code}`, title: reason, status, detail });
-    socket.end(
-      [
-        `HTTP/1.1 ${status} ${reason}`,
-        'Content-Type: application/problem+json',
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        'Connection: close',
-        '',
-        body,
-      ].join('\r\n'),
-    );
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    // As Node does: no answer of its own inside a response already under way on this keep-alive socket
+    // (an event stream), and the connection is dropped either way, so it is not left half-open.
+    const current = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && current?.headersSent !== true) {
+      const [status, reason, code, detail] = clientProblem(error.code);
+      const body = JSON.stringify({ type: `${problemBase}/errors/${code}`, title: reason, status, detail });
+      socket.write(
+        [
+          `HTTP/1.1 ${status} ${reason}`,
+          'Content-Type: application/problem+json',
+          `Content-Length: ${Buffer.byteLength(body)}`,
+          'Connection: close',
+          '',
+          body,
+        ].join('\r\n'),
+      );
+    }
+    socket.destroy(error);
   };
 }

@@ -10,7 +10,7 @@ class Routes {
 
 /** The guard's refusal of a request with these parts, or undefined when it lets the request through. */
 function refusal(
-  parts: { params?: unknown; query?: unknown; body?: unknown },
+  parts: { params?: unknown; query?: unknown; body?: unknown; method?: string; raw?: unknown },
   handler: 'takesBody' | 'takesNone' = 'takesBody',
 ): ProblemException | undefined {
   const request = {
@@ -105,5 +105,16 @@ describe('RequestShapeGuard', () => {
     expect(refusal({ body: undefined }, 'takesNone')).toBeUndefined();
     expect(refusal({ body: {} }, 'takesNone')).toBeUndefined();
     expect(refusal({ body: { password: 'x' } }, 'takesBody')).toBeUndefined();
+  });
+
+  // Regression (review): an empty chunked POST (no Content-Length, parsed to no body) was taken for a
+  // body Fastify never parsed, and refused.
+  it('a GET that announces a body is refused; an empty chunked POST is no body', () => {
+    const announced = (headers: Record<string, string>) => ({ body: undefined, raw: { headers } });
+    expect(refusal(announced({ 'transfer-encoding': 'chunked' }), 'takesNone')).toBeUndefined();
+    expect(refusal({ method: 'GET', ...announced({ 'content-length': '3' }) }, 'takesNone')).toMatchObject({
+      code: 'body-not-accepted',
+    });
+    expect(refusal({ method: 'GET', ...announced({ 'content-length': '0' }) }, 'takesNone')).toBeUndefined();
   });
 });

@@ -149,13 +149,14 @@ function hasContent(body: unknown): boolean {
 }
 
 /**
- * A body Fastify did not parse: it parses none for GET, so a GET that sent one (even malformed JSON)
- * was answered as if it had sent nothing.
+ * A body Fastify did not parse: it parses none for GET and HEAD, so a GET that sent one (even
+ * malformed JSON) was answered as if it had sent nothing. Other methods' bodies are parsed (or
+ * refused, 415), and an empty one is no body; a chunked GET body, whose length is not announced, is
+ * not seen here.
  */
 function unparsedBody(request: FastifyRequest): boolean {
-  if (request.body !== undefined) return false;
-  const { headers } = request.raw;
-  return Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  return Number(request.raw.headers['content-length'] ?? 0) > 0;
 }
 
 function inspect(root: unknown, where: Where): ProblemException | undefined {
