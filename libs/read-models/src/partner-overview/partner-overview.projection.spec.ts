@@ -56,7 +56,8 @@ describe('partner overview projection', () => {
     expect(story.rows('partners')[0]).toMatchObject({
       verification: 'rejected',
       rejection_reason: 'Registry mismatch',
-      reverify_fields: null,
+      // A rejection verifies nothing: what changed since the last verification stays listed.
+      reverify_fields: ['legalName'],
     });
     await story.given(
       e('CompanyProfileUpdated', {
@@ -380,14 +381,17 @@ describe('partner overview projection', () => {
   });
 
   // Regression (review): each request for re-verification replaced the fields of the one before, so a
-  // profile pending for its legal name and then its address showed only the address.
-  it('gathers the fields waiting for re-verification until the profile is verified again', async () => {
+  // profile pending for its legal name and then its address showed only the address; a rejection
+  // cleared the list, and a profile never verified got one.
+  it('lists the fields changed since the last verification; none while the profile never was verified', async () => {
     const p2 = () => story.rows('partners').find((row) => row.partner_id === 'p2');
     await story.given(
       e('PartnerRegistered', { partnerId: 'p2', profile, verification: 'pending' }),
-      // Never verified: the whole profile waits, whatever changes meanwhile.
       e('CompanyProfileVerificationRequired', { partnerId: 'p2', becauseOf: ['legalName'] }),
+      e('CompanyProfileRejected', { partnerId: 'p2', reason: 'Registry mismatch' }),
+      e('CompanyProfileVerificationRequired', { partnerId: 'p2', becauseOf: ['address'] }),
     );
+    // Never verified: the whole profile waits, whatever changes meanwhile.
     expect(p2()).toMatchObject({ verification: 'pending', reverify_fields: null });
     await story.given(
       e('CompanyProfileVerified', { partnerId: 'p2' }),
@@ -397,9 +401,21 @@ describe('partner overview projection', () => {
     expect(p2()).toMatchObject({ verification: 'pending', reverify_fields: ['legalName', 'address'] });
     await story.given(
       e('CompanyProfileRejected', { partnerId: 'p2', reason: 'Registry mismatch' }),
-      e('CompanyProfileVerificationRequired', { partnerId: 'p2', becauseOf: ['address'] }),
+      e('CompanyProfileVerificationRequired', { partnerId: 'p2', becauseOf: ['phone'] }),
     );
-    expect(p2()).toMatchObject({ verification: 'pending', reverify_fields: ['address'] });
+    expect(p2()).toMatchObject({
+      verification: 'pending',
+      reverify_fields: ['legalName', 'address', 'phone'],
+    });
+    await story.given(e('CompanyProfileVerified', { partnerId: 'p2' }));
+    expect(p2()).toMatchObject({ verification: 'verified', reverify_fields: [] });
+    // Registered as verified: changes are listed from the start.
+    await story.given(
+      e('PartnerRegistered', { partnerId: 'p3', profile, verification: 'verified' }),
+      e('CompanyProfileVerificationRequired', { partnerId: 'p3', becauseOf: ['legalName'] }),
+    );
+    const p3 = story.rows('partners').find((row) => row.partner_id === 'p3');
+    expect(p3).toMatchObject({ verification: 'pending', reverify_fields: ['legalName'] });
   });
 
   it('covered every event type it handles', () => {

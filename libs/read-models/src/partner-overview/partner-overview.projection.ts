@@ -60,16 +60,15 @@ const touchesActing =
   };
 
 /**
- * What waits for re-verification: while a re-verification is pending, every field that asked for it
- * since (a second change does not clear the first); a first verification pending since registration
- * (no list) concerns the whole profile and stays so; otherwise the fields of this change.
+ * The fields that asked for re-verification since the profile was last verified (`reverify_fields`:
+ * null while it never was, [] just after): a second change adds to the first, a rejection keeps them;
+ * a profile never verified stays null, as the whole of it waits for its first verification.
  */
 function reverifyFields(row: Row | undefined, becauseOf: JsonValue | undefined): JsonValue {
-  const fields = Array.isArray(becauseOf) ? becauseOf.filter((f): f is string => typeof f === 'string') : [];
-  if (row?.verification !== 'pending') return fields;
-  if (row.reverify_fields === null || row.reverify_fields === undefined) return null;
-  const pending = Array.isArray(row.reverify_fields) ? (row.reverify_fields as JsonValue[]) : [];
-  return [...new Set([...pending.filter((f): f is string => typeof f === 'string'), ...fields])];
+  const listed = row?.reverify_fields;
+  if (!Array.isArray(listed)) return null;
+  const fields = Array.isArray(becauseOf) ? becauseOf : [];
+  return [...new Set([...listed, ...fields].filter((f): f is string => typeof f === 'string'))];
 }
 
 const partnerEvent =
@@ -247,7 +246,8 @@ export const partnerOverviewProjection = defineProjection({
           profile,
           verification: text(event.data, 'verification'),
           rejection_reason: null,
-          reverify_fields: null,
+          // null until the profile is first verified; then the fields changed since the last verification.
+          reverify_fields: text(event.data, 'verification') === 'verified' ? [] : null,
           registered_at: at,
           last_activity: at,
         }),
@@ -269,12 +269,12 @@ export const partnerOverviewProjection = defineProjection({
     CompanyProfileVerified: partnerEvent(() => ({
       verification: 'verified',
       rejection_reason: null,
-      reverify_fields: null,
+      reverify_fields: [],
     })),
+    // A rejection verifies nothing: the fields changed since the last verification stay listed.
     CompanyProfileRejected: partnerEvent((event) => ({
       verification: 'rejected',
       rejection_reason: text(event.data, 'reason'),
-      reverify_fields: null,
     })),
     AuthorizationGranted: (event, view) => authorizationChange(event, view, true),
     AuthorizationRevoked: (event, view) => authorizationChange(event, view, false),

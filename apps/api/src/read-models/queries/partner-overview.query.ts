@@ -147,7 +147,7 @@ export async function readPartnerOverview(
     profile: json<Record<string, unknown>>(partner.profile),
     verification: String(partner.verification),
     rejectionReason: str(partner.rejection_reason),
-    reverifyFields: partner.reverify_fields === null ? null : json<string[]>(partner.reverify_fields),
+    reverifyFields: reverifyFieldsOf(String(partner.verification), partner.reverify_fields),
     authorizations: authorizations.map((row) => {
       const periods = parsePeriods(json<JsonValue>(row.periods));
       return { authorization: row.authorization, active: holdsAt(periods, now), periods };
@@ -170,4 +170,11 @@ export async function readPartnerOverview(
     lastActivityAt: String(partner.last_activity),
     asOf: now,
   };
+}
+
+/** The fields waiting for re-verification: shown while one is pending, null otherwise (see the projection). */
+function reverifyFieldsOf(verification: string, stored: unknown): string[] | null {
+  if (verification !== 'pending' || stored === null || stored === undefined) return null;
+  const fields = json<string[]>(stored);
+  return fields.length > 0 ? fields : null;
 }

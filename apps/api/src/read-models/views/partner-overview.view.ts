@@ -64,7 +64,7 @@ export class PartnerOverviewView {
     type: [String],
     nullable: true,
     description:
-      'While a re-verification is pending: every profile field changed since the last verification that asks for one; null otherwise, and while the first verification is pending',
+      'While a re-verification is pending: every profile field that asked for one since the last verification (a rejection verifies nothing); null otherwise, and while the profile was never verified',
   })
   reverifyFields!: string[] | null;
   @ApiProperty({ type: [AuthorizationView] }) authorizations!: AuthorizationView[];
