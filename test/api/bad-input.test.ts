@@ -487,6 +487,25 @@ describe.each(backends)('bad input is a typed refusal ($name)', (backend) => {
       }
     });
 
+    // Was: 201, an ESC sequence and a BEL written into a legal name (events, read models, screens).
+    it('control characters and noncharacters in any text: 400 invalid-characters naming the field', async () => {
+      for (const legalName of ['a\u0007b', '\u001b[31mred', 'x\u0085y', 'z\uffff']) {
+        const res = await call(app, 'POST', '/partners/contoso/profile', {
+          token: platform,
+          body: { legalName },
+        });
+        expectProblem(res, 400, 'invalid-characters');
+        expect(res.body).toMatchObject({ in: 'body', field: 'legalName' });
+      }
+      // Tab, line feed and carriage return stay text (a service request's description has lines).
+      const lines = await call(app, 'POST', '/customers/nobody/service-requests', {
+        token: platform,
+        body: { title: 'Mail', description: 'line 1\r\nline 2\tend', severity: 'low' },
+      });
+      // Past the shape check, to the domain: no such customer.
+      expectProblem(lines, 404, 'customer-not-found');
+    });
+
     // Was: 201, each bad byte stored as U+FFFD in the caller's text.
     it('a body that is not UTF-8: 400 invalid-encoding', async () => {
       const rawBody = Buffer.concat([

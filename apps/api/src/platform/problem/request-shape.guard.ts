@@ -13,6 +13,12 @@ export const MAX_OBJECT_MEMBERS = 100;
 
 /** A UTF-16 surrogate code unit that is not half of a pair: text that is not well-formed Unicode. */
 const LONE_SURROGATE = /\p{Surrogate}/u;
+/**
+ * Control characters no text of the API holds (C0 but tab, line feed and carriage return, which a
+ * description may hold; DEL; C1), and the noncharacters U+FFFE and U+FFFF: an ESC sequence or a BEL in
+ * a legal name reached events, read models and every screen that shows them.
+ */
+const CONTROL = /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/;
 
 type Where = 'path' | 'query' | 'body';
 
@@ -34,7 +40,8 @@ interface Visit {
  * - a NUL character in the body, the query string or a path parameter: PostgreSQL refuses it in
  *   text, so it surfaced as a database error;
  * - text that is not well-formed Unicode (a lone surrogate, which JSON's "\ud800" escape can write):
- *   no field takes it, and validators that encode text (IsEmail's encodeURI) threw on it (a 500).
+ *   no field takes it, and validators that encode text (IsEmail's encodeURI) threw on it (a 500);
+ * - a control character other than tab, line feed and carriage return, or U+FFFE / U+FFFF;
  * - a body on a route that reads none (no @Body() parameter), which it would silently ignore;
  * - a query parameter on a route that reads none (no @Query() parameter), likewise: a filter sent
  *   where none is taken (`POST /audit/verify?partnerId=…`) was ignored, and the answer covered all.
@@ -206,6 +213,7 @@ function refusedText(text: string, where: Where, at: Visit): ProblemException | 
   if (LONE_SURROGATE.test(text)) {
     return invalidCharacters(where, at, 'text that is not well-formed Unicode (a lone surrogate)');
   }
+  if (CONTROL.test(text)) return invalidCharacters(where, at, 'a control character or a noncharacter');
   return undefined;
 }
 
