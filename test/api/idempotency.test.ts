@@ -8,9 +8,19 @@ import {
   legacyActorKey,
   requestFingerprint,
 } from '../../apps/api/src/platform/commands/command-ids';
-import { call } from '../support/http';
+import { call, type TestResponse } from '../support/http';
 import { actors, mintToken } from '../support/tokens';
 import { removeDir, startTestApp, tempDir } from './support/test-app';
+
+/** A 422 idempotency-key-reused problem naming the key. */
+function expectKeyReused(res: TestResponse, idempotencyKey: string): void {
+  expect(res.status).toBe(422);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  expect(res.body).toMatchObject({
+    type: 'https://partner-center.dev/errors/idempotency-key-reused',
+    idempotencyKey,
+  });
+}
 
 describe('Idempotency-Key', () => {
   let dir: string;
@@ -79,12 +89,7 @@ describe('Idempotency-Key', () => {
       headers,
       body: { widgetId: 'w2', name: 'Two' },
     });
-    expect(reused.status).toBe(422);
-    expect(reused.headers['content-type']).toContain('application/problem+json');
-    expect(reused.body).toMatchObject({
-      type: 'https://partner-center.dev/errors/idempotency-key-reused',
-      idempotencyKey: 'k-1',
-    });
+    expectKeyReused(reused, 'k-1');
     expect(await eventCount()).toBe(1);
   });
 
@@ -415,12 +420,7 @@ describe('Idempotency-Key', () => {
       headers: { 'idempotency-key': 'died-with-a' },
       body: { widgetId: 'w-died-b', name: 'B' },
     });
-    expect(other.status).toBe(422);
-    expect(other.headers['content-type']).toContain('application/problem+json');
-    expect(other.body).toMatchObject({
-      type: 'https://partner-center.dev/errors/idempotency-key-reused',
-      idempotencyKey: 'died-with-a',
-    });
+    expectKeyReused(other, 'died-with-a');
     expect(await eventCount()).toBe(0);
     expect(await store.find('svc-a', 'died-with-a')).toBeNull();
 

@@ -452,6 +452,28 @@ describe.each(projectionThreadRuns)('read models over HTTP ($label)', ({ backend
     expect(await counts()).toMatchObject({ open: before.open, closed: Number(before.closed) + 1 });
   });
 
+  // Regression (review): each request for re-verification replaced the list before it, and a
+  // rejection cleared it. Null while the profile was never verified and whenever none is pending.
+  it("the overview's reverifyFields follow a verification, two changes, a rejection and a third change", async () => {
+    const shown = async () => {
+      const res = await w.read<Body>('/partners/contoso/overview', t.jana);
+      expect(res.status).toBe(200);
+      return [res.body.verification, res.body.reverifyFields];
+    };
+    const change = (changes: Body) => w.command('/partners/contoso/profile', t.jana, changes);
+    await change({ legalName: 'Contoso a.s.' });
+    expect(await shown()).toEqual(['pending', null]);
+    await w.command('/partners/contoso/profile/verify', t.platform);
+    expect(await shown()).toEqual(['verified', null]);
+    await change({ legalName: 'Contoso Group a.s.' });
+    await change({ address: { country: 'CZ' } });
+    expect(await shown()).toEqual(['pending', ['legalName', 'address']]);
+    await w.command('/partners/contoso/profile/reject', t.platform, { reason: 'Registry mismatch' });
+    expect(await shown()).toEqual(['rejected', null]);
+    await change({ legalName: 'Contoso Holding a.s.' });
+    expect(await shown()).toEqual(['pending', ['legalName', 'address']]);
+  });
+
   it('shows projection status to platform and auditors only, and /ready includes them', async () => {
     expect((await call(app, 'GET', '/projections', { token: t.jana })).status).toBe(403);
     const status = await call<Body>(app, 'GET', '/projections', { token: auditor });

@@ -54,8 +54,22 @@ function addBounded(set: Set<string>, id: string, max: number): void {
  */
 const ALREADY_DONE = new Set(['not-a-trial']);
 
-/** What the timer of a command past SCHEDULER_ACTION_TIMEOUT_MS resolves to. */
+/** What `within` answers for work that did not settle in time. */
 const TIMED_OUT = Symbol('timed out');
+
+/** `work`'s value, or TIMED_OUT when `ms` pass first; the timer never outlives the race nor holds the process. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Notices sent a number of days before an end (the payload's `daysLeft`); keys end in `/{daysLeft}`. */
 const NOTICES = new Set(['MarkTrialExpiring', 'MarkDelegationEnding']);
@@ -144,12 +158,7 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
       { stillRunning: this.abandoned.size, graceMs: shutdownGraceMs },
       'waiting for timed-out scheduled commands before closing the stores',
     );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.abandoned]),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, shutdownGraceMs))),
-    ]);
-    clearTimeout(timer);
+    await within(Promise.allSettled([...this.abandoned]), shutdownGraceMs);
     this.reportAbandoned();
   }
 
@@ -279,16 +288,11 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
     if (this.stillRunning.has(id)) {
       return { ...report, outcome: 'failed', reason: 'an earlier try that timed out is still running' };
     }
-    let timer: NodeJS.Timeout | undefined;
     try {
       const execution = this.commandBus.execute(
         new ExecuteDomainCommand(action.commandType, action.payload, context),
       );
-      const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
-        timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
-        timer.unref();
-      });
-      const result = await Promise.race([execution, timedOut]);
+      const result = await within(execution, timeoutMs);
       if (result === TIMED_OUT) {
         // A hung command (a database call that never returns) held the tick, and every later tick,
         // for good. It is left running: it carries this action's command id, so if it completes, the
@@ -309,8 +313,6 @@ export class SchedulerService implements OnModuleInit, OnApplicationBootstrap, B
       // Infrastructure trouble: the row stays, the next tick retries with the same command id.
       this.logger.error({ ...logged, err: error }, 'scheduled command failed');
       return { ...report, outcome: 'failed', reason: error instanceof Error ? error.message : String(error) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -11,7 +11,7 @@ import { customerSpec, type CustomerState, type Delegation } from '../customer/s
 import { INVITATION_KINDS } from '../invitation/code';
 import { requireDelegatedAdminCertified } from '../invitation/terms';
 import { partnerSpec } from '../partner/commands';
-import { authorizePartnerAction, requirePlatform } from '../partner/permissions';
+import { authorizePartnerAction, managesDelegations, requirePlatform } from '../partner/permissions';
 import type { PartnerState, PartnerUser } from '../partner/state';
 import { type CommandDefinition, defineCommand } from '../shared/command';
 import { DomainError, refuse } from '../shared/errors';
@@ -111,7 +111,7 @@ export function requireDelegationManager(
 ): PartnerUser {
   authorizePartnerAction(partner, actor, 'view-partner');
   const user = actor.kind === 'partner-user' ? entryOf(partner.users, actor.id) : undefined;
-  if (user && (user.companyRole === 'global-admin' || (fullMayToo && user.customerAccess === 'full'))) {
+  if (user && (fullMayToo ? managesDelegations(user) : user.companyRole === 'global-admin')) {
     return user;
   }
   throw new DomainError(

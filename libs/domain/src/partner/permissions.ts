@@ -17,6 +17,10 @@ export type PartnerAction =
   | 'reset-customer-passwords'
   | 'administer-customers';
 
+/** Who offers and manages a partner's delegations: its global admin, or a user with full access to customers. */
+export const managesDelegations = (user: PartnerUser): boolean =>
+  user.companyRole === 'global-admin' || user.customerAccess === 'full';
+
 /** Which partner users may do what, by their roles. Platform actors are handled separately. */
 const RULES: Record<PartnerAction, { description: string; allows(user: PartnerUser): boolean }> = {
   'view-partner': { description: 'any active user of the partner', allows: () => true },
@@ -37,7 +41,7 @@ const RULES: Record<PartnerAction, { description: string; allows(user: PartnerUs
   // administration may send those, but not offer the partner's administration of the customer with them.
   'offer-delegations': {
     description: 'a global admin or a user with full administration of supported companies',
-    allows: (u) => u.companyRole === 'global-admin' || u.customerAccess === 'full',
+    allows: managesDelegations,
   },
   'reset-customer-passwords': {
     description: 'a user with full or limited administration of supported companies',
