@@ -118,11 +118,17 @@ function checkProfile(profile: Partial<CompanyProfile>, complete: boolean): void
   optionalText(address.region, 'address.region', 100);
 }
 
-/** An optional text: absent, null (cleared) or a text of at most `max` characters. */
+/**
+ * An optional text: absent, null (cleared) or a non-blank text of at most `max` characters (after
+ * trimming, as it is recorded). A blank text is refused rather than taken for null: a value the
+ * caller meant to keep must not vanish.
+ */
 function optionalText(value: unknown, field: string, max: number): void {
   if (value === undefined || value === null) return;
-  if (typeof value !== 'string' || value.length > max)
-    refuse('invalid-field', `${field} must be a text of at most ${max} characters, or null`, { field });
+  if (typeof value !== 'string' || value.trim() === '' || value.trim().length > max)
+    refuse('invalid-field', `${field} must be a non-blank text of at most ${max} characters, or null`, {
+      field,
+    });
 }
 
 /**
@@ -148,6 +154,20 @@ function normaliseProfile(profile: CompanyProfile): CompanyProfile {
     address: { ...withoutNulls(profile.address), country: profile.address.country.toUpperCase() },
     email: profile.email.trim(),
   };
+}
+
+/**
+ * The texts a command gives, as they are recorded: trimmed (checkProfile has refused blank ones). Only
+ * what the command sends is trimmed, so a value recorded before with spaces is not changed by an
+ * update of another field; one that differs from the profile only by surrounding spaces is no change.
+ */
+function trimTexts<T extends object>(value: T): T {
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v.trim() : v !== null && typeof v === 'object' ? trimTexts(v) : v,
+    ]),
+  ) as T;
 }
 
 /** An address without the optional lines that null cleared: null and absent are the same value. */
@@ -186,7 +206,7 @@ export const registerPartner = defineCommand<RegisterPartner>({
       ...emit(
         {
           type: 'PartnerRegistered',
-          data: { partnerId, profile: normaliseProfile(p.profile), verification: 'pending' },
+          data: { partnerId, profile: normaliseProfile(trimTexts(p.profile)), verification: 'pending' },
         },
         {
           type: 'PartnerUserCreated',
@@ -232,10 +252,11 @@ export const updateCompanyProfile = defineCommand<UpdateCompanyProfile>({
       refuse('invalid-field', 'changes must be an object', { field: 'changes' });
     checkProfile(p.changes, false);
     const current = state.profile as CompanyProfile;
+    const given = trimTexts(p.changes);
     const next = normaliseProfile({
       ...current,
-      ...p.changes,
-      address: { ...current.address, ...(p.changes.address ?? {}) },
+      ...given,
+      address: { ...current.address, ...(given.address ?? {}) },
     });
     const changes: Partial<Record<ProfileField, FieldChange<unknown>>> = {};
     for (const field of PROFILE_FIELDS) {

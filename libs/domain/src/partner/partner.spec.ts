@@ -76,6 +76,48 @@ describe('RegisterPartner', () => {
       .thenRefused(code, { field });
   });
 
+  // Probe finding: a blank optional line (' ') was recorded as the line, though a blank required one
+  // is refused; and texts were recorded with the spaces around them.
+  it.each([
+    ['a blank second line', { ...profile, address: { ...profile.address, line2: ' ' } }, 'address.line2'],
+    ['a blank region', { ...profile, address: { ...profile.address, region: '\t' } }, 'address.region'],
+    [
+      'a blank postal code',
+      { ...profile, address: { ...profile.address, postalCode: '' } },
+      'address.postalCode',
+    ],
+    ['a blank website', { ...profile, website: '  ' }, 'website'],
+  ])(
+    'refuses a profile with %s: an optional text is absent, null or not blank',
+    (_what, badProfile, field) => {
+      given()
+        .when('RegisterPartner', { ...cmd, profile: badProfile }, { actor: platform })
+        .thenRefused('invalid-field', { field });
+    },
+  );
+
+  it('records every text of the profile trimmed', () => {
+    const padded = {
+      legalName: ` ${profile.legalName}  `,
+      address: {
+        line1: ' Hlavná 1',
+        line2: 'Budova B ',
+        city: 'Bratislava\t',
+        postalCode: ' 811 01',
+        country: 'SK',
+      },
+      phone: ` ${profile.phone}`,
+      email: `${profile.email} `,
+      website: `${profile.website} `,
+    };
+    const out = given().when('RegisterPartner', { ...cmd, profile: padded }, { actor: platform });
+    expect(out.events[P][0].data).toEqual({
+      partnerId: 'p1',
+      profile: { ...profile, address: { ...profile.address, line2: 'Budova B' } },
+      verification: 'pending',
+    });
+  });
+
   it('refuses a profile whose country is not an ISO 3166-1 code', () => {
     given()
       .when(
@@ -101,6 +143,10 @@ describe('RegisterPartner', () => {
 });
 
 describe('UpdateCompanyProfile', () => {
+  /** The registered partner's admin updates the profile with these changes. */
+  const update = (changes: object) =>
+    given({ [P]: registered() }).when('UpdateCompanyProfile', { partnerId: 'p1', changes }, { actor: admin });
+
   it('records old and new values of each changed field', () => {
     given({ [P]: registered() })
       .when(
@@ -247,14 +293,37 @@ describe('UpdateCompanyProfile', () => {
     [{ address: { line1: null } }, 'invalid-field', 'address.line1'],
     [{ address: { city: '' } }, 'invalid-field', 'address.city'],
     [{ website: 42 }, 'invalid-field', 'website'],
+    [{ website: ' ' }, 'invalid-field', 'website'],
+    [{ address: { line2: '  ' } }, 'invalid-field', 'address.line2'],
+    [{ address: { region: '' } }, 'invalid-field', 'address.region'],
   ])(
-    'refuses %j: a required field is never blanked, nor set to a value of another type',
+    'refuses %j: a required field is never blanked, an optional one is null or not blank, neither of another type',
     (changes, code, field) => {
       given({ [P]: registered() })
         .when('UpdateCompanyProfile', { partnerId: 'p1', changes }, { actor: admin })
         .thenRefused(code, { field });
     },
   );
+
+  it('a change only in the spaces around a text is no change, and nothing asks for re-verification', () => {
+    update({ legalName: ` ${profile.legalName} `, address: { city: ' Bratislava ' } }).thenNothing();
+  });
+
+  it('records a changed text trimmed', () => {
+    update({ address: { region: ' Bratislavský kraj ' } }).thenEmits({
+      [P]: [
+        {
+          type: 'CompanyProfileUpdated',
+          data: {
+            partnerId: 'p1',
+            changes: {
+              address: { from: profile.address, to: { ...profile.address, region: 'Bratislavský kraj' } },
+            },
+          },
+        },
+      ],
+    });
+  });
 
   it('refuses an address whose country is null or not an ISO 3166-1 code', () => {
     for (const country of [null, 'XX']) {
@@ -272,40 +341,19 @@ describe('UpdateCompanyProfile', () => {
   // recorded as a change whose from and to were the same address. Null clears an optional line:
   // null and absent are the same value, and the address written never holds a null line.
   it('a null for an address line the profile does not have changes nothing and writes nothing', () => {
-    given({ [P]: registered() })
-      .when(
-        'UpdateCompanyProfile',
-        { partnerId: 'p1', changes: { address: { line2: null, region: null } } },
-        { actor: admin },
-      )
-      .thenNothing();
-    given({ [P]: registered() })
-      .when(
-        'UpdateCompanyProfile',
-        {
-          partnerId: 'p1',
-          changes: { address: { ...profile.address, line2: null }, website: profile.website },
-        },
-        { actor: admin },
-      )
-      .thenNothing();
+    update({ address: { line2: null, region: null } }).thenNothing();
+    update({ address: { ...profile.address, line2: null }, website: profile.website }).thenNothing();
   });
 
   it('with a real change of another field, a null for an absent address line records only that field', () => {
-    given({ [P]: registered() })
-      .when(
-        'UpdateCompanyProfile',
-        { partnerId: 'p1', changes: { phone: '+421 900 000 000', address: { line2: null } } },
-        { actor: admin },
-      )
-      .thenEmits({
-        [P]: [
-          {
-            type: 'CompanyProfileUpdated',
-            data: { partnerId: 'p1', changes: { phone: { from: profile.phone, to: '+421 900 000 000' } } },
-          },
-        ],
-      });
+    update({ phone: '+421 900 000 000', address: { line2: null } }).thenEmits({
+      [P]: [
+        {
+          type: 'CompanyProfileUpdated',
+          data: { partnerId: 'p1', changes: { phone: { from: profile.phone, to: '+421 900 000 000' } } },
+        },
+      ],
+    });
   });
 
   it('clearing an address line that is set records the address without it', () => {
