@@ -434,6 +434,26 @@ describe.each(backends)('bad input is a typed refusal ($name)', (backend) => {
       }
     });
 
+    // Was: 200, as if nothing had been sent: a chunked body announces no length.
+    it('a GET whose body is chunked: 400 body-not-accepted', async () => {
+      const res = await call(app, 'GET', '/partners/contoso', {
+        token: platform,
+        headers: { 'transfer-encoding': 'chunked' },
+      });
+      expectProblem(res, 400, 'body-not-accepted');
+    });
+
+    // Was: 200, the bad escape searched for as its three characters.
+    it('a query string whose escapes do not decode: 400 invalid-encoding; a good escape is decoded', async () => {
+      for (const query of ['search=%FF', 'search=50%', 'search=%E2%82']) {
+        const res = await call(app, 'GET', `/partners/contoso/clients?${query}`, { token: platform });
+        expectProblem(res, 400, 'invalid-encoding');
+        expect(res.body).toMatchObject({ in: 'query' });
+      }
+      const good = await call(app, 'GET', '/partners/contoso/clients?search=caf%C3%A9', { token: platform });
+      expect(good.status).toBe(200);
+    });
+
     // Was: 200, read as revision 0, though maxCount=-0 was refused.
     it('a minus zero revision: 400', async () => {
       for (const url of [

@@ -1,17 +1,18 @@
-import { Body, type ExecutionContext, Param } from '@nestjs/common';
+import { Body, type ExecutionContext, Param, Query } from '@nestjs/common';
 import { MAX_OBJECT_MEMBERS, RequestShapeGuard } from './request-shape.guard';
 import type { ProblemException } from './problem-exception';
 
-/** Two handlers: one reads the body, one does not. */
+/** Three handlers: one reads the body, one the query string, one neither. */
 class Routes {
   takesBody(@Body() _body: unknown): void {}
+  takesQuery(@Query() _query: unknown): void {}
   takesNone(@Param('id') _id: string): void {}
 }
 
 /** The guard's refusal of a request with these parts, or undefined when it lets the request through. */
 function refusal(
   parts: { params?: unknown; query?: unknown; body?: unknown; method?: string; raw?: unknown },
-  handler: 'takesBody' | 'takesNone' = 'takesBody',
+  handler: 'takesBody' | 'takesQuery' | 'takesNone' = 'takesBody',
 ): ProblemException | undefined {
   const request = {
     method: 'POST',
@@ -116,5 +117,27 @@ describe('RequestShapeGuard', () => {
       code: 'body-not-accepted',
     });
     expect(refusal({ method: 'GET', ...announced({ 'content-length': '0' }) }, 'takesNone')).toBeUndefined();
+    // Regression (probe): a chunked GET body announces no length, and was answered as if none was sent.
+    expect(
+      refusal({ method: 'GET', ...announced({ 'transfer-encoding': 'chunked' }) }, 'takesNone'),
+    ).toMatchObject({ code: 'body-not-accepted' });
+  });
+
+  // Regression (probe): Node's query-string parser keeps a bad escape as its characters, so
+  // `search=%FF` searched for "%FF" and `50%` for "50%".
+  it.each(['search=%FF', 'search=50%', 'search=%zz', 'a=%C3&b=%A9', 'x%E2%82=1'])(
+    'refuses the query string %s, whose escapes do not decode to UTF-8',
+    (query) => {
+      const url = `/things/1?${query}`;
+      expect(refusal({ raw: { headers: {}, url } }, 'takesQuery')).toMatchObject({
+        status: 400,
+        code: 'invalid-encoding',
+        extensions: { in: 'query' },
+      });
+    },
+  );
+
+  it.each(['search=%C3%A9', 'search=a+b%2B', 'search=%25', 'q='])('takes the query string %s', (query) => {
+    expect(refusal({ raw: { headers: {}, url: `/things/1?${query}` } }, 'takesQuery')).toBeUndefined();
   });
 });

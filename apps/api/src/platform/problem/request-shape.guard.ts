@@ -43,6 +43,7 @@ interface Visit {
  *   no field takes it, and validators that encode text (IsEmail's encodeURI) threw on it (a 500);
  * - a control character other than tab, line feed and carriage return, or U+FFFE / U+FFFF;
  * - a body on a route that reads none (no @Body() parameter), which it would silently ignore;
+ * - a query string, on a route that reads one, with an escape that does not decode (`%FF`, `50%`);
  * - a query parameter on a route that reads none (no @Query() parameter), likewise: a filter sent
  *   where none is taken (`POST /audit/verify?partnerId=…`) was ignored, and the answer covered all.
  *   Not on the @Public() operational routes (health, readiness, metrics): probes and scrapers may
@@ -75,6 +76,15 @@ export class RequestShapeGuard implements CanActivate {
         'Bad request',
         `${route} takes no query parameters (${query.length === 1 ? 'one was' : `${query.length} were`} sent).`,
         { in: 'query', parameters: query.slice(0, 10) },
+      );
+    }
+    if (read.query !== false && !wellEncodedQuery(request.raw.url)) {
+      throw new ProblemException(
+        400,
+        'invalid-encoding',
+        'Bad request',
+        'The query string holds a "%" that is not followed by two hex digits, or percent-encoded bytes that are not UTF-8.',
+        { in: 'query' },
       );
     }
     const named = read.query instanceof Set ? read.query : null;
@@ -147,6 +157,21 @@ function reads(context: ExecutionContext): Reads {
 }
 
 /**
+ * Whether every name and value of the URL's query string decodes: Node's query-string parser takes a
+ * bad escape (`%FF`, `50%`, `%zz`) literally, so `search=%FF` searched for the three characters.
+ */
+function wellEncodedQuery(url: string | undefined): boolean {
+  const start = url?.indexOf('?') ?? -1;
+  if (start < 0 || url === undefined || !url.includes('%', start)) return true;
+  try {
+    decodeURIComponent(url.slice(start + 1).replace(/\+/g, ' '));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A body with something in it: `{}` (what many clients send with every POST) and none are nothing;
  * JSON `null` is something (it was taken for no body, and the command ran).
  */
@@ -157,13 +182,15 @@ function hasContent(body: unknown): boolean {
 
 /**
  * A body Fastify did not parse: it parses none for GET and HEAD, so a GET that sent one (even
- * malformed JSON) was answered as if it had sent nothing. Other methods' bodies are parsed (or
- * refused, 415), and an empty one is no body; a chunked GET body, whose length is not announced, is
- * not seen here.
+ * malformed JSON) was answered as if it had sent nothing. Such a body is announced by a
+ * Content-Length above 0 or by any Transfer-Encoding (chunked: its length is not known before it is
+ * read, so a GET that chunks is refused whatever it sends). Other methods' bodies are parsed (or
+ * refused, 415), and an empty one is no body.
  */
 function unparsedBody(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-  return Number(request.raw.headers['content-length'] ?? 0) > 0;
+  const { headers } = request.raw;
+  return Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
 }
 
 function inspect(root: unknown, where: Where): ProblemException | undefined {
