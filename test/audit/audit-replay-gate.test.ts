@@ -31,6 +31,12 @@ describe('audit replays: at most AUDIT_REPLAYS_MAX at once (sqlite)', () => {
     });
   const replayCheck = () => call(app, 'POST', '/audit/replay-check', { token: auditor });
 
+  /** The app's port, listening from the first test that needs a real socket on. */
+  async function listening(): Promise<number> {
+    if (!app.getHttpServer().listening) await app.listen(0, '127.0.0.1');
+    return (app.getHttpServer().address() as AddressInfo).port;
+  }
+
   /**
    * Holds the as-of's first read of the log (its lookup of the event at the position; the live
    * projections read the same store meanwhile, and go on) until `release`; `held` resolves when it waits.
@@ -66,8 +72,9 @@ describe('audit replays: at most AUDIT_REPLAYS_MAX at once (sqlite)', () => {
     events = app.get<EventStore>(EVENT_STORE);
   });
 
+  afterEach(() => jest.restoreAllMocks());
+
   afterAll(async () => {
-    jest.restoreAllMocks();
     await app?.close();
     await tearDown?.();
   });
@@ -101,9 +108,14 @@ describe('audit replays: at most AUDIT_REPLAYS_MAX at once (sqlite)', () => {
     expect((await asOf()).status).toBe(200);
   });
 
-  it('HTTP: a replay check whose client hangs up stops at its next read of the log and gives its slot back', async () => {
-    await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as AddressInfo;
+  const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+  /**
+   * A replay check over a real socket whose first read of the log waits until `release`; once the
+   * read waits (and holds the only slot), its client hangs up. `reads` counts the check's reads.
+   */
+  async function abandonedReplayCheck(): Promise<{ reads: () => number; release: () => void }> {
+    const port = await listening();
     const readAll = events.readAll.bind(events);
     let checkReads = 0;
     let reached = () => undefined as void;
@@ -111,7 +123,6 @@ describe('audit replays: at most AUDIT_REPLAYS_MAX at once (sqlite)', () => {
     const held = new Promise<void>((done) => (reached = done));
     const gate = new Promise<void>((done) => (release = done));
     jest.spyOn(events, 'readAll').mockImplementation(async (...args) => {
-      // The check's first read of the log waits until the client has gone.
       if (calledFrom('replayCheck') && ++checkReads === 1) {
         reached();
         await gate;
@@ -130,20 +141,42 @@ describe('audit replays: at most AUDIT_REPLAYS_MAX at once (sqlite)', () => {
     req.end();
     await held;
     expect((await asOf()).body).toMatchObject(problem('audit-replays-busy'));
-
     req.destroy();
     await closed;
-    // The server sees the close on its next turn of the event loop; then the read goes on.
-    await new Promise((done) => setTimeout(done, 100));
-    release();
+    return { reads: () => checkReads, release: () => release() };
+  }
+
+  /** The next as-of, retried while the slot is still taken (the server sees the close a turn later). */
+  async function asOfOnceFree(): Promise<Awaited<ReturnType<typeof asOf>>> {
     let next = await asOf();
     for (let i = 0; i < 100 && next.status === 503; i++) {
-      await new Promise((done) => setTimeout(done, 50));
+      await pause(50);
       next = await asOf();
     }
-    expect(next.status).toBe(200);
+    return next;
+  }
+
+  it('HTTP: a replay check whose client hangs up stops at its next read of the log and gives its slot back', async () => {
+    const check = await abandonedReplayCheck();
+    // The server sees the close on its next turn of the event loop; then the read goes on.
+    await pause(100);
+    check.release();
+    expect((await asOfOnceFree()).status).toBe(200);
     // The check replays four read models; it stopped after the read in flight when the client left.
-    expect(checkReads).toBe(1);
+    expect(check.reads()).toBe(1);
+  });
+
+  // Was: a replay whose read of the log never came back kept its slot after its caller had gone,
+  // and with AUDIT_REPLAYS_MAX=1 every later replay was refused for as long as the read hung.
+  it('HTTP: a replay stuck in a read that never returns gives its slot back when its client hangs up', async () => {
+    const check = await abandonedReplayCheck();
+    // The read still hangs: the slot comes back once the server has seen the client go.
+    expect((await asOfOnceFree()).status).toBe(200);
+    expect(check.reads()).toBe(1);
+    // When the read does come back, the abandoned check stops there and reads no more.
+    check.release();
+    await pause(100);
+    expect(check.reads()).toBe(1);
   });
 
   it('AUDIT_REPLAYS_MAX is checked at boot', async () => {

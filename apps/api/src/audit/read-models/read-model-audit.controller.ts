@@ -46,7 +46,7 @@ const notFound = (code: string, detail: string, facts: Record<string, string>) =
  * the live tables page by page), and never write the live read models. Each request replays the
  * history up to its position, so these are auditor tools (scope audit), not dashboard queries: at
  * most AUDIT_REPLAYS_MAX run at once (AuditReplayGate), and one whose caller hangs up stops at its
- * next batch (ClientGone) instead of replaying on for nobody.
+ * next batch (ClientGone) instead of replaying on for nobody, and gives its slot back at once.
  */
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -81,16 +81,18 @@ export class ReadModelAuditController {
       });
     }
     const { partnerId, position, at, ...clients } = query;
-    return this.gate.run(() =>
-      asProblem(() =>
-        readModelAsOf(
-          this.store,
-          readModel,
-          { partnerId, position, at, clients },
-          () => this.clock.now(),
-          signal,
+    return this.gate.run(
+      () =>
+        asProblem(() =>
+          readModelAsOf(
+            this.store,
+            readModel,
+            { partnerId, position, at, clients },
+            () => this.clock.now(),
+            signal,
+          ),
         ),
-      ),
+      signal,
     );
   }
 
@@ -118,8 +120,9 @@ export class ReadModelAuditController {
         projection: query.projection,
       });
     }
-    return this.gate.run(() =>
-      replayCheck({ eventStore: this.store, live: this.runtime.store, projections, signal }),
+    return this.gate.run(
+      () => replayCheck({ eventStore: this.store, live: this.runtime.store, projections, signal }),
+      signal,
     );
   }
 }

@@ -16,8 +16,14 @@ export class AuditReplayGate {
 
   constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {}
 
-  /** Runs `replay` if a slot is free, and frees the slot however it ends. */
-  async run<T>(replay: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `replay` if a slot is free, and frees the slot however it ends, or as soon as `signal`
+   * aborts (the caller hung up). Such a replay stops at its next batch, after at most one batch more
+   * of work; one stuck in a read of the log that never returns (a store that stopped answering) holds
+   * no slot while it waits, and stops when the read comes back. Without this it kept its slot for as
+   * long as the read hung, and with AUDIT_REPLAYS_MAX=1 no auditor could replay again.
+   */
+  async run<T>(replay: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const limit = this.config.auditReplaysMax;
     if (this.running >= limit) {
       throw new ProblemException(
@@ -30,10 +36,18 @@ export class AuditReplayGate {
       );
     }
     this.running++;
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      this.running--;
+    };
+    signal?.addEventListener('abort', release, { once: true });
     try {
       return await replay();
     } finally {
-      this.running--;
+      signal?.removeEventListener('abort', release);
+      release();
     }
   }
 }
