@@ -299,7 +299,7 @@ describe.each([
     const live = await backend.eventStore.append('s-2', [sample()]);
     expect(await runner.waitForPosition(live.position, 30_000)).toBe(true);
     poisonous.now = true;
-    runner.rebuild('touchy');
+    await runner.rebuild('touchy');
     await eventually('rebuild failed', async () => (await runner.status())[0].rebuild?.error != null);
     const poison = (await backend.eventStore.readStream('s-1'))[1];
     expect((await runner.status())[0]).toMatchObject({
@@ -313,7 +313,7 @@ describe.each([
     expect(recorded.rebuild?.error).toMatchObject({ eventId: poison.id });
     poisonous.now = false;
     const swapped = new Promise<void>((resolve) => runner.changes$.subscribe((c) => c.swapped && resolve()));
-    runner.rebuild('touchy');
+    await runner.rebuild('touchy');
     await swapped;
     const after = await backend.eventStore.append('s-3', [sample()]);
     expect(await runner.waitForPosition(after.position, 30_000)).toBe(true);
@@ -329,7 +329,7 @@ describe.each([
     const before = await appendMany(backend.eventStore, 10);
     await runner.waitForPosition(before, 30_000);
     const swapped = new Promise<void>((resolve) => runner.changes$.subscribe((c) => c.swapped && resolve()));
-    runner.rebuild('stream_stats');
+    await runner.rebuild('stream_stats');
     const during = await appendMany(backend.eventStore, 120);
     await swapped;
     await runner.waitForPosition(during, 30_000);
@@ -393,6 +393,31 @@ describe.each([
     expect((await store.dumpTables(counted(definition, { calls: 0 }))).totals).toEqual([
       { id: 'all', events: 350 },
     ]);
+  });
+
+  // Probe finding (two replicas): a rebuild asked of the standby answered as accepted, did nothing,
+  // and ran whenever the standby took the lease over, maybe days later.
+  it('a rebuild asked of a standby runner is carried out by the lease holder, once', async () => {
+    await appendMany(backend.eventStore, 50);
+    const holder = await startRunner([streamStats]);
+    await eventually('the holder owns it', () => holder.leases.isHeld('stream_stats'));
+    const standby = await startRunner([streamStats], { store: await backend.openStore() });
+    expect(await holder.waitForPosition(await appendMany(backend.eventStore, 5), 30_000)).toBe(true);
+    const swapped = new Promise<void>((resolve) => holder.changes$.subscribe((c) => c.swapped && resolve()));
+
+    await standby.rebuild('stream_stats');
+    await swapped;
+    expect(await store.activeGeneration('stream_stats')).toBe(2);
+    expect(await store.pendingRequests('stream_stats')).toEqual([]);
+
+    // The standby takes over: the request was carried out, so it does not rebuild again.
+    await holder.stop();
+    runners.splice(runners.indexOf(holder), 1);
+    const more = await appendMany(backend.eventStore, 5);
+    expect(await standby.waitForPosition(more, 30_000)).toBe(true);
+    await eventually('the standby owns it', () => standby.leases.isHeld('stream_stats'));
+    expect(await store.activeGeneration('stream_stats')).toBe(2);
+    expect((await store.listGenerations('stream_stats')).map((g) => g.generation)).toEqual([2]);
   });
 
   it('answers dialect-specific substring search and keyset paging against the active tables', async () => {

@@ -117,7 +117,7 @@ describe('projections on a worker thread (ThreadedProjectionRunner, SQLite)', ()
     const swapped = new Promise<ProjectionChange>((resolve) =>
       threaded.changes$.subscribe((change) => change.swapped && resolve(change)),
     );
-    threaded.rebuild('directory');
+    await threaded.rebuild('directory');
     expect(await swapped).toMatchObject({ projection: 'directory', position, swapped: true });
     expect(await store.activeGeneration('directory')).toBe(2);
     expect(await store.dumpTables(directory)).toEqual(before);
@@ -164,7 +164,7 @@ describe('projections on a worker thread (ThreadedProjectionRunner, SQLite)', ()
     const swapped = new Promise<ProjectionChange>((resolve) =>
       threaded.changes$.subscribe((change) => change.swapped && resolve(change)),
     );
-    threaded.rebuild('directory');
+    await threaded.rebuild('directory');
     expect(await swapped).toMatchObject({ projection: 'directory', swapped: true });
     expect(await store.activeGeneration('directory')).toBe(2);
   });
@@ -206,7 +206,7 @@ describe('projections on a worker thread (ThreadedProjectionRunner, SQLite)', ()
       ['directory', false],
       ['crash_once', false],
     ]);
-    expect(() => threaded.rebuild('directory')).toThrow('The projection runner has stopped');
+    await expect(threaded.rebuild('directory')).rejects.toThrow('The projection runner has stopped');
     await expect(threaded.start()).rejects.toThrow('The projection runner has stopped');
   });
 });

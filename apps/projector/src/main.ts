@@ -98,7 +98,7 @@ async function main(): Promise<void> {
 
   await runner.start();
   for (const name of rebuild) {
-    runner.rebuild(name);
+    await runner.rebuild(name);
     logger.info({ projection: name }, 'rebuild requested');
   }
   logger.info(

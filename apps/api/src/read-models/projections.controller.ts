@@ -37,13 +37,13 @@ export class ProjectionsController {
   @RequireScope('platform')
   @ApiAcceptedResponse({ type: RebuildAcceptedView })
   @ProblemResponses(401, 403, 404, 409)
-  rebuildProjection(@Param('name') name: string): RebuildAcceptedView {
+  async rebuildProjection(@Param('name') name: string): Promise<RebuildAcceptedView> {
     if (!this.runtime.projections.some((p) => p.name === name)) {
       throw new ProblemException(404, 'projection-not-found', 'Not found', `No projection named '${name}'.`, {
         projection: name,
       });
     }
-    this.runtime.rebuild(name);
+    await this.runtime.rebuild(name);
     return { projection: name, state: 'rebuilding' };
   }
 }

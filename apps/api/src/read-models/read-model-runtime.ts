@@ -184,7 +184,7 @@ export class ReadModelRuntime
     return Promise.resolve(false);
   }
 
-  rebuild(name: string): void {
+  async rebuild(name: string): Promise<void> {
     if (!this.runner) {
       throw new ProblemException(
         409,
@@ -194,7 +194,7 @@ export class ReadModelRuntime
         { projection: name },
       );
     }
-    this.runner.rebuild(name);
+    await this.runner.rebuild(name);
   }
 
   /** The runner's view of every projection (or, when they run elsewhere, what the store records). */

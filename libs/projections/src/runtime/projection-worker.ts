@@ -86,16 +86,29 @@ export class ProjectionWorker {
     this.state = 'stopped';
   }
 
-  /** Asks for a rebuild beside the live tables; the lease holder runs it. */
-  requestRebuild(): void {
-    this.rebuildRequested = true;
+  /**
+   * Asks for a rebuild beside the live tables. The request is recorded in the store, and the lease
+   * holder carries it out: this process at once when it holds the lease, another one (a replica, a
+   * projector) at its next look, within `leaseRetryMs`. Kept in memory on a standby, it used to run
+   * whenever this process took the lease over, maybe days later, and never where the lease was.
+   */
+  async requestRebuild(): Promise<void> {
+    await this.options.store.request(this.projection.name, 'rebuild');
     this.wakeIdle?.();
   }
 
-  /** After a stop on error (e.g. once the fix is deployed): retry from the checkpoint. */
-  resume(): void {
-    this.resumeRequested = true;
+  /** After a stop on error (e.g. once the fix is deployed): retry from the checkpoint. As requestRebuild. */
+  async resume(): Promise<void> {
+    await this.options.store.request(this.projection.name, 'resume');
     this.wakeIdle?.();
+  }
+
+  /** The requests recorded for this projection, for the lease holder to carry out. */
+  private async pickUpRequests(): Promise<void> {
+    for (const action of await this.options.store.pendingRequests(this.projection.name)) {
+      if (action === 'rebuild') this.rebuildRequested = true;
+      else this.resumeRequested = true;
+    }
   }
 
   private get stopping(): boolean {
@@ -131,6 +144,10 @@ export class ProjectionWorker {
   private async runOwned(): Promise<void> {
     const { store } = this.options;
     const name = this.projection.name;
+    // What a former hold of the lease picked up and did not carry out is still recorded.
+    this.rebuildRequested = false;
+    this.resumeRequested = false;
+    await this.pickUpRequests();
     let generations = await store.listGenerations(name);
     for (const retired of generations.filter((g) => g.status === 'retired')) {
       // Left by a crash between a swap and its drop, or still held by a reader: one try each, the
@@ -161,6 +178,7 @@ export class ProjectionWorker {
       await store.createGeneration(this.projection, generation, { activate: false });
       building = (await store.listGenerations(name)).find((g) => g.generation === generation);
     }
+    if (this.rebuildRequested) await store.clearRequest(name, 'rebuild');
     this.rebuildRequested = false;
     // With a changed schema the old tables no longer fit this code: they keep serving, frozen, until the swap.
     const frozen = stale && live.schemaHash !== this.projection.schemaHash;
@@ -176,12 +194,15 @@ export class ProjectionWorker {
       for (;;) {
         if (this.stopping) break;
         // Each request is cleared once carried out: after a store error here, run() comes back to it.
+        await this.pickUpRequests();
         if (this.resumeRequested) {
           await this.restartFailed();
+          await store.clearRequest(name, 'resume');
           this.resumeRequested = false;
         }
         if (this.rebuildRequested) {
           await this.rebuildOnRequest();
+          await store.clearRequest(name, 'rebuild');
           this.rebuildRequested = false;
         }
         const loops = [this.live, this.building].filter((loop): loop is GenerationLoop => loop !== null);

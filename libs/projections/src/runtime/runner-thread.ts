@@ -85,11 +85,13 @@ async function main(): Promise<void> {
 
   port.on('message', (message: ToRunnerThread) => {
     switch (message.type) {
+      // Recorded by the main thread already: asking again only wakes the worker (a store error here
+      // changes nothing, the request is recorded and picked up at the worker's next look).
       case 'rebuild':
-        runner.rebuild(message.name);
+        runner.rebuild(message.name).catch(() => undefined);
         return;
       case 'resume':
-        runner.resume(message.name);
+        runner.resume(message.name).catch(() => undefined);
         return;
       case 'status':
         runner.status().then(

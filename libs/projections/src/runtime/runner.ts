@@ -72,8 +72,9 @@ export interface RunsProjections {
   start(): Promise<void>;
   stop(): Promise<void>;
   waitForPosition(position: Position, timeoutMs: number, projectionNames?: string[]): Promise<boolean>;
-  rebuild(projectionName: string): void;
-  resume(projectionName: string): void;
+  /** Records the request for the projection's lease holder (this process or another); see ProjectionWorker. */
+  rebuild(projectionName: string): Promise<void>;
+  resume(projectionName: string): Promise<void>;
   status(): Promise<ProjectionStatus[]>;
 }
 
@@ -150,13 +151,13 @@ export class ProjectionRunner implements RunsProjections {
   }
 
   /** Rebuilds from position zero beside the live tables and swaps when caught up (run by the lease holder). */
-  rebuild(projectionName: string): void {
-    this.worker(projectionName).requestRebuild();
+  rebuild(projectionName: string): Promise<void> {
+    return this.worker(projectionName).requestRebuild();
   }
 
   /** Retries a projection stopped on error from its checkpoint (after a fix is deployed). */
-  resume(projectionName: string): void {
-    this.worker(projectionName).resume();
+  resume(projectionName: string): Promise<void> {
+    return this.worker(projectionName).resume();
   }
 
   async status(): Promise<ProjectionStatus[]> {

@@ -136,12 +136,22 @@ export class ThreadedProjectionRunner implements RunsProjections {
     return this.waiter.waitForPosition(position, timeoutMs, projectionNames);
   }
 
-  rebuild(projectionName: string): void {
-    this.send({ type: 'rebuild', name: this.known(projectionName) });
+  /**
+   * Recorded from this thread (so the answer says whether the store took it, whatever the thread's
+   * state), then the thread is told, to wake its worker when it holds the lease.
+   */
+  rebuild(projectionName: string): Promise<void> {
+    return this.ask({ type: 'rebuild', name: this.known(projectionName) });
   }
 
-  resume(projectionName: string): void {
-    this.send({ type: 'resume', name: this.known(projectionName) });
+  resume(projectionName: string): Promise<void> {
+    return this.ask({ type: 'resume', name: this.known(projectionName) });
+  }
+
+  private async ask(message: Extract<ToRunnerThread, { type: 'rebuild' | 'resume' }>): Promise<void> {
+    if (this.stopping) throw new ProjectionThreadError('The projection runner has stopped');
+    await this.options.store.request(message.name, message.type);
+    this.send(message);
   }
 
   /**

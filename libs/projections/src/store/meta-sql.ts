@@ -16,7 +16,11 @@ export const META = {
   projections: 'pc_rm_projections',
   generations: 'pc_rm_generations',
   leases: 'pc_rm_leases',
+  requests: 'pc_rm_requests',
 } as const;
+
+/** What an operator may ask of a projection from any process; its lease holder carries it out. */
+export type ProjectionRequest = 'rebuild' | 'resume';
 
 export interface Migration {
   version: number;
@@ -54,6 +58,17 @@ export const MIGRATIONS: Migration[] = [
         expires_at BIGINT NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    name: 'requests for the lease holder',
+    statements: (d) => [
+      `CREATE TABLE IF NOT EXISTS ${d.qualify(META.requests)} (
+        projection TEXT NOT NULL,
+        action TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        PRIMARY KEY (projection, action))`,
+    ],
+  },
 ];
 
 export function migrationsTableDdl(d: Dialect): string {
@@ -74,7 +89,13 @@ export function metaStatements(d: Dialect) {
   const gens = d.qualify(META.generations);
   const projections = d.qualify(META.projections);
   const leases = d.qualify(META.leases);
+  const requests = d.qualify(META.requests);
   return {
+    // A request asked again before it was carried out stays one request.
+    insertRequest: `INSERT INTO ${requests} (projection, action, requested_at) VALUES ($1, $2, $3)
+      ON CONFLICT (projection, action) DO NOTHING`,
+    selectRequests: `SELECT action FROM ${requests} WHERE projection = $1 ORDER BY action`,
+    deleteRequest: `DELETE FROM ${requests} WHERE projection = $1 AND action = $2`,
     selectGenerations: `SELECT * FROM ${gens} ORDER BY projection, generation`,
     selectGenerationsOf: `SELECT * FROM ${gens} WHERE projection = $1 ORDER BY generation`,
     selectGeneration: `SELECT * FROM ${gens} WHERE projection = $1 AND generation = $2`,

@@ -22,6 +22,7 @@ import {
   type GenerationRecord,
   type LeaseManager,
   type ProjectionFailure,
+  type ProjectionRequest,
   ProjectionNotReadyError,
   type ProjectionState,
   type ReadModelStore,
@@ -373,6 +374,19 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   leases(owner: string, ttlMs: number): LeaseManager {
     return new PostgresLeaseManager(this.options.url, this.options.schema, owner, ttlMs);
+  }
+
+  async request(projection: string, action: ProjectionRequest): Promise<void> {
+    await this.all(this.meta.insertRequest, [projection, action, nowIso()]);
+  }
+
+  async pendingRequests(projection: string): Promise<ProjectionRequest[]> {
+    const rows = await this.all(this.meta.selectRequests, [projection]);
+    return rows.map((row) => row.action as ProjectionRequest);
+  }
+
+  async clearRequest(projection: string, action: ProjectionRequest): Promise<void> {
+    await this.all(this.meta.deleteRequest, [projection, action]);
   }
 
   private async requireActive(name: string): Promise<number> {

@@ -25,6 +25,7 @@ import {
   type GenerationRecord,
   type LeaseManager,
   type ProjectionFailure,
+  type ProjectionRequest,
   ProjectionNotReadyError,
   type ProjectionState,
   type ReadModelStore,
@@ -273,6 +274,18 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   leases(owner: string, ttlMs: number): LeaseManager {
     return new SqliteLeaseManager(this, owner, ttlMs);
+  }
+
+  async request(projection: string, action: ProjectionRequest): Promise<void> {
+    this.run(this.meta.insertRequest, [projection, action, nowIso()]);
+  }
+
+  async pendingRequests(projection: string): Promise<ProjectionRequest[]> {
+    return this.all(this.meta.selectRequests, [projection]).map((row) => row.action as ProjectionRequest);
+  }
+
+  async clearRequest(projection: string, action: ProjectionRequest): Promise<void> {
+    this.run(this.meta.deleteRequest, [projection, action]);
   }
 
   async tableName(projection: Projection | string, table: string): Promise<string> {
