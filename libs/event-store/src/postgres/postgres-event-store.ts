@@ -124,6 +124,10 @@ export class PostgresEventStore implements EventStore {
     const pool = new Pool(config);
     // An idle client losing its connection must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
+    // Nor one lent out between two statements (the pool takes its own listener off while a client is
+    // lent): a server shutting down under load killed the process. The statement in flight, or the
+    // next one, fails instead, and the transaction releases the client as broken.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const store = new PostgresEventStore(pool, schema, options);
     try {
       await store.migrate();

@@ -120,6 +120,8 @@ export class PostgresReadModelStore implements ReadModelStore {
     this.pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: parseTypes });
     // An idle client dropping (server restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
+    // Nor one lent out to a transaction between two statements: its next statement fails instead.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   private async all(text: string, params: unknown[] = []): Promise<RawRow[]> {
@@ -128,16 +130,20 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken = false;
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
       throw error;
     } finally {
-      client.release();
+      // A client whose connection failed is destroyed rather than returned to the pool.
+      client.release(broken);
     }
   }
 

@@ -31,6 +31,8 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     this.pool = new Pool({ connectionString: url, max: 5, options: `-c search_path="${schema}"` });
     // An idle client that errors (server restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
+    // Nor one lent out (the pool takes its own listener off meanwhile): its statement fails instead.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** Creates the table on first use; idempotent, so several instances may race it safely. */

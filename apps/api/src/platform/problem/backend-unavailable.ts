@@ -15,6 +15,13 @@ export function isBackendUnavailable(error: unknown): boolean {
     // 57014 statement timeout or cancel, 53300 too many connections.
     if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === '57014' || code === '53300')
       return true;
+    // 55000 is a general "object not in prerequisite state": only a database refusing connections.
+    if (
+      code === '55000' &&
+      typeof message === 'string' &&
+      /not currently accepting connections/.test(message)
+    )
+      return true;
     // SQLite: busy or locked past the busy timeout, I/O error, cannot open, disk full, read-only file.
     if (/^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY)/.test(code)) return true;
   }

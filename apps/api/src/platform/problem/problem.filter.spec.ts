@@ -96,6 +96,11 @@ describe('ProblemFilter', () => {
       Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
     ],
     ['a cut connection', new Error('Connection terminated unexpectedly')],
+    // Probe finding: was a 500 (ALTER DATABASE … ALLOW_CONNECTIONS false, or a database being dropped).
+    [
+      'a PostgreSQL database not accepting connections',
+      Object.assign(new Error('database "rm" is not currently accepting connections'), { code: '55000' }),
+    ],
     ['a busy SQLite database', Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })],
     ['a SQLite I/O error', Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' })],
     ['a closed SQLite database', new TypeError('The database connection is not open')],
