@@ -259,6 +259,21 @@ describe('platform conventions', () => {
         /pc_http_requests_total\{operation_id="resolveCode",method="POST",status="429"\}/,
       );
     });
+
+    // Probe finding: with the database frozen (or a table locked), the projections' status never
+    // answered, and /ready hung past any probe's timeout; /metrics was a 503 whenever the event
+    // store was, so monitoring lost every counter during an outage. Registered last: it stays.
+    it('GET /ready answers 503 in bounded time, and /metrics answers, when the projections do not', async () => {
+      app.get(ProjectionStatusRegistry).register({ statuses: () => new Promise(() => undefined) });
+      const ready = await call(app, 'GET', '/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({
+        error: { projections: { status: 'down', message: expect.stringMatching(/did not answer within/) } },
+      });
+      const metrics = await call(app, 'GET', '/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toContain('pc_http_requests_total');
+    });
   });
 });
 

@@ -38,3 +38,4 @@ export {
   type ProjectionStatusProvider,
 } from './health/projection-status';
 export { DEVELOPMENT_JWT_SECRET } from './auth/dev-keys';
+export { TIMED_OUT, within } from './within';

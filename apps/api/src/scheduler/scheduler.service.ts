@@ -9,7 +9,14 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@pc/domain';
 import type { CommandResult } from '@pc/pipeline';
-import { CLOCK, type Clock, ExecuteDomainCommand, ProjectionStatusRegistry } from '../platform';
+import {
+  CLOCK,
+  type Clock,
+  ExecuteDomainCommand,
+  ProjectionStatusRegistry,
+  TIMED_OUT,
+  within,
+} from '../platform';
 import { DueList } from './due-list';
 import { type DueAction, scheduledCommandContext } from './scheduled-command';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from './scheduler.config';
@@ -53,23 +60,6 @@ function addBounded(set: Set<string>, id: string, max: number): void {
  * these only show up while it lags behind.
  */
 const ALREADY_DONE = new Set(['not-a-trial']);
-
-/** What `within` answers for work that did not settle in time. */
-const TIMED_OUT = Symbol('timed out');
-
-/** `work`'s value, or TIMED_OUT when `ms` pass first; the timer never outlives the race nor holds the process. */
-async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Notices sent a number of days before an end (the payload's `daysLeft`); keys end in `/{daysLeft}`. */
 const NOTICES = new Set(['MarkTrialExpiring', 'MarkDelegationEnding']);

@@ -12,6 +12,7 @@ import { Public } from '../auth/decorators';
 import { API_CONFIG, type ApiConfig } from '../config';
 import type { IdempotencyStore } from '../idempotency/idempotency-store';
 import { EVENT_STORE, IDEMPOTENCY_STORE } from '../tokens';
+import { TIMED_OUT, within } from '../within';
 import { ProjectionStatusRegistry } from './projection-status';
 
 const PING_TIMEOUT_MS = 2000;
@@ -84,7 +85,15 @@ export class HealthController {
     const session = this.indicators.check('projections');
     let statuses;
     try {
-      statuses = await this.projections.statuses();
+      // They read the event store's head and the store's records: a database that stopped answering
+      // (frozen, or a table lock) held /ready past any probe's timeout.
+      const answer = await within(this.projections.statuses(), PING_TIMEOUT_MS);
+      if (answer === TIMED_OUT) {
+        return session.down({
+          message: `The projections' status did not answer within ${PING_TIMEOUT_MS} ms.`,
+        });
+      }
+      statuses = answer;
     } catch (error) {
       // Statuses read the event store's head: when it fails (down, or refusing access), readiness
       // answers with its body naming the reason, not with the request's error (a problem, 500/503).
