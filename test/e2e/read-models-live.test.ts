@@ -195,6 +195,37 @@ describe.each(projectionThreadRuns)('live read models ($label)', ({ backend, thr
     apps.splice(apps.indexOf(reader), 1);
   });
 
+  // Probe finding (two replicas): a replica that holds no lease commits nothing, and its update
+  // streams stayed silent, even for writes made through it.
+  it('a replica whose projections another process runs still streams their changes', async () => {
+    const replica = await start({ READ_MODEL_POLL_MS: '50' });
+    await replica.listen({ port: 0, host: '127.0.0.1' });
+    const status = await call<Body>(replica, 'GET', '/projections', { token: t.platform });
+    expect((status.body.projections as Body[]).every((p) => p.ownedHere === false)).toBe(true);
+    const stream = new SseClient(
+      (replica.getHttpServer().address() as AddressInfo).port,
+      '/partners/contoso/updates',
+      t.jana,
+    );
+    clients.push(stream);
+    await stream.next('ready', (e) => e.event === 'ready');
+    const written = await call<Body>(replica, 'POST', '/partners/contoso/users', {
+      token: t.jana,
+      body: { userId: 'rita', email: 'rita@c.example', displayName: 'Rita' },
+    });
+    expect(written.status).toBe(201);
+    await stream.next(
+      'overview change announced on the replica',
+      (e) =>
+        e.event === 'changed' &&
+        e.data.readModel === 'overview' &&
+        String(e.id) >= String(written.headers['x-position']),
+    );
+    stream.abort();
+    await replica.close();
+    apps.splice(apps.indexOf(replica), 1);
+  });
+
   it('ends open streams on shutdown, so the server can close', async () => {
     const stream = open('/partners/contoso/updates', t.platform);
     await stream.next('ready', (e) => e.event === 'ready');

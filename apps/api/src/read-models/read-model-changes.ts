@@ -9,10 +9,11 @@ export interface ReadModelChange {
 }
 
 /**
- * Change notifications when the projector runs in another process: there is no in-process
- * `changes$`, so the live checkpoints are polled from the store. The partners concerned are not
- * known this way, so each move is announced to every dashboard (they re-read what they show; the
- * announcement carries no data of any tenant).
+ * Change notifications for projections another process runs (a separate projector, or the replica
+ * holding the lease): their commits never reach this process's `changes$`, so their live
+ * checkpoints are polled from the store. The partners concerned are not known this way, so each move
+ * is announced to every dashboard (they re-read what they show; the announcement carries no data of
+ * any tenant). `elsewhere` tells which projections to announce now (default: all).
  */
 export class PolledChanges {
   private readonly subject = new Subject<ReadModelChange>();
@@ -25,9 +26,15 @@ export class PolledChanges {
     private readonly store: ReadModelStore,
     private readonly projections: readonly string[],
     private readonly intervalMs: number,
+    private readonly elsewhere: (projection: string) => boolean = () => true,
   ) {}
 
-  start(): void {
+  /**
+   * Learns where every projection is before the service answers requests, then polls: a move made
+   * between the start and a late first poll (a busy start-up) was never announced.
+   */
+  async start(): Promise<void> {
+    await this.poll();
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
     this.timer.unref();
   }
@@ -47,8 +54,9 @@ export class PolledChanges {
         const position = live?.position ?? null;
         const previous = this.seen.get(name);
         this.seen.set(name, position);
-        // The first poll only learns where things are; moves after it are announced.
-        if (previous !== undefined && position !== null && position !== previous) {
+        // The first poll only learns where things are; moves after it are announced, unless this
+        // process made them (its runner announced them already, with the partners concerned).
+        if (previous !== undefined && position !== null && position !== previous && this.elsewhere(name)) {
           this.subject.next({ projection: name, position, partnerIds: 'all' });
         }
       }

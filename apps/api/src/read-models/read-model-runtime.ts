@@ -20,7 +20,7 @@ import {
   type RunsProjections,
   ThreadedProjectionRunner,
 } from '@pc/projections';
-import { map, type Observable, Subject } from 'rxjs';
+import { map, merge, type Observable, Subject } from 'rxjs';
 import {
   API_CONFIG,
   type ApiConfig,
@@ -110,6 +110,16 @@ export class ReadModelRuntime
         },
       });
       await this.runner.start();
+      // A replica whose projections another process runs (it holds their leases) commits nothing
+      // for them: its dashboards learn of their moves from the store, as with a separate projector.
+      const runner = this.runner;
+      this.polled = new PolledChanges(
+        store,
+        this.projections.map((p) => p.name),
+        this.config.pollMs,
+        (name) => !runner.runsHere(name),
+      );
+      await this.polled.start();
     } else {
       this.waiter = new PositionWaiter({ eventStore: this.eventStore, store, projections: this.projections });
       this.polled = new PolledChanges(
@@ -117,7 +127,7 @@ export class ReadModelRuntime
         this.projections.map((p) => p.name),
         this.config.pollMs,
       );
-      this.polled.start();
+      await this.polled.start();
     }
     this.registry.register(this);
     this.metricsTimer = setInterval(
@@ -162,16 +172,20 @@ export class ReadModelRuntime
     return this.runner instanceof ThreadedProjectionRunner ? 'worker' : 'main';
   }
 
-  /** Committed changes of the read models (in-process: every batch; otherwise: polled checkpoints). */
+  /**
+   * Committed changes of the read models: each batch of the projections this process runs, and the
+   * polled checkpoints of those another process runs (all of them when the projector runs elsewhere).
+   */
   get changes$(): Observable<ReadModelChange> {
-    if (this.runner) {
-      return this.runner.changes$.pipe(
-        map((change) => ({
+    if (this.runner && this.polled) {
+      const committed = this.runner.changes$.pipe(
+        map((change): ReadModelChange => ({
           projection: change.projection,
           position: change.position,
           partnerIds: change.swapped ? 'all' : change.partnerIds,
         })),
       );
+      return merge(committed, this.polled.changes$);
     }
     if (this.polled) return this.polled.changes$;
     throw new Error('The read-model runtime has not started');

@@ -21,7 +21,7 @@ export interface ReadModelsConfig {
   readYourWritesTimeoutMs: number;
   /** SSE_HEARTBEAT_MS (default 15000): comment lines that keep idle update streams open through proxies. */
   heartbeatMs: number;
-  /** READ_MODEL_POLL_MS (default 1000): how often updates are polled when the projector runs elsewhere. */
+  /** READ_MODEL_POLL_MS (default 1000): how often updates are polled for projections another process runs. */
   pollMs: number;
 }
 

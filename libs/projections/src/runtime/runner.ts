@@ -72,6 +72,8 @@ export interface RunsProjections {
   start(): Promise<void>;
   stop(): Promise<void>;
   waitForPosition(position: Position, timeoutMs: number, projectionNames?: string[]): Promise<boolean>;
+  /** Whether this process holds the projection's lease and runs it (its commits come on changes$). */
+  runsHere(projectionName: string): boolean;
   /** Records the request for the projection's lease holder (this process or another); see ProjectionWorker. */
   rebuild(projectionName: string): Promise<void>;
   resume(projectionName: string): Promise<void>;
@@ -128,8 +130,12 @@ export class ProjectionRunner implements RunsProjections {
       store: options.store,
       projections: options.projections,
       commits: this.changes$,
-      runsHere: (name) => this.workers.get(name)?.ownsLease === true,
+      runsHere: (name) => this.runsHere(name),
     });
+  }
+
+  runsHere(projectionName: string): boolean {
+    return this.workers.get(projectionName)?.ownsLease === true;
   }
 
   async start(): Promise<void> {

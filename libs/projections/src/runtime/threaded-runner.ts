@@ -100,7 +100,7 @@ export class ThreadedProjectionRunner implements RunsProjections {
       store: options.store,
       projections: options.projections,
       commits: this.changes$,
-      runsHere: (name) => this.owned.has(name),
+      runsHere: (name) => this.runsHere(name),
     });
   }
 
@@ -140,6 +140,11 @@ export class ThreadedProjectionRunner implements RunsProjections {
    * Recorded from this thread (so the answer says whether the store took it, whatever the thread's
    * state), then the thread is told, to wake its worker when it holds the lease.
    */
+  /** As the thread last reported (at each commit, and every few seconds between). */
+  runsHere(projectionName: string): boolean {
+    return this.owned.has(projectionName);
+  }
+
   rebuild(projectionName: string): Promise<void> {
     return this.ask({ type: 'rebuild', name: this.known(projectionName) });
   }
