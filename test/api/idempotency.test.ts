@@ -311,8 +311,10 @@ describe('Idempotency-Key', () => {
     expect(other.status).toBe(422);
     expect(other.body).toMatchObject({ type: expect.stringMatching(/idempotency-key-reused$/) });
     const retried = await call(app, 'POST', '/test/partners/p1/widgets', request);
-    // Not 409 request-in-progress for 30 s: the pipeline answers the command id as done.
-    expect(retried.status).toBe(200);
+    // Not 409 request-in-progress for 30 s: the pipeline answers the command id as done, with the
+    // first answer's status (it was 200 on this path, 201 from the idempotency store).
+    expect(retried.status).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
     expect(retried.body).toMatchObject({ replayed: true });
     expect(await eventCount()).toBe(1);
   });
@@ -343,7 +345,8 @@ describe('Idempotency-Key', () => {
     expect(await eventCount()).toBe(1);
     // The same request again at once (not 409 for 30 s): answered as the command it was.
     const retried = await call(app, 'POST', '/test/partners/p1/widgets', request);
-    expect(retried.status).toBe(200);
+    expect(retried.status).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
     expect(retried.body).toMatchObject({ replayed: true });
     expect(await eventCount()).toBe(1);
   });

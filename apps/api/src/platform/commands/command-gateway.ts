@@ -44,7 +44,8 @@ const COMMAND_SCOPES = ['commands', 'platform'] as const;
 /**
  * The only way controllers issue commands. It turns an HTTP request into a CommandContext (ids,
  * actor, business time, If-Match), enforces Idempotency-Key semantics durably, executes through the
- * CommandBus, and shapes the reply (201 when events were written, 200 otherwise; ETag, X-Position).
+ * CommandBus, and shapes the reply (201 when events were written, now or by the first run of a
+ * replayed command, 200 otherwise; ETag, X-Position).
  */
 @Injectable()
 export class CommandGateway {
@@ -142,6 +143,7 @@ export class CommandGateway {
 
     if (reservation !== undefined) await this.remember(reservation, response);
     applyToReply(response, meta.reply);
+    if (result.replayed) meta.reply.header('Idempotent-Replayed', 'true');
     return result.returned === undefined
       ? (response.body as CommandResponseBody)
       : { ...(response.body as CommandResponseBody), returned: result.returned };
@@ -180,8 +182,14 @@ function toPlainPayload(payload: object): Record<string, unknown> {
   return plain;
 }
 
+/**
+ * 201 when the command wrote events, also when the pipeline found them written already (a retry
+ * after a lost answer, a taken-over key, a `commandId` sent again): the answer is the first one's,
+ * as an idempotency-store replay gives it. It was 200 there, so one request got 201 or 200
+ * depending on which path answered its retry.
+ */
 function toStoredResponse(result: CommandResult): StoredResponse {
-  const wroteEvents = result.eventTypes.length > 0 && !result.replayed;
+  const wroteEvents = result.eventTypes.length > 0;
   const headers: Record<string, string> = { ETag: etagOf(result.revision) };
   if (result.position !== null) headers['X-Position'] = result.position;
   const body: CommandResponseBody = {
