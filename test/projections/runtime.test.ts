@@ -395,6 +395,26 @@ describe.each([
     ]);
   });
 
+  // Probe finding: with PROJECTIONS_IN_PROCESS=false, a projector killed outright (SIGKILL) left its
+  // projections recorded as running, and the API's /ready stayed green while nothing followed the log.
+  it('what the store records reads stopped for a projection recorded as running that no process holds', async () => {
+    const runner = await startRunner([streamStats]);
+    const last = await appendMany(backend.eventStore, 5);
+    expect(await runner.waitForPosition(last, 30_000)).toBe(true);
+    const reader = await backend.openStore();
+    const recorded = async () => (await recordedStatuses(backend.eventStore, reader, [streamStats]))[0].state;
+    await eventually('recorded as running', async () => (await recorded()) === 'running');
+
+    await runner.stop();
+    runners.splice(runners.indexOf(runner), 1);
+    expect(await recorded()).toBe('stopped');
+    // What a killed process leaves behind: its last state, and no lease.
+    const generation = (await store.activeGeneration('stream_stats')) as number;
+    await store.updateState('stream_stats', generation, 'running');
+    expect(await store.leaseHeld('stream_stats')).toBe(false);
+    expect(await recorded()).toBe('stopped');
+  });
+
   // Probe finding (two replicas): a rebuild asked of the standby answered as accepted, did nothing,
   // and ran whenever the standby took the lease over, maybe days later.
   it('a rebuild asked of a standby runner is carried out by the lease holder, once', async () => {

@@ -215,13 +215,30 @@ export async function recordedStatuses(
       const own = generations.filter((g) => g.projection === projection.name);
       const live = own.find((g) => g.status === 'live');
       const building = own.find((g) => g.status === 'building');
-      return statusFromRecords(eventStore, projection, head, live, building, {
-        state: live?.state ?? 'standby',
-        ownedHere: false,
-        generation: live?.generation ?? null,
-      });
+      return recordedState(store, projection.name, live).then((state) =>
+        statusFromRecords(eventStore, projection, head, live, building, {
+          state,
+          ownedHere: false,
+          generation: live?.generation ?? null,
+        }),
+      );
     }),
   );
+}
+
+/**
+ * The recorded state, unless it says the projection runs while no process holds its lease: a
+ * projector killed outright (SIGKILL, a crash) never records that it stopped, and its last
+ * 'running' kept /ready green while nothing followed the log. Then it is 'stopped'.
+ */
+async function recordedState(
+  store: ReadModelStore,
+  projection: string,
+  live: GenerationRecord | undefined,
+): Promise<ProjectionState> {
+  const state = live?.state ?? 'standby';
+  if (state === 'stopped' || state === 'stopped-on-error' || state === 'standby') return state;
+  return (await store.leaseHeld(projection)) ? state : 'stopped';
 }
 
 /** A projection's status from its live and building generation records; `here` is what the caller knows itself. */

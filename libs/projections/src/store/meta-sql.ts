@@ -120,6 +120,7 @@ export function metaStatements(d: Dialect) {
       ON CONFLICT (projection) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
       WHERE ${leases}.owner = excluded.owner OR ${leases}.expires_at < $4`,
     selectLease: `SELECT owner, expires_at FROM ${leases} WHERE projection = $1`,
+    selectLiveLease: `SELECT owner FROM ${leases} WHERE projection = $1 AND expires_at >= $2`,
     // Still ours means nobody took it over, even if it lapsed meanwhile: taking over rewrites the owner.
     renewLease: `UPDATE ${leases} SET expires_at = $3 WHERE projection = $1 AND owner = $2`,
     releaseLease: `DELETE FROM ${leases} WHERE projection = $1 AND owner = $2`,

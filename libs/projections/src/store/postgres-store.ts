@@ -382,6 +382,18 @@ export class PostgresReadModelStore implements ReadModelStore {
     return new PostgresLeaseManager(this.options.url, this.options.schema, owner, ttlMs);
   }
 
+  async leaseHeld(projection: string): Promise<boolean> {
+    // pg_locks shows the two int4 keys of an advisory lock as oids (unsigned), with objsubid 2.
+    const [classId, objectId] = lockKey(this.options.schema, projection);
+    const rows = await this.all(
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND classid = $1::bigint::oid AND objid = $2::bigint::oid`,
+      [classId >>> 0, objectId >>> 0],
+    );
+    return rows.length > 0;
+  }
+
   async request(projection: string, action: ProjectionRequest): Promise<void> {
     await this.all(this.meta.insertRequest, [projection, action, nowIso()]);
   }

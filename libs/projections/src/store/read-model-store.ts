@@ -143,6 +143,12 @@ export interface ReadModelStore {
 
   leases(owner: string, ttlMs: number): LeaseManager;
   /**
+   * Whether any process holds the projection's lease now (a lease row not expired; on PostgreSQL, the
+   * advisory lock granted to some session): what tells a projection nobody runs from one another
+   * process runs, when a projector killed outright left its state recorded as running.
+   */
+  leaseHeld(projection: string): Promise<boolean>;
+  /**
    * Records an operator's request for whichever process holds the projection's lease (this one or
    * another replica's), which takes it with `takeRequests` and carries it out.
    */

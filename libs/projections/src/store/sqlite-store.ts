@@ -276,6 +276,10 @@ export class SqliteReadModelStore implements ReadModelStore {
     return new SqliteLeaseManager(this, owner, ttlMs);
   }
 
+  async leaseHeld(projection: string): Promise<boolean> {
+    return this.all(this.meta.selectLiveLease, [projection, Date.now()]).length > 0;
+  }
+
   async request(projection: string, action: ProjectionRequest): Promise<void> {
     this.run(this.meta.insertRequest, [projection, action, nowIso()]);
   }
