@@ -319,6 +319,30 @@ describe('Idempotency-Key', () => {
     expect(await eventCount()).toBe(1);
   });
 
+  // Probe finding (PostgreSQL outage): the command failed with the store away, and so did freeing its
+  // key (one database for both), so the key stayed pending and every retry got 409 for up to 30 s
+  // after the store came back. Freeing it is now retried in the background.
+  it('a key that could not be freed while the store was away is freed once it is back', async () => {
+    app = await startTestApp(dir);
+    const events = app.get<EventStore>(EVENT_STORE);
+    jest
+      .spyOn(events, 'append')
+      .mockRejectedValueOnce(new EventStoreUnavailableError('the event store went away'));
+    const store = app.get<IdempotencyStore>(IDEMPOTENCY_STORE);
+    jest.spyOn(store, 'abandon').mockRejectedValueOnce(new Error('the idempotency store went away too'));
+    const request = {
+      token: await mintToken({ scope: 'commands' }),
+      headers: { 'idempotency-key': 'outage' },
+      body: { widgetId: 'w-outage', name: 'Outage' },
+    };
+    expect((await call(app, 'POST', '/test/partners/p1/widgets', request)).status).toBe(503);
+    expect(await eventCount()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const retried = await call(app, 'POST', '/test/partners/p1/widgets', request);
+    expect(retried.status).toBe(201);
+    expect(await eventCount()).toBe(1);
+  });
+
   // Regression: a failure that may come after the commit (the store's answer lost) gave the key back,
   // so another body ran a second command under a key whose first command had gone through.
   it('after an infrastructure failure the key stays bound to its request: free for a retry, refused to another body', async () => {

@@ -129,14 +129,7 @@ export class CommandGateway {
       // is answered as a replay) and still refused to another body, which would otherwise run a second
       // command under a key whose first one went through. Best effort: a reservation left behind is
       // taken over by the same request once stale.
-      if (reservation !== undefined) {
-        const giveUp = isRefusal(error)
-          ? this.idempotency.release(reservation)
-          : this.idempotency.abandon(reservation);
-        await giveUp.catch((releaseError: unknown) => {
-          this.logger.warn({ err: releaseError, service, key }, 'could not release idempotency key');
-        });
-      }
+      if (reservation !== undefined) await this.giveUp(reservation, isRefusal(error) ? 'release' : 'abandon');
       throw error;
     }
     const response = toStoredResponse(result);
@@ -147,6 +140,24 @@ export class CommandGateway {
     return result.returned === undefined
       ? (response.body as CommandResponseBody)
       : { ...(response.body as CommandResponseBody), returned: result.returned };
+  }
+
+  /**
+   * Gives the key back (a refusal: `release`) or frees it for this request only (`abandon`). When the
+   * store is away too (the usual reason the command failed: one database for both), it is tried again
+   * every second in the background until it goes through or the reservation would be stale anyway:
+   * the key stayed pending, and every retry got 409 request-in-progress for up to
+   * PENDING_TAKEOVER_MS after the store came back.
+   */
+  private async giveUp(reservation: Reservation, how: 'release' | 'abandon', attempt = 0): Promise<void> {
+    try {
+      await this.idempotency[how](reservation);
+    } catch (error) {
+      const { service, key } = reservation;
+      if (attempt === 0) this.logger.warn({ err: error, service, key }, 'could not release idempotency key');
+      if ((attempt + 1) * GIVE_UP_RETRY_MS >= PENDING_TAKEOVER_MS) return;
+      setTimeout(() => void this.giveUp(reservation, how, attempt + 1), GIVE_UP_RETRY_MS).unref();
+    }
   }
 
   private async remember(reservation: Reservation, response: StoredResponse): Promise<void> {
@@ -166,7 +177,7 @@ export class CommandGateway {
       // command id is derived from the key, so the pipeline reports it as replayed), and another body
       // is refused; only the byte-identical replay is lost.
       this.logger.warn({ err: error, service, key }, 'could not record idempotency key');
-      await this.idempotency.abandon(reservation).catch(() => undefined);
+      await this.giveUp(reservation, 'abandon');
     }
   }
 }
@@ -222,6 +233,9 @@ function replay(response: StoredResponse, reply: CommandReply): CommandResponseB
  * run its command, and a second, different command under its key would leave its retries refused.
  */
 export const PENDING_TAKEOVER_MS = 30_000;
+
+/** How often a key that could not be given back (the store away) is tried again. */
+const GIVE_UP_RETRY_MS = 1000;
 
 function requestInProgress(key: string): ProblemException {
   return new ProblemException(
