@@ -1,6 +1,7 @@
 import { PostgresIdempotencyStore } from '../../apps/api/src/platform/idempotency/postgres-idempotency-store';
 import type { IdempotencyRecord } from '../../apps/api/src/platform';
 import { describeReservations } from '../../apps/api/src/platform/idempotency/testing/reservation-contract';
+import { Client } from 'pg';
 import { createTestSchema, pgUrl, type TestSchema } from '../support/postgres';
 
 /** The PostgreSQL idempotency table behaves like the SQLite one the e2e tests use. */
@@ -10,13 +11,32 @@ describe('PostgresIdempotencyStore', () => {
 
   beforeAll(async () => {
     schema = await createTestSchema('idem');
-    const url = new URL(pgUrl());
-    url.searchParams.set('options', `-c search_path=${schema.name}`);
-    store = new PostgresIdempotencyStore(url.toString());
+    store = new PostgresIdempotencyStore(pgUrl(), schema.name);
   });
   afterAll(async () => {
     await store?.close();
     await schema?.drop();
+  });
+
+  // node-postgres lets a URL's `options` replace the config's, so a statement_timeout set there (the
+  // way to bound statements waiting on a lock) dropped the store's search_path: its table went to
+  // the database's default schema.
+  it("keeps the URL's options (a statement timeout) beside its own search_path", async () => {
+    const url = new URL(pgUrl());
+    url.searchParams.set('options', '-c statement_timeout=300');
+    const bounded = new PostgresIdempotencyStore(url.toString(), schema.name);
+    const locker = new Client({ connectionString: pgUrl() });
+    await locker.connect();
+    try {
+      expect(await bounded.find('svc', 'nothing')).toBeNull();
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE "${schema.name}".idempotency_keys IN ACCESS EXCLUSIVE MODE`);
+      await expect(bounded.find('svc', 'nothing')).rejects.toMatchObject({ code: '57014' });
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await bounded.close();
+    }
   });
 
   const record = (hash: string): IdempotencyRecord => ({
@@ -33,9 +53,7 @@ describe('PostgresIdempotencyStore', () => {
     expect(await store.find('svc', 'k1')).toBeNull();
     expect(await store.save(record('h1'))).toEqual(record('h1'));
     expect((await store.save(record('h2'))).requestHash).toBe('h1');
-    const url = new URL(pgUrl());
-    url.searchParams.set('options', `-c search_path=${schema.name}`);
-    const reopened = new PostgresIdempotencyStore(url.toString());
+    const reopened = new PostgresIdempotencyStore(pgUrl(), schema.name);
     try {
       expect(await reopened.find('svc', 'k1')).toEqual(record('h1'));
       expect(await reopened.find('other', 'k1')).toBeNull();

@@ -28,7 +28,11 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     url: string,
     private readonly schema = 'read_models',
   ) {
-    this.pool = new Pool({ connectionString: url, max: 5, options: `-c search_path="${schema}"` });
+    // node-postgres lets the URL's `options` replace the config's: both are given here as one, the
+    // URL's own (e.g. `-c statement_timeout=10000`) first, so neither loses the other.
+    const { connectionString, options: given } = withoutOptions(url);
+    const options = `${given ? `${given} ` : ''}-c search_path="${schema}"`;
+    this.pool = new Pool({ connectionString, max: 5, options });
     // An idle client that errors (server restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
     // Nor one lent out (the pool takes its own listener off meanwhile): its statement fails instead.
@@ -188,4 +192,17 @@ function fromRow(row: Row): IdempotencyRecord {
     response: row.response_json,
     createdAt: row.created_at.toISOString(),
   };
+}
+
+/** A PostgreSQL URL without its `options` parameter (server settings for each connection), and those. */
+function withoutOptions(url: string): { connectionString: string; options: string | null } {
+  try {
+    const parsed = new URL(url);
+    const options = parsed.searchParams.get('options');
+    if (options === null) return { connectionString: url, options: null };
+    parsed.searchParams.delete('options');
+    return { connectionString: parsed.toString(), options };
+  } catch {
+    return { connectionString: url, options: null };
+  }
 }
