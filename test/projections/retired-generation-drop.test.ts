@@ -233,7 +233,7 @@ describe('PostgreSQL runner: a rebuild swapped in while a reader pages through t
     reads.push(read);
 
     const swapped = new Promise<void>((resolve) => runner.changes$.subscribe((c) => c.swapped && resolve()));
-    runner.rebuild('stream_stats');
+    await runner.rebuild('stream_stats');
     await within(swapped, 20_000, 'the swap');
     const live = await append(backend.eventStore, 's-live');
     expect(await runner.waitForPosition(live, 20_000)).toBe(true);

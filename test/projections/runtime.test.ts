@@ -415,6 +415,21 @@ describe.each([
     expect(await recorded()).toBe('stopped');
   });
 
+  // Review finding: a request asked again while the holder carried out the first was merged with it
+  // and cleared with it, so the second ask (a resume after a new failure) did nothing.
+  it('a request asked again after it was picked up stays recorded when the first is cleared', async () => {
+    await store.request('stream_stats', 'resume');
+    const [first] = await store.pendingRequests('stream_stats');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.request('stream_stats', 'resume');
+    await store.clearRequest('stream_stats', 'resume', first.requestedAt);
+    const [again] = await store.pendingRequests('stream_stats');
+    expect(again).toMatchObject({ action: 'resume' });
+    expect(again.requestedAt > first.requestedAt).toBe(true);
+    await store.clearRequest('stream_stats', 'resume', again.requestedAt);
+    expect(await store.pendingRequests('stream_stats')).toEqual([]);
+  });
+
   // Probe finding (two replicas): a rebuild asked of the standby answered as accepted, did nothing,
   // and ran whenever the standby took the lease over, maybe days later.
   it('a rebuild asked of a standby runner is carried out by the lease holder, once', async () => {

@@ -19,6 +19,8 @@ export class PolledChanges {
   private readonly subject = new Subject<ReadModelChange>();
   readonly changes$: Observable<ReadModelChange> = this.subject.asObservable();
   private readonly seen = new Map<string, string | null>();
+  /** Whether each projection ran elsewhere at the last look. */
+  private readonly elsewhereBefore = new Map<string, boolean>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
 
@@ -52,11 +54,22 @@ export class PolledChanges {
       for (const name of this.projections) {
         const live = generations.find((g) => g.projection === name && g.status === 'live');
         const position = live?.position ?? null;
+        // A swap to a rebuilt generation at the same position is a change too.
+        const where = live ? `${live.generation}:${position ?? ''}` : null;
         const previous = this.seen.get(name);
-        this.seen.set(name, position);
+        this.seen.set(name, where);
+        const elsewhere = this.elsewhere(name);
+        const wasElsewhere = this.elsewhereBefore.get(name) ?? true;
+        this.elsewhereBefore.set(name, elsewhere);
         // The first poll only learns where things are; moves after it are announced, unless this
-        // process made them (its runner announced them already, with the partners concerned).
-        if (previous !== undefined && position !== null && position !== previous && this.elsewhere(name)) {
+        // process made them all (it ran the projection at both looks: its runner announced them, with
+        // the partners concerned). Around a lease moving in or out, the move is announced.
+        if (
+          previous !== undefined &&
+          position !== null &&
+          where !== previous &&
+          (elsewhere || wasElsewhere)
+        ) {
           this.subject.next({ projection: name, position, partnerIds: 'all' });
         }
       }

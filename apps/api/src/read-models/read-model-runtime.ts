@@ -217,8 +217,21 @@ export class ReadModelRuntime
     return recordedStatuses(this.eventStore, this.store, this.projections);
   }
 
-  /** For readiness (/ready) and the lag gauges. */
-  async statuses(): Promise<ProjectionStatus[]> {
+  /**
+   * For readiness (/ready) and the lag gauges. One read at a time, shared by the callers that come
+   * meanwhile: probes and scrapes that gave up on a database that stopped answering each left one
+   * more read queued, to burst when it came back.
+   */
+  statuses(): Promise<ProjectionStatus[]> {
+    this.statusesInFlight ??= this.readStatuses().finally(() => {
+      this.statusesInFlight = undefined;
+    });
+    return this.statusesInFlight;
+  }
+
+  private statusesInFlight: Promise<ProjectionStatus[]> | undefined;
+
+  private async readStatuses(): Promise<ProjectionStatus[]> {
     const statuses = await this.status();
     for (const s of statuses) this.metrics.setProjectionLag(s.name, s.lag.events, s.lag.seconds);
     return statuses.map((s) => ({

@@ -101,7 +101,7 @@ describe('ProjectionWorker: dropping retired generations a reader holds', () => 
     const worker = start();
     await eventually('running', () => worker.state === 'running');
     const held = holdRetired();
-    worker.requestRebuild();
+    await worker.requestRebuild();
     await eventually('swapped', async () => (await store.activeGeneration('stream_stats')) === 2);
     const live = await append('s-2');
     await eventually('a live batch in the new generation', async () => (await checkpointOf(2)) === live);
@@ -155,7 +155,7 @@ describe('ProjectionWorker: dropping retired generations a reader holds', () => 
     const worker = start();
     await eventually('running', () => worker.state === 'running');
     const held = holdRetired({ fail: true });
-    worker.requestRebuild();
+    await worker.requestRebuild();
     await eventually('a few failed tries', () => held.calls.length >= 2, 5000);
     expect(worker.state).toBe('running');
     expect(logs).toContainEqual({
@@ -172,7 +172,7 @@ describe('ProjectionWorker: dropping retired generations a reader holds', () => 
     const worker = start({ retryBackoffMs: 60_000, maxDropRetryMs: 60_000 });
     await eventually('running', () => worker.state === 'running');
     const held = holdRetired();
-    worker.requestRebuild();
+    await worker.requestRebuild();
     await eventually('swapped', async () => (await store.activeGeneration('stream_stats')) === 2);
     await eventually('the first try', () => held.calls.length === 1);
     const stopping = Date.now();

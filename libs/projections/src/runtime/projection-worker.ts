@@ -3,7 +3,9 @@ import type { Projection } from '../definition/projection';
 import type {
   GenerationRecord,
   LeaseManager,
+  PendingRequest,
   ProjectionFailure,
+  ProjectionRequest,
   ProjectionState,
   ReadModelStore,
 } from '../store/read-model-store';
@@ -103,12 +105,35 @@ export class ProjectionWorker {
     this.wakeIdle?.();
   }
 
-  /** The requests recorded for this projection, for the lease holder to carry out. */
-  private async pickUpRequests(): Promise<void> {
-    for (const action of await this.options.store.pendingRequests(this.projection.name)) {
+  /** Looks at the recorded requests now, if this worker holds the lease (else at its next look). */
+  wake(): void {
+    this.wakeIdle?.();
+  }
+
+  /**
+   * The requests recorded for this projection, for the lease holder to carry out, with when each was
+   * (last) asked: it is cleared only if not asked again meanwhile. A store that fails to answer is
+   * logged and skipped (the requests stay recorded for the next look): it used to end the owned loop,
+   * whose restart cleared a projection's stop on error.
+   */
+  private async pickUpRequests(): Promise<Partial<Record<ProjectionRequest, string>>> {
+    const asked: Partial<Record<ProjectionRequest, string>> = {};
+    let pending: PendingRequest[];
+    try {
+      pending = await this.options.store.pendingRequests(this.projection.name);
+    } catch (error) {
+      this.options.logger.warn(
+        { projection: this.projection.name, error: String(error) },
+        'could not read the projection requests; trying again at the next look',
+      );
+      return asked;
+    }
+    for (const { action, requestedAt } of pending) {
+      asked[action] = requestedAt;
       if (action === 'rebuild') this.rebuildRequested = true;
       else this.resumeRequested = true;
     }
+    return asked;
   }
 
   private get stopping(): boolean {
@@ -147,7 +172,7 @@ export class ProjectionWorker {
     // What a former hold of the lease picked up and did not carry out is still recorded.
     this.rebuildRequested = false;
     this.resumeRequested = false;
-    await this.pickUpRequests();
+    const asked = await this.pickUpRequests();
     let generations = await store.listGenerations(name);
     for (const retired of generations.filter((g) => g.status === 'retired')) {
       // Left by a crash between a swap and its drop, or still held by a reader: one try each, the
@@ -178,7 +203,7 @@ export class ProjectionWorker {
       await store.createGeneration(this.projection, generation, { activate: false });
       building = (await store.listGenerations(name)).find((g) => g.generation === generation);
     }
-    if (this.rebuildRequested) await store.clearRequest(name, 'rebuild');
+    if (asked.rebuild !== undefined) await store.clearRequest(name, 'rebuild', asked.rebuild);
     this.rebuildRequested = false;
     // With a changed schema the old tables no longer fit this code: they keep serving, frozen, until the swap.
     const frozen = stale && live.schemaHash !== this.projection.schemaHash;
@@ -193,20 +218,23 @@ export class ProjectionWorker {
     try {
       for (;;) {
         if (this.stopping) break;
+        // A holder that lost its lease (a frozen process that thawed) must not act on requests the
+        // new holder also sees: checked before them.
+        const current = [this.live, this.building].filter((loop): loop is GenerationLoop => loop !== null);
+        if (!this.ownsLease || current.some((loop) => loop.exitReason === 'lease-lost')) break;
         // Each request is cleared once carried out: after a store error here, run() comes back to it.
-        await this.pickUpRequests();
+        const asked = await this.pickUpRequests();
         if (this.resumeRequested) {
           await this.restartFailed();
-          await store.clearRequest(name, 'resume');
+          if (asked.resume !== undefined) await store.clearRequest(name, 'resume', asked.resume);
           this.resumeRequested = false;
         }
         if (this.rebuildRequested) {
           await this.rebuildOnRequest();
-          await store.clearRequest(name, 'rebuild');
+          if (asked.rebuild !== undefined) await store.clearRequest(name, 'rebuild', asked.rebuild);
           this.rebuildRequested = false;
         }
         const loops = [this.live, this.building].filter((loop): loop is GenerationLoop => loop !== null);
-        if (!this.ownsLease || loops.some((loop) => loop.exitReason === 'lease-lost')) break;
         const wake = new Promise<void>((resolve) => (this.wakeIdle = resolve));
         // Also wakes now and then to notice a lost lease while the loops idle waiting for events.
         const tick = sleep(this.options.leaseRetryMs, this.abort.signal);

@@ -85,13 +85,12 @@ async function main(): Promise<void> {
 
   port.on('message', (message: ToRunnerThread) => {
     switch (message.type) {
-      // Recorded by the main thread already: asking again only wakes the worker (a store error here
-      // changes nothing, the request is recorded and picked up at the worker's next look).
+      // Recorded by the main thread already: only the worker is woken to look. Recording it again
+      // here rebuilt twice when the thread started after the request (it picked the first one up at
+      // start, and the second after the swap).
       case 'rebuild':
-        runner.rebuild(message.name).catch(() => undefined);
-        return;
       case 'resume':
-        runner.resume(message.name).catch(() => undefined);
+        runner.wake(message.name);
         return;
       case 'status':
         runner.status().then(

@@ -117,7 +117,12 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     expect(fragileStatus.position).toBe(events.log[0].position);
     expect(fragileStatus.lag.events).toBe(2);
     expect((await store.listGenerations('fragile'))[0].error?.eventId).toBe(events.log[1].id);
-    runner.resume('fragile');
+    await runner.resume('fragile');
+    // Carried out by the lease holder (here), then cleared: not a request left waiting.
+    await eventually(
+      'the resume carried out',
+      async () => (await store.pendingRequests('fragile')).length === 0,
+    );
     await eventually(
       'stopped again on the same event',
       async () => (await runner.status())[1].state === 'stopped-on-error',
@@ -161,7 +166,7 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     await eventually('stopped', async () => (await runner.status())[0].state === 'stopped-on-error');
     poisonous.now = false; // the fix is deployed; the operator asks for a rebuild
     const swapped = new Promise<void>((resolve) => runner.changes$.subscribe((c) => c.swapped && resolve()));
-    runner.rebuild('touchy');
+    await runner.rebuild('touchy');
     await swapped;
     const last = await events.append('s-3', [sample()]);
     expect(await runner.waitForPosition(last.position, 30_000)).toBe(true);
@@ -181,7 +186,7 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     const live = await events.append('s-2', [sample()]);
     expect(await runner.waitForPosition(live.position, 30_000)).toBe(true);
     poisonous.now = true; // a bug shipped: the live generation is past the event, a rebuild is not
-    runner.rebuild('touchy');
+    await runner.rebuild('touchy');
     await eventually('rebuild failed', async () => (await runner.status())[0].rebuild?.error != null);
     // The live generation still serves and follows: not 'rebuilding' for ever, not stopped either.
     expect((await runner.status())[0]).toMatchObject({
@@ -196,7 +201,7 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     });
     poisonous.now = false; // fixed: a new request drops the failed generation and starts over
     const dropped = jest.spyOn(store, 'dropGeneration');
-    runner.rebuild('touchy');
+    await runner.rebuild('touchy');
     await eventually(
       'rebuilt anew and swapped in',
       async () => (await store.activeGeneration('touchy')) === 2,
@@ -222,7 +227,7 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     const first = await events.append('s-1', [sample()]);
     expect(await runner.waitForPosition(first.position, 30_000)).toBe(true);
     jest.spyOn(store, 'createGeneration').mockRejectedValueOnce(new Error('database is locked'));
-    runner.rebuild('stream_stats');
+    await runner.rebuild('stream_stats');
     await eventually('a loop started after the failure', () => started.length >= 2);
     // Never two loops on one generation: the first would keep running unreferenced beside the second.
     const running = started.filter((loop) => loop.exitReason === null).map((loop) => loop.generation);
@@ -341,7 +346,7 @@ describe('ProjectionRunner (in-memory event store, in-memory SQLite read models)
     const swapped = new Promise<ProjectionChange>((resolve) =>
       runner.changes$.subscribe((change) => change.swapped && resolve(change)),
     );
-    runner.rebuild('stream_stats');
+    await runner.rebuild('stream_stats');
     await swapped;
     expect(await store.activeGeneration('stream_stats')).toBe(2);
     expect((await store.listGenerations('stream_stats')).map((g) => g.generation)).toEqual([2]);

@@ -161,6 +161,11 @@ export class ProjectionRunner implements RunsProjections {
     return this.worker(projectionName).requestRebuild();
   }
 
+  /** Has the projection's worker look at the recorded requests now (one recorded by another thread). */
+  wake(projectionName: string): void {
+    this.worker(projectionName).wake();
+  }
+
   /** Retries a projection stopped on error from its checkpoint (after a fix is deployed). */
   resume(projectionName: string): Promise<void> {
     return this.worker(projectionName).resume();

@@ -136,15 +136,15 @@ export class ThreadedProjectionRunner implements RunsProjections {
     return this.waiter.waitForPosition(position, timeoutMs, projectionNames);
   }
 
-  /**
-   * Recorded from this thread (so the answer says whether the store took it, whatever the thread's
-   * state), then the thread is told, to wake its worker when it holds the lease.
-   */
   /** As the thread last reported (at each commit, and every few seconds between). */
   runsHere(projectionName: string): boolean {
     return this.owned.has(projectionName);
   }
 
+  /**
+   * Recorded from this thread (so the answer says whether the store took it, whatever the thread's
+   * state), then the thread is told, to wake its worker when it holds the lease.
+   */
   rebuild(projectionName: string): Promise<void> {
     return this.ask({ type: 'rebuild', name: this.known(projectionName) });
   }

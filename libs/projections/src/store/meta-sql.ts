@@ -22,6 +22,12 @@ export const META = {
 /** What an operator may ask of a projection from any process; its lease holder carries it out. */
 export type ProjectionRequest = 'rebuild' | 'resume';
 
+/** A recorded request and when it was (last) asked. */
+export interface PendingRequest {
+  action: ProjectionRequest;
+  requestedAt: string;
+}
+
 export interface Migration {
   version: number;
   name: string;
@@ -91,11 +97,12 @@ export function metaStatements(d: Dialect) {
   const leases = d.qualify(META.leases);
   const requests = d.qualify(META.requests);
   return {
-    // A request asked again before it was carried out stays one request.
+    // A request asked again before it was carried out stays one request, with the later time: the
+    // holder clears it only if it was not asked again after it picked it up.
     insertRequest: `INSERT INTO ${requests} (projection, action, requested_at) VALUES ($1, $2, $3)
-      ON CONFLICT (projection, action) DO NOTHING`,
-    selectRequests: `SELECT action FROM ${requests} WHERE projection = $1 ORDER BY action`,
-    deleteRequest: `DELETE FROM ${requests} WHERE projection = $1 AND action = $2`,
+      ON CONFLICT (projection, action) DO UPDATE SET requested_at = excluded.requested_at`,
+    selectRequests: `SELECT action, requested_at FROM ${requests} WHERE projection = $1 ORDER BY action`,
+    deleteRequest: `DELETE FROM ${requests} WHERE projection = $1 AND action = $2 AND requested_at = $3`,
     selectGenerations: `SELECT * FROM ${gens} ORDER BY projection, generation`,
     selectGenerationsOf: `SELECT * FROM ${gens} WHERE projection = $1 ORDER BY generation`,
     selectGeneration: `SELECT * FROM ${gens} WHERE projection = $1 AND generation = $2`,
@@ -152,3 +159,7 @@ export function ownedTables(row: Record<string, unknown>): string[] {
 }
 
 export { quote };
+
+export function toPendingRequest(row: Record<string, unknown>): PendingRequest {
+  return { action: String(row.action) as ProjectionRequest, requestedAt: String(row.requested_at) };
+}

@@ -12,6 +12,7 @@ import {
   MIGRATIONS,
   ownedTables,
   toGenerationRecord,
+  toPendingRequest,
   META,
 } from './meta-sql';
 import { PostgresLeaseManager, lockKey } from './postgres-leases';
@@ -22,6 +23,7 @@ import {
   type GenerationRecord,
   type LeaseManager,
   type ProjectionFailure,
+  type PendingRequest,
   type ProjectionRequest,
   ProjectionNotReadyError,
   type ProjectionState,
@@ -398,13 +400,13 @@ export class PostgresReadModelStore implements ReadModelStore {
     await this.all(this.meta.insertRequest, [projection, action, nowIso()]);
   }
 
-  async pendingRequests(projection: string): Promise<ProjectionRequest[]> {
+  async pendingRequests(projection: string): Promise<PendingRequest[]> {
     const rows = await this.all(this.meta.selectRequests, [projection]);
-    return rows.map((row) => row.action as ProjectionRequest);
+    return rows.map(toPendingRequest);
   }
 
-  async clearRequest(projection: string, action: ProjectionRequest): Promise<void> {
-    await this.all(this.meta.deleteRequest, [projection, action]);
+  async clearRequest(projection: string, action: ProjectionRequest, requestedAt: string): Promise<void> {
+    await this.all(this.meta.deleteRequest, [projection, action, requestedAt]);
   }
 
   private async requireActive(name: string): Promise<number> {

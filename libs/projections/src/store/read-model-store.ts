@@ -4,9 +4,9 @@ import type { Projection } from '../definition/projection';
 import type { Row, RowKey, TableDump } from '../definition/rows';
 import type { DialectName } from '../sql/dialect';
 import type { RawSql, SqlFragment } from '../sql/sql';
-import type { ProjectionRequest } from './meta-sql';
+import type { PendingRequest, ProjectionRequest } from './meta-sql';
 
-export type { ProjectionRequest } from './meta-sql';
+export type { PendingRequest, ProjectionRequest } from './meta-sql';
 
 export type ProjectionState =
   'catching-up' | 'running' | 'stopped-on-error' | 'rebuilding' | 'stopped' | 'standby';
@@ -150,13 +150,16 @@ export interface ReadModelStore {
   leaseHeld(projection: string): Promise<boolean>;
   /**
    * Records an operator's request for whichever process holds the projection's lease (this one or
-   * another replica's), which takes it with `takeRequests` and carries it out.
+   * another replica's), which reads it with `pendingRequests`, carries it out and clears it.
    */
   request(projection: string, action: ProjectionRequest): Promise<void>;
   /** The requests waiting for the projection (each once, however often it was asked). */
-  pendingRequests(projection: string): Promise<ProjectionRequest[]>;
-  /** Removes a request once it has been carried out (not before: a crash in between leaves it asked). */
-  clearRequest(projection: string, action: ProjectionRequest): Promise<void>;
+  pendingRequests(projection: string): Promise<PendingRequest[]>;
+  /**
+   * Removes a request once it has been carried out (not before: a crash in between leaves it asked),
+   * unless it was asked again after `requestedAt` (as pendingRequests gave it).
+   */
+  clearRequest(projection: string, action: ProjectionRequest, requestedAt: string): Promise<void>;
 
   /** Physical, quoted and qualified name of a table of the projection's active generation. */
   tableName(projection: Projection | string, table: string): Promise<string>;

@@ -16,6 +16,7 @@ import {
   MIGRATIONS,
   ownedTables,
   toGenerationRecord,
+  toPendingRequest,
   META,
 } from './meta-sql';
 import {
@@ -25,6 +26,7 @@ import {
   type GenerationRecord,
   type LeaseManager,
   type ProjectionFailure,
+  type PendingRequest,
   type ProjectionRequest,
   ProjectionNotReadyError,
   type ProjectionState,
@@ -284,12 +286,12 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.run(this.meta.insertRequest, [projection, action, nowIso()]);
   }
 
-  async pendingRequests(projection: string): Promise<ProjectionRequest[]> {
-    return this.all(this.meta.selectRequests, [projection]).map((row) => row.action as ProjectionRequest);
+  async pendingRequests(projection: string): Promise<PendingRequest[]> {
+    return this.all(this.meta.selectRequests, [projection]).map(toPendingRequest);
   }
 
-  async clearRequest(projection: string, action: ProjectionRequest): Promise<void> {
-    this.run(this.meta.deleteRequest, [projection, action]);
+  async clearRequest(projection: string, action: ProjectionRequest, requestedAt: string): Promise<void> {
+    this.run(this.meta.deleteRequest, [projection, action, requestedAt]);
   }
 
   async tableName(projection: Projection | string, table: string): Promise<string> {

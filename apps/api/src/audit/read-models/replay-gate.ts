@@ -13,6 +13,12 @@ const RETRY_AFTER_SECONDS = 30;
 @Injectable()
 export class AuditReplayGate {
   private running = 0;
+  /**
+   * Replays whose caller hung up and that have not stopped yet (waiting on a read of the log): they
+   * hold no slot, but at most AUDIT_REPLAYS_MAX of them are let pile up beside the running ones, or
+   * clients that time out and retry could stack any number of slow replays.
+   */
+  private draining = 0;
 
   constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {}
 
@@ -20,34 +26,39 @@ export class AuditReplayGate {
    * Runs `replay` if a slot is free, and frees the slot however it ends, or as soon as `signal`
    * aborts (the caller hung up). Such a replay stops at its next batch, after at most one batch more
    * of work; one stuck in a read of the log that never returns (a store that stopped answering) holds
-   * no slot while it waits, and stops when the read comes back. Without this it kept its slot for as
-   * long as the read hung, and with AUDIT_REPLAYS_MAX=1 no auditor could replay again.
+   * no slot while it waits (it counts as draining), and stops when the read comes back. Without this
+   * it kept its slot for as long as the read hung, and with AUDIT_REPLAYS_MAX=1 no auditor could
+   * replay again. Refused (503) while the slots are taken, or while running and draining replays
+   * together reach twice the limit.
    */
   async run<T>(replay: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const limit = this.config.auditReplaysMax;
-    if (this.running >= limit) {
+    if (this.running >= limit || this.running + this.draining >= 2 * limit) {
       throw new ProblemException(
         503,
         'audit-replays-busy',
         'Service unavailable',
         `${limit} replay${limit === 1 ? ' is' : 's are'} running already (AUDIT_REPLAYS_MAX); retry later.`,
-        { running: this.running, limit },
+        { running: this.running, draining: this.draining, limit },
         { 'Retry-After': String(RETRY_AFTER_SECONDS) },
       );
     }
     this.running++;
-    let held = true;
-    const release = () => {
-      if (!held) return;
-      held = false;
+    const slot: { state: 'running' | 'draining' | 'done' } = { state: 'running' };
+    const abandon = () => {
+      if (slot.state !== 'running') return;
+      slot.state = 'draining';
       this.running--;
+      this.draining++;
     };
-    signal?.addEventListener('abort', release, { once: true });
+    signal?.addEventListener('abort', abandon, { once: true });
     try {
       return await replay();
     } finally {
-      signal?.removeEventListener('abort', release);
-      release();
+      signal?.removeEventListener('abort', abandon);
+      if (slot.state === 'running') this.running--;
+      if (slot.state === 'draining') this.draining--;
+      slot.state = 'done';
     }
   }
 }

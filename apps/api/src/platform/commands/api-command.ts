@@ -66,10 +66,15 @@ export function ApiCommand(
     }),
     ApiHeader({ name: 'If-Match', required: false, description: 'ETag ("<revision>") the caller last saw.' }),
     ApiHeader({ name: 'X-Correlation-Id', required: false }),
-    ApiResponse({ status: 201, description: 'Events were written.', type: CommandAcceptedDto }),
+    ApiResponse({
+      status: 201,
+      description:
+        'Events were written (also answered to a replay of the request that wrote them, with Idempotent-Replayed: true).',
+      type: CommandAcceptedDto,
+    }),
     ApiResponse({
       status: 200,
-      description: 'Nothing new was written (no-op or replay).',
+      description: 'Nothing was written: the command changes nothing (a no-op), or replays one that did not.',
       type: CommandAcceptedDto,
     }),
     ProblemResponses(...statuses),

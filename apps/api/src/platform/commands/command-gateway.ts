@@ -1,4 +1,4 @@
-import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '@pc/domain/shared/errors';
 import { InvalidAppendError, WrongExpectedVersionError } from '@pc/event-store';
@@ -48,7 +48,7 @@ const COMMAND_SCOPES = ['commands', 'platform'] as const;
  * replayed command, 200 otherwise; ETag, X-Position).
  */
 @Injectable()
-export class CommandGateway {
+export class CommandGateway implements OnApplicationShutdown {
   private readonly logger = new Logger('CommandGateway');
 
   constructor(
@@ -144,20 +144,63 @@ export class CommandGateway {
 
   /**
    * Gives the key back (a refusal: `release`) or frees it for this request only (`abandon`). When the
-   * store is away too (the usual reason the command failed: one database for both), it is tried again
-   * every second in the background until it goes through or the reservation would be stale anyway:
-   * the key stayed pending, and every retry got 409 request-in-progress for up to
-   * PENDING_TAKEOVER_MS after the store came back.
+   * store is away too (the usual reason the command failed: one database for both), it is kept for
+   * one timer that tries again every second until it goes through or the reservation is stale anyway
+   * (PENDING_TAKEOVER_MS after it was taken, by the clock): the key stayed pending, and every retry
+   * got 409 request-in-progress for that long after the store came back.
    */
-  private async giveUp(reservation: Reservation, how: 'release' | 'abandon', attempt = 0): Promise<void> {
+  private async giveUp(reservation: Reservation, how: 'release' | 'abandon'): Promise<void> {
     try {
       await this.idempotency[how](reservation);
     } catch (error) {
       const { service, key } = reservation;
-      if (attempt === 0) this.logger.warn({ err: error, service, key }, 'could not release idempotency key');
-      if ((attempt + 1) * GIVE_UP_RETRY_MS >= PENDING_TAKEOVER_MS) return;
-      setTimeout(() => void this.giveUp(reservation, how, attempt + 1), GIVE_UP_RETRY_MS).unref();
+      this.logger.warn({ err: error, service, key }, 'could not release idempotency key; trying again');
+      if (this.unreleased.size >= MAX_UNRELEASED) return;
+      this.unreleased.set(`${service}\n${key}`, { reservation, how });
+      this.retryTimer ??= setInterval(() => void this.retryGiveUps(), GIVE_UP_RETRY_MS);
+      this.retryTimer.unref();
     }
+  }
+
+  /** Keys whose giving up failed, by service and key (one entry per key: the latest request's). */
+  private readonly unreleased = new Map<string, { reservation: Reservation; how: 'release' | 'abandon' }>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retrying = false;
+
+  private async retryGiveUps(): Promise<void> {
+    if (this.retrying) return;
+    this.retrying = true;
+    try {
+      for (const [id, { reservation, how }] of [...this.unreleased]) {
+        if (Date.parse(reservation.at) + PENDING_TAKEOVER_MS <= this.clock.now().getTime()) {
+          this.unreleased.delete(id);
+          this.logger.warn(
+            { service: reservation.service, key: reservation.key },
+            'gave up releasing idempotency key; the same request takes it over now',
+          );
+          continue;
+        }
+        try {
+          await this.idempotency[how](reservation);
+          this.unreleased.delete(id);
+        } catch {
+          break; // Still away: the next tick tries again.
+        }
+      }
+    } finally {
+      this.retrying = false;
+      if (this.unreleased.size === 0) this.stopRetrying();
+    }
+  }
+
+  private stopRetrying(): void {
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  onApplicationShutdown(): void {
+    this.stopRetrying();
+    this.unreleased.clear();
   }
 
   private async remember(reservation: Reservation, response: StoredResponse): Promise<void> {
@@ -234,8 +277,10 @@ function replay(response: StoredResponse, reply: CommandReply): CommandResponseB
  */
 export const PENDING_TAKEOVER_MS = 30_000;
 
-/** How often a key that could not be given back (the store away) is tried again. */
+/** How often keys that could not be given back (the store away) are tried again. */
 const GIVE_UP_RETRY_MS = 1000;
+/** Most keys kept for that at once; past it, they wait to be stale (PENDING_TAKEOVER_MS). */
+const MAX_UNRELEASED = 10_000;
 
 function requestInProgress(key: string): ProblemException {
   return new ProblemException(

@@ -12,8 +12,12 @@ export function isBackendUnavailable(error: unknown): boolean {
   if (typeof code === 'string') {
     if (NODE_NETWORK_CODES.has(code)) return true;
     // PostgreSQL SQLSTATEs: 08 connection exception, 57P01–57P03 shutdown / cannot connect now,
-    // 57014 statement timeout or cancel, 53300 too many connections.
-    if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === '57014' || code === '53300')
+    // 57014 statement timeout or cancel, 53300 too many connections, 55P03 lock timeout.
+    if (
+      /^08[0-9A-Z]{3}$/.test(code) ||
+      /^57P0[1-3]$/.test(code) ||
+      ['57014', '53300', '55P03'].includes(code)
+    )
       return true;
     // 55000 is a general "object not in prerequisite state": only a database refusing connections.
     if (

@@ -96,6 +96,10 @@ describe('ProblemFilter', () => {
       Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
     ],
     ['a cut connection', new Error('Connection terminated unexpectedly')],
+    [
+      'a PostgreSQL lock timeout',
+      Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }),
+    ],
     // Probe finding: was a 500 (ALTER DATABASE … ALLOW_CONNECTIONS false, or a database being dropped).
     [
       'a PostgreSQL database not accepting connections',
