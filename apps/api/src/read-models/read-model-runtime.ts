@@ -110,25 +110,19 @@ export class ReadModelRuntime
         },
       });
       await this.runner.start();
-      // A replica whose projections another process runs (it holds their leases) commits nothing
-      // for them: its dashboards learn of their moves from the store, as with a separate projector.
-      const runner = this.runner;
-      this.polled = new PolledChanges(
-        store,
-        this.projections.map((p) => p.name),
-        this.config.pollMs,
-        (name) => !runner.runsHere(name),
-      );
-      await this.polled.start();
     } else {
       this.waiter = new PositionWaiter({ eventStore: this.eventStore, store, projections: this.projections });
-      this.polled = new PolledChanges(
-        store,
-        this.projections.map((p) => p.name),
-        this.config.pollMs,
-      );
-      await this.polled.start();
     }
+    // The projections another process runs (a separate projector, or the replica holding their
+    // leases) commit nothing here: dashboards learn of their moves from the store.
+    const runner = this.runner;
+    this.polled = new PolledChanges(
+      store,
+      this.projections.map((p) => p.name),
+      this.config.pollMs,
+      runner && ((name) => !runner.runsHere(name)),
+    );
+    await this.polled.start();
     this.registry.register(this);
     this.metricsTimer = setInterval(
       () => void this.statuses().catch(() => undefined),
@@ -177,7 +171,8 @@ export class ReadModelRuntime
    * polled checkpoints of those another process runs (all of them when the projector runs elsewhere).
    */
   get changes$(): Observable<ReadModelChange> {
-    if (this.runner && this.polled) {
+    if (!this.polled) throw new Error('The read-model runtime has not started');
+    if (this.runner) {
       const committed = this.runner.changes$.pipe(
         map((change): ReadModelChange => ({
           projection: change.projection,
@@ -187,8 +182,7 @@ export class ReadModelRuntime
       );
       return merge(committed, this.polled.changes$);
     }
-    if (this.polled) return this.polled.changes$;
-    throw new Error('The read-model runtime has not started');
+    return this.polled.changes$;
   }
 
   /** True once every named projection reflects `position`; false when `timeoutMs` passed first. */

@@ -59,8 +59,6 @@ export class ProjectionWorker {
   private running: Promise<void> | null = null;
   /** Wakes the owning worker's control loop (resume, rebuild request, stop). */
   private wakeIdle: (() => void) | null = null;
-  private rebuildRequested = false;
-  private resumeRequested = false;
   /** Retired generations whose drop is to be tried again (a reader held them), and the loop retrying. */
   private readonly retiredToDrop = new Set<number>();
   private dropRetries: Promise<void> | null = null;
@@ -94,14 +92,17 @@ export class ProjectionWorker {
    * projector) at its next look, within `leaseRetryMs`. Kept in memory on a standby, it used to run
    * whenever this process took the lease over, maybe days later, and never where the lease was.
    */
-  async requestRebuild(): Promise<void> {
-    await this.options.store.request(this.projection.name, 'rebuild');
-    this.wakeIdle?.();
+  requestRebuild(): Promise<void> {
+    return this.ask('rebuild');
   }
 
   /** After a stop on error (e.g. once the fix is deployed): retry from the checkpoint. As requestRebuild. */
-  async resume(): Promise<void> {
-    await this.options.store.request(this.projection.name, 'resume');
+  resume(): Promise<void> {
+    return this.ask('resume');
+  }
+
+  private async ask(action: ProjectionRequest): Promise<void> {
+    await this.options.store.request(this.projection.name, action);
     this.wakeIdle?.();
   }
 
@@ -128,12 +129,13 @@ export class ProjectionWorker {
       );
       return asked;
     }
-    for (const { action, requestedAt } of pending) {
-      asked[action] = requestedAt;
-      if (action === 'rebuild') this.rebuildRequested = true;
-      else this.resumeRequested = true;
-    }
+    for (const { action, requestedAt } of pending) asked[action] = requestedAt;
     return asked;
+  }
+
+  /** The generations this worker runs now: the live one (unless frozen) and a rebuild. */
+  private loops(): GenerationLoop[] {
+    return [this.live, this.building].filter((loop): loop is GenerationLoop => loop !== null);
   }
 
   private get stopping(): boolean {
@@ -169,10 +171,9 @@ export class ProjectionWorker {
   private async runOwned(): Promise<void> {
     const { store } = this.options;
     const name = this.projection.name;
-    // What a former hold of the lease picked up and did not carry out is still recorded.
-    this.rebuildRequested = false;
-    this.resumeRequested = false;
-    const asked = await this.pickUpRequests();
+    // What a former hold of the lease picked up and did not carry out is still recorded. A resume is
+    // left to the loop below, which looks again.
+    const rebuildAsked = (await this.pickUpRequests()).rebuild;
     let generations = await store.listGenerations(name);
     for (const retired of generations.filter((g) => g.status === 'retired')) {
       // Left by a crash between a swap and its drop, or still held by a reader: one try each, the
@@ -193,18 +194,17 @@ export class ProjectionWorker {
       (building.version !== this.projection.version ||
         building.schemaHash !== this.projection.schemaHash ||
         // A rebuild asked for again after it stopped on an error starts over.
-        (this.rebuildRequested && (building.error !== null || building.state === 'stopped-on-error')))
+        (rebuildAsked !== undefined && (building.error !== null || building.state === 'stopped-on-error')))
     ) {
       await store.dropGeneration(name, building.generation);
       building = undefined;
     }
-    if (!building && (stale || this.rebuildRequested)) {
+    if (!building && (stale || rebuildAsked !== undefined)) {
       const generation = nextGeneration(await store.listGenerations(name));
       await store.createGeneration(this.projection, generation, { activate: false });
       building = (await store.listGenerations(name)).find((g) => g.generation === generation);
     }
-    if (asked.rebuild !== undefined) await store.clearRequest(name, 'rebuild', asked.rebuild);
-    this.rebuildRequested = false;
+    if (rebuildAsked !== undefined) await store.clearRequest(name, 'rebuild', rebuildAsked);
     // With a changed schema the old tables no longer fit this code: they keep serving, frozen, until the swap.
     const frozen = stale && live.schemaHash !== this.projection.schemaHash;
     this.live = frozen ? null : this.loop(live);
@@ -220,21 +220,18 @@ export class ProjectionWorker {
         if (this.stopping) break;
         // A holder that lost its lease (a frozen process that thawed) must not act on requests the
         // new holder also sees: checked before them.
-        const current = [this.live, this.building].filter((loop): loop is GenerationLoop => loop !== null);
-        if (!this.ownsLease || current.some((loop) => loop.exitReason === 'lease-lost')) break;
+        if (!this.ownsLease || this.loops().some((loop) => loop.exitReason === 'lease-lost')) break;
         // Each request is cleared once carried out: after a store error here, run() comes back to it.
         const asked = await this.pickUpRequests();
-        if (this.resumeRequested) {
+        if (asked.resume !== undefined) {
           await this.restartFailed();
-          if (asked.resume !== undefined) await store.clearRequest(name, 'resume', asked.resume);
-          this.resumeRequested = false;
+          await store.clearRequest(name, 'resume', asked.resume);
         }
-        if (this.rebuildRequested) {
+        if (asked.rebuild !== undefined) {
           await this.rebuildOnRequest();
-          if (asked.rebuild !== undefined) await store.clearRequest(name, 'rebuild', asked.rebuild);
-          this.rebuildRequested = false;
+          await store.clearRequest(name, 'rebuild', asked.rebuild);
         }
-        const loops = [this.live, this.building].filter((loop): loop is GenerationLoop => loop !== null);
+        const loops = this.loops();
         const wake = new Promise<void>((resolve) => (this.wakeIdle = resolve));
         // Also wakes now and then to notice a lost lease while the loops idle waiting for events.
         const tick = sleep(this.options.leaseRetryMs, this.abort.signal);
